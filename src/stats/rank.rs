@@ -1,0 +1,93 @@
+//! Rank tests: Wilcoxon-Mann-Whitney rank-sum (normal approximation) and
+//! Kruskal-Wallis.
+
+use super::{StatsError, TestResult};
+use statrs::distribution::{ChiSquared, ContinuousCDF, Normal};
+
+/// Mid-ranks (1-based, ties get the mean of their ranks) of the pooled
+/// values, plus the tie term `sum(t^3 - t)` over tie groups of size t.
+pub fn mid_ranks(x: &[f64]) -> (Vec<f64>, f64) {
+    let mut order: Vec<usize> = (0..x.len()).collect();
+    order.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
+    let mut ranks = vec![0.0; x.len()];
+    let mut ties = 0.0;
+    let mut i = 0;
+    while i < order.len() {
+        let mut j = i;
+        while j + 1 < order.len() && x[order[j + 1]] == x[order[i]] {
+            j += 1;
+        }
+        let rank = (i + j) as f64 / 2.0 + 1.0;
+        for &k in &order[i..=j] {
+            ranks[k] = rank;
+        }
+        let t = (j - i + 1) as f64;
+        ties += t * t * t - t;
+        i = j + 1;
+    }
+    (ranks, ties)
+}
+
+/// Wilcoxon rank-sum (Mann-Whitney U) test of `x` (first group) against `y`,
+/// as R's `wilcox.test(x, y, exact = FALSE, correct = continuity)`:
+/// `W = sum(ranks of x) - n1 (n1 + 1) / 2`,
+/// `z = (W - n1 n2 / 2 - c) / sqrt(n1 n2 / 12 (n + 1 - T / (n (n - 1))))` with
+/// `T = sum(t^3 - t)` over ties and `c = 0.5 sign(W - n1 n2 / 2)` when
+/// `continuity`, else 0; two-sided `p = 2 min(Phi(z), 1 - Phi(z))`.
+/// The statistic reported is W.
+pub fn wilcoxon_rank_sum(x: &[f64], y: &[f64], continuity: bool) -> Result<TestResult, StatsError> {
+    if x.is_empty() || y.is_empty() {
+        return Err(StatsError::TooFewObservations { found: 0, needed: 1 });
+    }
+    let (n1, n2) = (x.len() as f64, y.len() as f64);
+    let pooled: Vec<f64> = x.iter().chain(y).copied().collect();
+    let (ranks, ties) = mid_ranks(&pooled);
+    let w = ranks[..x.len()].iter().sum::<f64>() - n1 * (n1 + 1.0) / 2.0;
+    let n = n1 + n2;
+    let sigma = (n1 * n2 / 12.0 * ((n + 1.0) - ties / (n * (n - 1.0)))).sqrt();
+    if sigma == 0.0 || !sigma.is_finite() {
+        return Err(StatsError::NoVariation);
+    }
+    let centred = w - n1 * n2 / 2.0;
+    let c = if continuity { 0.5 * centred.signum() } else { 0.0 };
+    let z = (centred - c) / sigma;
+    let normal = Normal::standard();
+    let p = 2.0 * normal.cdf(z).min(normal.sf(z));
+    Ok(TestResult {
+        statistic: w,
+        df: None,
+        p: p.min(1.0),
+    })
+}
+
+/// Kruskal-Wallis rank-sum test over k groups, as R's `kruskal.test`:
+/// `H = (12 / (n (n + 1)) sum R_i^2 / n_i - 3 (n + 1)) / (1 - T / (n^3 - n))`,
+/// `df = k - 1` (k = non-empty groups), `p = P(chi2_df >= H)`.
+pub fn kruskal_wallis(groups: &[&[f64]]) -> Result<TestResult, StatsError> {
+    let groups: Vec<&[f64]> = groups.iter().copied().filter(|g| !g.is_empty()).collect();
+    if groups.len() < 2 {
+        return Err(StatsError::TooFewObservations { found: 0, needed: 1 });
+    }
+    let pooled: Vec<f64> = groups.iter().flat_map(|g| g.iter().copied()).collect();
+    let n = pooled.len() as f64;
+    let (ranks, ties) = mid_ranks(&pooled);
+    let mut start = 0;
+    let mut s = 0.0;
+    for g in &groups {
+        let r: f64 = ranks[start..start + g.len()].iter().sum();
+        s += r * r / g.len() as f64;
+        start += g.len();
+    }
+    let denom = 1.0 - ties / (n * n * n - n);
+    if denom <= 0.0 {
+        return Err(StatsError::NoVariation);
+    }
+    let h = (12.0 / (n * (n + 1.0)) * s - 3.0 * (n + 1.0)) / denom;
+    let df = (groups.len() - 1) as f64;
+    let p = ChiSquared::new(df).map(|d| d.sf(h)).unwrap_or(f64::NAN);
+    Ok(TestResult {
+        statistic: h,
+        df: Some(df),
+        p: p.clamp(0.0, 1.0),
+    })
+}
