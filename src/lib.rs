@@ -1,1 +1,31 @@
+//! # studybook
+//!
+//! Regenerates a clinical cohort study's manuscript from its data: a study
+//! config (TOML) and patient-level data (CSV or Parquet) in; a Markdown
+//! manuscript, one self-contained HTML page and `results.json` out.
+//!
+//! The modules read as the pipeline, and [`pipeline`] is the only one that
+//! knows their order:
+//!
+//! 1. [`config`]: the study config as typed structs, checked.
+//! 2. [`data`]: the data file as text columns.
+//! 3. [`cohort`]: derived variables, exclusions (the patient flow), groups.
+//! 4. [`analysis`]: Table 1 and its tests, as plain results.
+//! 5. [`report`]: the assembled, serializable [`report::Results`].
+//! 6. [`render`]: the formatter, templates, Markdown and HTML.
+//!
+//! [`stats`] is pure numerics (slices in, structs out) used by `analysis`;
+//! [`simulate`] builds the synthetic twin cohort of the reference study.
+
+pub mod analysis;
+pub mod cohort;
+pub mod config;
+pub mod data;
+pub mod error;
+pub mod pipeline;
+pub mod render;
+pub mod report;
+pub mod simulate;
 pub mod stats;
+
+pub use error::{Error, Result};

@@ -1,1 +1,113 @@
-fn main(){}
+//! The `studybook` command: parses arguments, calls the library, prints the
+//! error chain and maps the outcome to an exit code (0 ok, 1 failure,
+//! 2 usage error from clap).
+
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use studybook::{pipeline, simulate};
+
+/// The default study, rendered by `studybook render` with no argument.
+const DEFAULT_STUDY: &str = "reports/tace-downstaging/study.toml";
+
+#[derive(Parser)]
+#[command(name = "studybook", version, about = "Regenerates a cohort study's manuscript from its data")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Render a study: manuscript.md, manuscript.html and results.json.
+    Render {
+        /// The study config.
+        #[arg(default_value = DEFAULT_STUDY)]
+        study: PathBuf,
+        /// Output folder (default: the study's folder).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Render every study.toml under reports/ and rewrite reports/SUMMARY.md.
+        #[arg(long, conflicts_with = "out")]
+        all: bool,
+    },
+    /// Validate a study's config and data and print the cohort summary.
+    Check {
+        /// The study config.
+        #[arg(default_value = DEFAULT_STUDY)]
+        study: PathBuf,
+    },
+    /// Write the synthetic twin cohort of the reference study.
+    Simulate {
+        /// Manifest of published numbers to match.
+        #[arg(long, default_value = "data/tace-downstaging/published.toml")]
+        published: PathBuf,
+        /// Output file (.csv).
+        #[arg(long, default_value = "data/tace-downstaging/cohort.csv")]
+        out: PathBuf,
+        /// Seed of the ChaCha8 generator.
+        #[arg(long, default_value_t = 20250101)]
+        seed: u64,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command) -> studybook::Result<()> {
+    match command {
+        Command::Render { study, out, all } => {
+            if all {
+                let root = Path::new("reports");
+                let mut listed = Vec::new();
+                for config in pipeline::find_studies(root) {
+                    let (analysis, files) = pipeline::render_study(&config, None)?;
+                    report_written(&files);
+                    let manuscript = files.iter().find(|f| f.ends_with("manuscript.md")).cloned().unwrap_or_default();
+                    listed.push((analysis.results.study.title.clone(), manuscript));
+                }
+                let summary = pipeline::write_summary(root, &listed)?;
+                println!("wrote {}", summary.display());
+            } else {
+                let (_, files) = pipeline::render_study(&study, out.as_deref())?;
+                report_written(&files);
+            }
+            Ok(())
+        }
+        Command::Check { study } => {
+            let a = pipeline::analyse(&study)?;
+            let f = &a.results.flow;
+            println!("{}: config and data are valid", study.display());
+            println!("  {}: {}", f.screened_label, f.screened);
+            for s in &f.steps {
+                println!("  - {}: {} excluded, {} remain", s.reason, s.excluded, s.remaining);
+            }
+            let groups: Vec<String> = a.results.groups.iter().zip(&f.by_group).map(|(g, n)| format!("{} {n}", g.label)).collect();
+            println!("  {}: {} ({})", f.included_label, f.included, groups.join(", "));
+            println!("  variables: {}; Table 1 rows: {}", a.cohort.variables.len(), a.results.table1.len());
+            for d in &a.results.diagnostics {
+                println!("  {}: {}", d.severity, d.message);
+            }
+            Ok(())
+        }
+        Command::Simulate { published, out, seed } => {
+            let summary = simulate::write_twin_cohort(&published, &out, seed)?;
+            println!("wrote {} ({} rows)", out.display(), summary);
+            Ok(())
+        }
+    }
+}
+
+fn report_written(files: &[PathBuf]) {
+    for f in files {
+        println!("wrote {}", f.display());
+    }
+}

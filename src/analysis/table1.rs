@@ -1,0 +1,275 @@
+//! Table 1: baseline characteristics by group, with a test and an SMD per row.
+
+use super::Diagnostic;
+use crate::cohort::{Cohort, Values};
+use crate::config::{CategoricalTest, ContinuousTest, SummaryKind, Table1Section};
+use crate::stats::{StatsError, TestResult, contingency, describe, rank, smd, t_test};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The test behind a row's p-value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TestKind {
+    /// Pearson's chi-square with Yates' continuity correction (2 x 2).
+    ChiSquareYates,
+    /// Pearson's chi-square without correction.
+    ChiSquare,
+    /// Fisher's exact test.
+    Fisher,
+    /// Wilcoxon rank-sum (Mann-Whitney U), normal approximation.
+    Wilcoxon,
+    /// Welch's unequal-variance t-test.
+    WelchT,
+    /// Pooled-variance t-test.
+    PooledT,
+    /// Kruskal-Wallis rank-sum test.
+    KruskalWallis,
+}
+
+impl TestKind {
+    /// Name as written in Methods and table footnotes.
+    pub fn name(self) -> &'static str {
+        match self {
+            TestKind::ChiSquareYates => "chi-square test with Yates' continuity correction",
+            TestKind::ChiSquare => "Pearson's chi-square test",
+            TestKind::Fisher => "Fisher's exact test",
+            TestKind::Wilcoxon => "Wilcoxon rank-sum (Mann-Whitney U) test",
+            TestKind::WelchT => "Welch's t-test",
+            TestKind::PooledT => "Student's t-test (pooled variance)",
+            TestKind::KruskalWallis => "Kruskal-Wallis test",
+        }
+    }
+}
+
+/// Counts of one level by group.
+#[derive(Debug, Clone, Serialize)]
+pub struct LevelRow {
+    /// Level value (or cut-interval name).
+    pub level: String,
+    /// Printed name.
+    pub label: String,
+    /// Patients per group (keyed by group value).
+    pub n: BTreeMap<String, usize>,
+    /// Percent of the group's non-missing patients (0-100).
+    pub pct: BTreeMap<String, f64>,
+}
+
+/// Summary of a continuous variable in one group.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupSummary {
+    /// Mean.
+    pub mean: Option<f64>,
+    /// Standard deviation (n - 1).
+    pub sd: Option<f64>,
+    /// Median (type 7).
+    pub median: Option<f64>,
+    /// First quartile.
+    pub q1: Option<f64>,
+    /// Third quartile.
+    pub q3: Option<f64>,
+    /// Non-missing values.
+    pub n: usize,
+    /// Missing values.
+    pub missing: usize,
+}
+
+/// One variable of Table 1.
+#[derive(Debug, Clone, Serialize)]
+pub struct Table1Row {
+    /// Variable name.
+    pub variable: String,
+    /// Printed name.
+    pub label: String,
+    /// "unmatched" or "matched".
+    pub cohort: String,
+    /// "categorical" or "continuous".
+    pub kind: String,
+    /// "mean_sd" or "median_iqr" for continuous rows.
+    pub summary_kind: Option<SummaryKind>,
+    /// Test used, if one could be computed.
+    pub test: Option<TestKind>,
+    /// Test statistic (chi-square, W, t, H; Fisher: probability of the observed table).
+    pub statistic: Option<f64>,
+    /// Degrees of freedom, when the test has them.
+    pub df: Option<f64>,
+    /// Two-sided p-value.
+    pub p: Option<f64>,
+    /// Standardized mean difference (second group vs reference; categorical
+    /// with more than two levels: Yang-Dalton, non-negative).
+    pub smd: Option<f64>,
+    /// Missing values per group.
+    pub missing: BTreeMap<String, usize>,
+    /// Level counts (categorical rows).
+    pub levels: Option<Vec<LevelRow>>,
+    /// Group summaries (continuous rows).
+    pub summary: Option<BTreeMap<String, GroupSummary>>,
+}
+
+/// Computes Table 1 for `cohort` (all patients) with the tests of `conf`.
+/// A test that cannot be computed leaves `p` empty and adds a diagnostic.
+pub fn compute(cohort: &Cohort, conf: &Table1Section, cohort_name: &str, diagnostics: &mut Vec<Diagnostic>) -> Vec<Table1Row> {
+    let mut rows = Vec::new();
+    for v in conf.variables.iter().filter_map(|name| cohort.variables.get(name)) {
+        let (mut row, err) = match &v.values {
+            Values::Categorical { levels, labels, codes } => categorical(cohort, levels, labels, codes, conf),
+            Values::Continuous { summary, values } => continuous(cohort, *summary, values, conf),
+        };
+        row.variable = v.name.clone();
+        row.label = v.label.clone();
+        row.cohort = cohort_name.into();
+        if let Some(e) = err {
+            diagnostics.push(Diagnostic::warning("table1", format!("{} ({cohort_name}): no test was computed: {e}", v.label)));
+        }
+        rows.push(row);
+    }
+    rows
+}
+
+fn empty_row(kind: &str) -> Table1Row {
+    Table1Row {
+        variable: String::new(),
+        label: String::new(),
+        cohort: String::new(),
+        kind: kind.into(),
+        summary_kind: None,
+        test: None,
+        statistic: None,
+        df: None,
+        p: None,
+        smd: None,
+        missing: BTreeMap::new(),
+        levels: None,
+        summary: None,
+    }
+}
+
+fn apply(row: &mut Table1Row, kind: TestKind, r: Result<TestResult, StatsError>) -> Option<StatsError> {
+    match r {
+        Ok(t) => {
+            row.test = Some(kind);
+            row.statistic = Some(t.statistic);
+            row.df = t.df;
+            row.p = Some(t.p);
+            None
+        }
+        Err(e) => Some(e),
+    }
+}
+
+fn categorical(
+    cohort: &Cohort,
+    levels: &[String],
+    labels: &[String],
+    codes: &[Option<usize>],
+    conf: &Table1Section,
+) -> (Table1Row, Option<StatsError>) {
+    let k = cohort.groups.len();
+    let mut table = vec![vec![0u64; k]; levels.len()];
+    let mut missing = vec![0usize; k];
+    for (code, &g) in codes.iter().zip(&cohort.group) {
+        match code {
+            Some(l) => table[*l][g] += 1,
+            None => missing[g] += 1,
+        }
+    }
+    let totals: Vec<u64> = (0..k).map(|g| table.iter().map(|r| r[g]).sum()).collect();
+    let mut row = empty_row("categorical");
+    row.missing = cohort.groups.iter().zip(&missing).map(|(g, &m)| (g.value.clone(), m)).collect();
+    row.levels = Some(
+        levels
+            .iter()
+            .zip(labels)
+            .zip(&table)
+            .map(|((level, label), counts)| LevelRow {
+                level: level.clone(),
+                label: label.clone(),
+                n: cohort.groups.iter().zip(counts).map(|(g, &c)| (g.value.clone(), c as usize)).collect(),
+                pct: cohort
+                    .groups
+                    .iter()
+                    .zip(counts)
+                    .zip(&totals)
+                    .filter(|(_, t)| **t > 0)
+                    .map(|((g, &c), &t)| (g.value.clone(), 100.0 * c as f64 / t as f64))
+                    .collect(),
+            })
+            .collect(),
+    );
+    let use_fisher = match conf.categorical_test {
+        CategoricalTest::Fisher => true,
+        CategoricalTest::ChiSquare => false,
+        CategoricalTest::Auto => contingency::min_expected(&table).is_some_and(|m| m < conf.fisher_below),
+    };
+    let err = if use_fisher {
+        apply(&mut row, TestKind::Fisher, contingency::fisher_exact(&table, contingency::DEFAULT_FISHER_BUDGET))
+    } else {
+        let is_2x2 = table.iter().filter(|r| r.iter().sum::<u64>() > 0).count() == 2 && totals.iter().filter(|&&t| t > 0).count() == 2;
+        let kind = if conf.yates && is_2x2 { TestKind::ChiSquareYates } else { TestKind::ChiSquare };
+        apply(&mut row, kind, contingency::chi_square(&table, conf.yates))
+    };
+    if k == 2 && totals[0] > 0 && totals[1] > 0 {
+        let p = |g: usize| -> Vec<f64> { table.iter().map(|r| r[g] as f64 / totals[g] as f64).collect() };
+        let (p1, p0) = (p(1), p(0));
+        row.smd = if levels.len() == 2 { smd::binary(p1[1], p0[1]) } else { smd::categorical(&p1, &p0) };
+    }
+    (row, err)
+}
+
+fn continuous(cohort: &Cohort, summary: SummaryKind, values: &[Option<f64>], conf: &Table1Section) -> (Table1Row, Option<StatsError>) {
+    let k = cohort.groups.len();
+    let mut by_group: Vec<Vec<f64>> = vec![Vec::new(); k];
+    let mut missing = vec![0usize; k];
+    for (v, &g) in values.iter().zip(&cohort.group) {
+        match v {
+            Some(x) => by_group[g].push(*x),
+            None => missing[g] += 1,
+        }
+    }
+    let mut row = empty_row("continuous");
+    row.summary_kind = Some(summary);
+    row.missing = cohort.groups.iter().zip(&missing).map(|(g, &m)| (g.value.clone(), m)).collect();
+    row.summary = Some(
+        cohort
+            .groups
+            .iter()
+            .zip(&by_group)
+            .zip(&missing)
+            .map(|((g, x), &m)| {
+                let s = describe::summarize(x);
+                (
+                    g.value.clone(),
+                    GroupSummary {
+                        mean: s.map(|s| s.mean),
+                        sd: s.and_then(|s| s.sd),
+                        median: s.map(|s| s.median),
+                        q1: s.map(|s| s.q1),
+                        q3: s.map(|s| s.q3),
+                        n: x.len(),
+                        missing: m,
+                    },
+                )
+            })
+            .collect(),
+    );
+    let err = if k > 2 {
+        let refs: Vec<&[f64]> = by_group.iter().map(Vec::as_slice).collect();
+        apply(&mut row, TestKind::KruskalWallis, rank::kruskal_wallis(&refs))
+    } else {
+        let (x, y) = (&by_group[0], &by_group[1]);
+        let kind = match (conf.continuous_test, summary) {
+            (ContinuousTest::Wilcoxon, _) | (ContinuousTest::BySummary, SummaryKind::MedianIqr) => TestKind::Wilcoxon,
+            (ContinuousTest::TWelch, _) | (ContinuousTest::BySummary, SummaryKind::MeanSd) => TestKind::WelchT,
+            (ContinuousTest::TPooled, _) => TestKind::PooledT,
+        };
+        let r = match kind {
+            TestKind::Wilcoxon => rank::wilcoxon_rank_sum(x, y, conf.wilcoxon_correct),
+            TestKind::PooledT => t_test::two_sample(x, y, true),
+            _ => t_test::two_sample(x, y, false),
+        };
+        let err = apply(&mut row, kind, r);
+        row.smd = smd::continuous(y, x);
+        err
+    };
+    (row, err)
+}

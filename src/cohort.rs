@@ -1,0 +1,430 @@
+//! From the raw data to the analysed cohort: derived variables (SQL
+//! expressions, cut into levels), exclusion steps with their counts (the
+//! patient flow), and each patient's group.
+
+use crate::config::{Closed, Kind, LoadedConfig, SummaryKind, Variable};
+use crate::data::{Dataset, parse_number};
+use crate::error::{Error, Result, did_you_mean};
+use polars::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A treatment group.
+#[derive(Debug, Clone, Serialize)]
+pub struct Group {
+    /// Value as written in the data.
+    pub value: String,
+    /// Printed name.
+    pub label: String,
+}
+
+/// One step of the patient flow.
+#[derive(Debug, Clone, Serialize)]
+pub struct FlowStep {
+    /// Printed reason.
+    pub reason: String,
+    /// The SQL condition.
+    pub condition: String,
+    /// Patients removed by this step (among those left by earlier steps).
+    pub excluded: usize,
+    /// Patients left after it.
+    pub remaining: usize,
+}
+
+/// Patient flow: screened, excluded step by step, included by group.
+#[derive(Debug, Clone, Serialize)]
+pub struct Flow {
+    /// Printed name of the starting population.
+    pub screened_label: String,
+    /// Rows in the data.
+    pub screened: usize,
+    /// Exclusion steps in order.
+    pub steps: Vec<FlowStep>,
+    /// Printed name of the analysed cohort.
+    pub included_label: String,
+    /// Patients analysed.
+    pub included: usize,
+    /// Patients analysed per group (in group order).
+    pub by_group: Vec<usize>,
+}
+
+/// Values of one variable for the included patients (in cohort order).
+#[derive(Debug, Clone)]
+pub enum Values {
+    /// Numbers, `None` = missing.
+    Continuous {
+        /// Mean (SD) or median (IQR).
+        summary: SummaryKind,
+        /// One value per patient.
+        values: Vec<Option<f64>>,
+    },
+    /// Level codes (indices into `levels`), `None` = missing.
+    Categorical {
+        /// Level values (or cut-interval names), table order.
+        levels: Vec<String>,
+        /// Printed level names.
+        labels: Vec<String>,
+        /// One code per patient.
+        codes: Vec<Option<usize>>,
+    },
+}
+
+/// A variable resolved against the data.
+#[derive(Debug, Clone)]
+pub struct CohortVariable {
+    /// Name (the key under `[variables]`).
+    pub name: String,
+    /// Printed name.
+    pub label: String,
+    /// Values for the included patients.
+    pub values: Values,
+}
+
+/// The analysed cohort.
+#[derive(Debug, Clone)]
+pub struct Cohort {
+    /// Groups, reference first.
+    pub groups: Vec<Group>,
+    /// Patient ids (the id column, or the 1-based row number).
+    pub ids: Vec<String>,
+    /// Data row (0-based) of each patient.
+    pub rows: Vec<usize>,
+    /// Group index of each patient.
+    pub group: Vec<usize>,
+    /// Variables by name.
+    pub variables: BTreeMap<String, CohortVariable>,
+    /// The flow that led here.
+    pub flow: Flow,
+    /// Non-fatal findings (a listed level that never occurs, ...).
+    pub warnings: Vec<String>,
+}
+
+/// Builds the cohort: exclusions, groups, then every variable named in the config.
+pub fn build(cfg: &LoadedConfig, data: &Dataset) -> Result<Cohort> {
+    let c = &cfg.config;
+    let mut env = Env { cfg, data, derived: BTreeMap::new() };
+    // Exclusion steps, in order.
+    let mut keep = vec![true; data.rows()];
+    let mut steps = Vec::new();
+    for (k, step) in c.cohort.exclude.iter().enumerate() {
+        let at = format!("[[cohort.exclude]] step {} (\"{}\")", k + 1, step.reason);
+        let cond = env.eval(&step.condition, &at)?;
+        let cond = cond.cast(&DataType::Boolean).map_err(|_| {
+            Error::config(&cfg.path, format!("{at}: where = \"{}\" is not a true/false condition; write a comparison such as `age > 75`", step.condition))
+        })?;
+        let cond = cond.bool().map_err(|e| Error::config(&cfg.path, format!("{at}: {e}")))?;
+        let mut excluded = 0;
+        for (i, v) in cond.iter().enumerate() {
+            if keep[i] && v == Some(true) {
+                keep[i] = false;
+                excluded += 1;
+            }
+        }
+        steps.push(FlowStep {
+            reason: step.reason.clone(),
+            condition: step.condition.clone(),
+            excluded,
+            remaining: keep.iter().filter(|&&k| k).count(),
+        });
+    }
+    let rows: Vec<usize> = (0..data.rows()).filter(|&i| keep[i]).collect();
+    // Groups.
+    let t = &c.treatment;
+    let groups: Vec<Group> = t
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| Group { value: g.clone(), label: t.labels.get(i).cloned().unwrap_or_else(|| g.clone()) })
+        .collect();
+    let tcol = data.column(&t.column, "[treatment] column")?;
+    let mut group = Vec::with_capacity(rows.len());
+    for &r in &rows {
+        let v = tcol[r].as_deref();
+        match v.and_then(|v| position_of(&t.groups, v)) {
+            Some(g) => group.push(g),
+            None => {
+                return Err(Error::data(
+                    &data.path,
+                    format!(
+                        "row {}: column `{}` is {}, which is not one of the groups [{}]; add it to [treatment] groups or exclude the row with a [[cohort.exclude]] step",
+                        r + 1,
+                        t.column,
+                        v.map_or("missing".to_string(), |v| format!("`{v}`")),
+                        t.groups.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    let by_group: Vec<usize> = (0..groups.len()).map(|g| group.iter().filter(|&&x| x == g).count()).collect();
+    if let Some(g) = by_group.iter().position(|&n| n == 0) {
+        return Err(Error::data(
+            &data.path,
+            format!(
+                "group `{}` has no patients in the cohort (column `{}`); check the group values in [treatment] against the data and the exclusion steps",
+                t.groups[g], t.column
+            ),
+        ));
+    }
+    let ids = match &c.study.id {
+        Some(col) => {
+            let ids = data.column(col, "[study] id")?;
+            let mut seen = std::collections::HashMap::new();
+            let mut out = Vec::with_capacity(rows.len());
+            for &r in &rows {
+                let id = ids[r].clone().ok_or_else(|| {
+                    Error::data(&data.path, format!("row {}: the id column `{col}` is empty; every patient needs an id", r + 1))
+                })?;
+                if let Some(first) = seen.insert(id.clone(), r) {
+                    return Err(Error::data(
+                        &data.path,
+                        format!("rows {} and {}: id `{id}` appears twice in column `{col}`; ids must be unique", first + 1, r + 1),
+                    ));
+                }
+                out.push(id);
+            }
+            out
+        }
+        None => rows.iter().map(|r| (r + 1).to_string()).collect(),
+    };
+    let mut warnings = Vec::new();
+    let mut variables = BTreeMap::new();
+    for (name, v) in &c.variables {
+        let values = env.values(name, v, &rows, &mut warnings)?;
+        let label = v.label.clone().unwrap_or_else(|| name.clone());
+        variables.insert(name.clone(), CohortVariable { name: name.clone(), label, values });
+    }
+    let flow = Flow {
+        screened_label: c.cohort.screened.clone().unwrap_or_else(|| "Patients in the data".into()),
+        screened: data.rows(),
+        steps,
+        included_label: c.cohort.included.clone().unwrap_or_else(|| "Patients analysed".into()),
+        included: rows.len(),
+        by_group,
+    };
+    Ok(Cohort { groups, ids, rows, group, variables, flow, warnings })
+}
+
+/// Index of `value` in `levels`: equal text, or equal numbers ("2" = "2.0").
+fn position_of(levels: &[String], value: &str) -> Option<usize> {
+    levels.iter().position(|l| l == value).or_else(|| {
+        let x = parse_number(value)?;
+        levels.iter().position(|l| parse_number(l) == Some(x))
+    })
+}
+
+/// Evaluates SQL expressions over the data and derived variables.
+struct Env<'a> {
+    cfg: &'a LoadedConfig,
+    data: &'a Dataset,
+    derived: BTreeMap<String, Series>,
+}
+
+impl Env<'_> {
+    /// The value of an SQL expression for every data row.
+    fn eval(&mut self, sql: &str, at: &str) -> Result<Series> {
+        self.eval_guarded(sql, at, &mut Vec::new())
+    }
+
+    fn eval_guarded(&mut self, sql: &str, at: &str, stack: &mut Vec<String>) -> Result<Series> {
+        let path = self.cfg.path.clone();
+        let expr = polars::sql::sql_expr(sql)
+            .map_err(|e| Error::config(&path, format!("{at}: `{sql}` is not a valid SQL expression: {}", first_line(&e.to_string()))))?;
+        let roots = expr
+            .clone()
+            .meta()
+            .root_names();
+        let mut cols: Vec<Column> = Vec::new();
+        for root in roots {
+            let name = root.to_string();
+            if cols.iter().any(|c| c.name().as_str() == name) {
+                continue;
+            }
+            let series = self.named_series(&name, at, stack)?;
+            cols.push(series.with_name(root.clone()).into_column());
+        }
+        let df = if cols.is_empty() {
+            DataFrame::new_infer_height(vec![Column::new("__row".into(), vec![0u32; self.data.rows()])])
+        } else {
+            DataFrame::new_infer_height(cols)
+        }
+        .map_err(|e| Error::config(&path, format!("{at}: {e}")))?;
+        let out = df
+            .lazy()
+            .select([expr.alias("__value")])
+            .collect()
+            .map_err(|e| Error::config(&path, format!("{at}: `{sql}` could not be evaluated: {}", first_line(&e.to_string()))))?;
+        let col = out
+            .column("__value")
+            .map_err(|e| Error::config(&path, format!("{at}: {e}")))?
+            .as_materialized_series()
+            .clone();
+        if col.len() != self.data.rows() {
+            return Err(Error::config(&path, format!("{at}: `{sql}` gives one value, not one per row; do not use aggregate functions here")));
+        }
+        Ok(col)
+    }
+
+    /// A data column (as numbers when every cell is one, else text) or a
+    /// derived variable's raw value.
+    fn named_series(&mut self, name: &str, at: &str, stack: &mut Vec<String>) -> Result<Series> {
+        if let Some(s) = self.derived.get(name) {
+            return Ok(s.clone());
+        }
+        if let Some(v) = self.cfg.config.variables.get(name) {
+            if let Some(expr) = &v.expr {
+                if stack.iter().any(|s| s == name) {
+                    return Err(Error::config(
+                        &self.cfg.path,
+                        format!("[variables.{name}] refers to itself through {}; break the cycle", stack.join(" -> ")),
+                    ));
+                }
+                stack.push(name.to_string());
+                let s = self.eval_guarded(&expr.clone(), &format!("[variables.{name}] expr"), stack)?;
+                stack.pop();
+                self.derived.insert(name.to_string(), s.clone());
+                return Ok(s);
+            }
+            let col = v.column.clone().unwrap_or_else(|| name.to_string());
+            if col != name {
+                return self.named_series(&col, at, stack);
+            }
+        }
+        if !self.data.has(name) {
+            let mut known: Vec<&str> = self.data.names().iter().map(String::as_str).collect();
+            known.extend(self.cfg.config.variables.keys().map(String::as_str));
+            return Err(Error::config(
+                &self.cfg.path,
+                format!(
+                    "{at}: `{name}` is neither a data column nor a variable.{} (Quote names with dots or spaces: \"ph.ecog\".)",
+                    did_you_mean(name, known)
+                ),
+            ));
+        }
+        let cells = self.data.column(name, at)?;
+        let numbers: Vec<Option<f64>> = cells.iter().map(|c| c.as_deref().and_then(parse_number)).collect();
+        let all_numeric = cells.iter().zip(&numbers).all(|(c, n)| c.is_none() || n.is_some());
+        Ok(if all_numeric {
+            Series::new(name.into(), numbers)
+        } else {
+            Series::new(name.into(), cells.to_vec())
+        })
+    }
+
+    /// A variable's values for the included rows, coded by its kind.
+    fn values(&mut self, name: &str, v: &Variable, rows: &[usize], warnings: &mut Vec<String>) -> Result<Values> {
+        let at = format!("[variables.{name}]");
+        let categorical = v.cut.is_some() || v.levels.is_some() || v.kind == Some(Kind::Categorical);
+        // Raw value per data row: number or text.
+        let raw: Vec<Option<String>>;
+        let nums: Option<Vec<Option<f64>>>;
+        if let Some(expr) = &v.expr {
+            let s = self.named_series(name, &format!("{at} expr"), &mut Vec::new())?;
+            let _ = expr;
+            if s.dtype().is_primitive_numeric() || s.dtype() == &DataType::Boolean {
+                let f = s.cast(&DataType::Float64).map_err(|e| Error::config(&self.cfg.path, format!("{at}: {e}")))?;
+                let f = f.f64().map_err(|e| Error::config(&self.cfg.path, format!("{at}: {e}")))?;
+                let vals: Vec<Option<f64>> = f.iter().map(|x| x.filter(|x| x.is_finite())).collect();
+                raw = vals.iter().map(|x| x.map(fmt_number)).collect();
+                nums = Some(vals);
+            } else {
+                let t = s.cast(&DataType::String).map_err(|e| Error::config(&self.cfg.path, format!("{at}: {e}")))?;
+                let t = t.str().map_err(|e| Error::config(&self.cfg.path, format!("{at}: {e}")))?;
+                raw = t.iter().map(|x| x.map(str::to_string)).collect();
+                nums = None;
+            }
+        } else {
+            let col = v.column.clone().unwrap_or_else(|| name.to_string());
+            let cells = self.data.column(&col, &at)?;
+            raw = cells.to_vec();
+            nums = if categorical && v.cut.is_none() { None } else { Some(self.data.numeric(&col, &at)?) };
+        }
+        let label = |i: usize| format!("row {}", rows[i] + 1);
+        if !categorical {
+            let nums = nums.ok_or_else(|| Error::config(&self.cfg.path, format!("{at}: the expression does not give numbers; add levels to make it categorical")))?;
+            let values: Vec<Option<f64>> = rows.iter().map(|&r| nums[r]).collect();
+            if values.iter().all(Option::is_none) {
+                return Err(Error::data(&self.data.path, format!("{at}: every value is missing among the {} patients analysed; check the column or drop the variable", rows.len())));
+            }
+            return Ok(Values::Continuous { summary: v.summary.unwrap_or_default(), values });
+        }
+        if let Some(cut) = &v.cut {
+            let nums = nums.unwrap_or_default();
+            let levels = v.levels.clone().unwrap_or_else(|| cut_labels(cut, v.closed));
+            let labels = v.level_labels.clone().unwrap_or_else(|| levels.clone());
+            let codes = rows.iter().map(|&r| nums.get(r).copied().flatten().map(|x| cut_code(x, cut, v.closed))).collect();
+            let values = Values::Categorical { levels, labels, codes };
+            self.check_levels(name, &values, warnings);
+            return Ok(values);
+        }
+        let levels = v.levels.clone().unwrap_or_default();
+        let labels = v.level_labels.clone().unwrap_or_else(|| levels.clone());
+        let mut codes = Vec::with_capacity(rows.len());
+        for (i, &r) in rows.iter().enumerate() {
+            match raw[r].as_deref() {
+                None => codes.push(None),
+                Some(s) => match position_of(&levels, s) {
+                    Some(k) => codes.push(Some(k)),
+                    None => {
+                        return Err(Error::data(
+                            &self.data.path,
+                            format!(
+                                "{}, variable `{name}`: value `{s}` is not one of the listed levels [{}]; add it to {at} levels (or fix the cell)",
+                                label(i),
+                                levels.join(", ")
+                            ),
+                        ));
+                    }
+                },
+            }
+        }
+        let values = Values::Categorical { levels, labels, codes };
+        self.check_levels(name, &values, warnings);
+        Ok(values)
+    }
+
+    fn check_levels(&self, name: &str, values: &Values, warnings: &mut Vec<String>) {
+        if let Values::Categorical { levels, codes, .. } = values {
+            for (k, l) in levels.iter().enumerate() {
+                if !codes.contains(&Some(k)) {
+                    warnings.push(format!("variable `{name}`: level `{l}` does not occur among the patients analysed"));
+                }
+            }
+        }
+    }
+}
+
+/// Default names of cut intervals: "<=a", "a-b", ">b" (right-closed) or
+/// "<a", "a-b", ">=b" (left-closed).
+fn cut_labels(cut: &[f64], closed: Closed) -> Vec<String> {
+    let f = |x: f64| fmt_number(x);
+    let mut out = Vec::with_capacity(cut.len() + 1);
+    let (lo, hi) = match closed {
+        Closed::Right => ("<=", ">"),
+        Closed::Left => ("<", ">="),
+    };
+    out.push(format!("{lo}{}", f(cut[0])));
+    for w in cut.windows(2) {
+        out.push(format!("{}-{}", f(w[0]), f(w[1])));
+    }
+    out.push(format!("{hi}{}", f(cut[cut.len() - 1])));
+    out
+}
+
+/// Interval index of `x`: right-closed `(-inf, c1], (c1, c2], ..., (ck, inf)`
+/// as R's `cut(right = TRUE)`, or left-closed `[c_i, c_i+1)`.
+fn cut_code(x: f64, cut: &[f64], closed: Closed) -> usize {
+    match closed {
+        Closed::Right => cut.iter().filter(|&&c| x > c).count(),
+        Closed::Left => cut.iter().filter(|&&c| x >= c).count(),
+    }
+}
+
+/// Shortest text of a number ("65", "18.3").
+fn fmt_number(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 { format!("{}", x as i64) } else { format!("{x}") }
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or(s)
+}

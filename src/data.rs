@@ -1,0 +1,156 @@
+//! Reading patient-level data (CSV or Parquet) into a table of text cells.
+//!
+//! Every column is read as text, so that the study decides what a column
+//! means and a bad cell can be reported with its row and value (polars'
+//! type inference would turn it into a silent null or a vague error).
+//! Row numbers in messages are 1-based data rows; in a CSV, data row r is
+//! on line r + 1.
+
+use crate::error::{Error, Result, did_you_mean};
+use polars::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// The raw data: named text columns of equal length; `None` is missing.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    /// Where it was read from.
+    pub path: PathBuf,
+    names: Vec<String>,
+    columns: Vec<Vec<Option<String>>>,
+    rows: usize,
+}
+
+impl Dataset {
+    /// Reads a `.csv` or `.parquet` file. `na_values` are cell texts that mean
+    /// missing (an empty cell always does).
+    pub fn read(path: &Path, na_values: &[String]) -> Result<Dataset> {
+        if !path.exists() {
+            return Err(Error::data(
+                path,
+                "the data file does not exist; check [study] data in the config (paths are relative to the config file)",
+            ));
+        }
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        let df = match ext.as_str() {
+            "csv" => read_csv(path, na_values)?,
+            "parquet" => read_parquet(path)?,
+            _ => {
+                return Err(Error::data(path, "unknown data format; use a .csv or .parquet file"));
+            }
+        };
+        let mut names = Vec::new();
+        let mut columns = Vec::new();
+        for col in df.columns() {
+            let name = col.name().trim_start_matches('\u{feff}').to_string();
+            if names.contains(&name) {
+                return Err(Error::data(path, format!("column `{name}` appears twice in the header; rename one of them")));
+            }
+            let s = col
+                .as_materialized_series()
+                .cast(&DataType::String)
+                .map_err(|e| Error::data(path, format!("column `{name}` cannot be read as text: {e}")))?;
+            let ca = s.str().map_err(|e| Error::data(path, e.to_string()))?;
+            let values = ca
+                .iter()
+                .map(|v| v.map(str::trim).filter(|v| !v.is_empty() && !na_values.iter().any(|na| na == v)).map(str::to_string))
+                .collect();
+            names.push(name);
+            columns.push(values);
+        }
+        if names.is_empty() {
+            return Err(Error::data(path, "the file has no columns; it must start with a header row"));
+        }
+        let rows = df.height();
+        if rows == 0 {
+            return Err(Error::data(path, "the file has a header but no data rows"));
+        }
+        Ok(Dataset { path: path.to_path_buf(), names, columns, rows })
+    }
+
+    /// Number of data rows.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Column names in file order.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// Whether a column exists.
+    pub fn has(&self, name: &str) -> bool {
+        self.names.iter().any(|n| n == name)
+    }
+
+    /// The cells of a column, or an error that lists close names.
+    pub fn column(&self, name: &str, used_by: &str) -> Result<&[Option<String>]> {
+        match self.names.iter().position(|n| n == name) {
+            Some(j) => Ok(&self.columns[j]),
+            None => Err(Error::data(
+                &self.path,
+                format!(
+                    "column `{name}` (named by {used_by}) is not in the data.{} The columns are: {}",
+                    did_you_mean(name, self.names.iter().map(String::as_str)),
+                    self.names.join(", ")
+                ),
+            )),
+        }
+    }
+
+    /// A column parsed as numbers; a cell that is not a number is an error
+    /// naming its row and value.
+    pub fn numeric(&self, name: &str, used_by: &str) -> Result<Vec<Option<f64>>> {
+        self.column(name, used_by)?
+            .iter()
+            .enumerate()
+            .map(|(i, v)| match v {
+                None => Ok(None),
+                Some(s) => parse_number(s).map(Some).ok_or_else(|| {
+                    Error::data(
+                        &self.path,
+                        format!(
+                            "column `{name}` (used by {used_by}), row {}: `{s}` is not a number; fix the cell, or leave it empty (or NA) if it is missing",
+                            i + 1
+                        ),
+                    )
+                }),
+            })
+            .collect()
+    }
+}
+
+/// Parses a finite number ("12", "-0.5", "1e3"); `None` otherwise.
+pub fn parse_number(s: &str) -> Option<f64> {
+    s.trim().parse::<f64>().ok().filter(|x| x.is_finite())
+}
+
+fn read_csv(path: &Path, na_values: &[String]) -> Result<DataFrame> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(Error::data(path, "the file is empty; it needs a header row and data rows"));
+    }
+    if let Err(e) = std::str::from_utf8(&bytes) {
+        let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
+        return Err(Error::data(
+            path,
+            format!("line {line} is not valid UTF-8; save the file as UTF-8 (e.g. \"CSV UTF-8\" in a spreadsheet program)"),
+        ));
+    }
+    let mut nulls: Vec<PlSmallStr> = na_values.iter().map(|s| PlSmallStr::from(s.as_str())).collect();
+    nulls.push(PlSmallStr::from(""));
+    let parse = CsvParseOptions::default().with_null_values(Some(NullValues::AllColumns(nulls)));
+    CsvReadOptions::default()
+        .with_has_header(true)
+        .with_infer_schema_length(Some(0))
+        .with_parse_options(parse)
+        .into_reader_with_file_handle(std::io::Cursor::new(bytes))
+        .finish()
+        .map_err(|e| Error::data(path, format!("the CSV could not be read: {e}. Check that every row has as many fields as the header")))
+}
+
+fn read_parquet(path: &Path) -> Result<DataFrame> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    ParquetReader::new(file)
+        .finish()
+        .map_err(|e| Error::data(path, format!("the Parquet file could not be read: {e}")))
+}

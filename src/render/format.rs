@@ -1,0 +1,135 @@
+//! The one number formatter: every number in tables, text and figures goes
+//! through here, so the same value never prints two ways.
+
+use crate::config::FormatSection;
+
+/// Formats numbers by the study's `[format]` settings.
+#[derive(Debug, Clone)]
+pub struct Formatter {
+    conf: FormatSection,
+}
+
+impl Formatter {
+    /// A formatter with the given settings.
+    pub fn new(conf: FormatSection) -> Self {
+        Formatter { conf }
+    }
+
+    /// `x` with `digits` decimals (round half away from zero on the decimal
+    /// value, as printed tables expect; "-0.0" prints as "0.0"). Missing: "NA".
+    pub fn fixed(&self, x: Option<f64>, digits: usize) -> String {
+        match x {
+            Some(x) if x.is_finite() => {
+                let s = format!("{:.*}", digits, round_half_away(x, digits));
+                if s.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') { s.trim_start_matches('-').to_string() } else { s }
+            }
+            _ => "NA".into(),
+        }
+    }
+
+    /// A mean, SD, median or quartile.
+    pub fn num(&self, x: Option<f64>) -> String {
+        self.fixed(x, self.conf.digits)
+    }
+
+    /// A percentage (0-100), without the % sign.
+    pub fn pct(&self, x: Option<f64>) -> String {
+        self.fixed(x, self.conf.pct_digits)
+    }
+
+    /// A p-value: "< 0.001" below the threshold, else fixed decimals
+    /// ("0.050"); missing: "NA".
+    pub fn p(&self, p: Option<f64>) -> String {
+        match p {
+            Some(p) if p.is_finite() && p < self.conf.p_below => format!("< {}", self.fixed(Some(self.conf.p_below), self.conf.p_digits)),
+            Some(p) if p.is_finite() => self.fixed(Some(p), self.conf.p_digits),
+            _ => "NA".into(),
+        }
+    }
+
+    /// An SMD.
+    pub fn smd(&self, x: Option<f64>) -> String {
+        self.fixed(x, self.conf.smd_digits)
+    }
+
+    /// A count: an integer with no separators.
+    pub fn count(&self, n: usize) -> String {
+        n.to_string()
+    }
+}
+
+/// Rounds half away from zero at `digits` decimals, judged on the shortest
+/// decimal text of `x` (so 0.125 -> 0.13 and 2.675 -> 2.68, as a reader
+/// rounding the printed value would), not on its binary value.
+fn round_half_away(x: f64, digits: usize) -> f64 {
+    let text = format!("{x:e}");
+    let (mantissa, exp) = text.split_once('e').unwrap_or((&text, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let negative = mantissa.starts_with('-');
+    let digits_str: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    // value = 0.d1d2d3... x 10^(exp + 1)
+    let point = exp + 1;
+    let keep = point + digits as i32;
+    if keep < 0 {
+        return 0.0;
+    }
+    let keep = keep as usize;
+    if keep >= digits_str.len() {
+        return x;
+    }
+    let mut kept: Vec<u8> = digits_str.as_bytes()[..keep].iter().map(|b| b - b'0').collect();
+    if digits_str.as_bytes()[keep] >= b'5' {
+        let mut i = kept.len();
+        loop {
+            if i == 0 {
+                kept.insert(0, 1);
+                break;
+            }
+            i -= 1;
+            if kept[i] == 9 {
+                kept[i] = 0;
+            } else {
+                kept[i] += 1;
+                break;
+            }
+        }
+    }
+    let int: f64 = kept.iter().fold(0.0, |acc, &d| acc * 10.0 + d as f64);
+    // kept = the digits of 0.d1..dk x 10^point with k = point + digits, so
+    // the value is int x 10^-digits (a carry adds a leading digit to int).
+    let value = int / 10f64.powi(digits as i32);
+    if negative { -value } else { value }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f() -> Formatter {
+        Formatter::new(FormatSection::default())
+    }
+
+    // Half-way cases round away from zero on the printed decimal.
+    #[test]
+    fn rounds_half_away_from_zero() {
+        assert_eq!(f().fixed(Some(0.125), 2), "0.13");
+        assert_eq!(f().fixed(Some(2.675), 2), "2.68");
+        assert_eq!(f().fixed(Some(-1.45), 1), "-1.5");
+        assert_eq!(f().fixed(Some(9.96), 1), "10.0");
+        assert_eq!(f().fixed(Some(0.0004), 3), "0.000");
+        assert_eq!(f().fixed(Some(-0.0004), 3), "0.000");
+        assert_eq!(f().fixed(Some(99.995), 2), "100.00");
+        assert_eq!(f().fixed(Some(123.0), 0), "123");
+    }
+
+    // p-values below the threshold print as "< 0.001"; missing as NA.
+    #[test]
+    fn p_values() {
+        assert_eq!(f().p(Some(0.0004)), "< 0.001");
+        assert_eq!(f().p(Some(0.001)), "0.001");
+        assert_eq!(f().p(Some(0.04999)), "0.050");
+        assert_eq!(f().p(Some(1.0)), "1.000");
+        assert_eq!(f().p(None), "NA");
+        assert_eq!(f().p(Some(f64::NAN)), "NA");
+    }
+}

@@ -1,0 +1,194 @@
+//! Presentation: the formatter, the templates (Markdown with Jinja
+//! expressions) and the HTML page. The only module that knows how a number
+//! or a table looks.
+
+pub mod format;
+
+use crate::error::{Error, Result};
+use crate::report::{Results, sha256_hex};
+use format::Formatter;
+use minijinja::value::{Serde, Value};
+use minijinja::{Environment, UndefinedBehavior};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The built-in templates, by name; a study overrides any of them by putting
+/// a file of the same name in its `templates/` folder.
+const BUILTIN: &[(&str, &str)] = &[
+    ("manuscript.md.j2", include_str!("../../templates/manuscript.md.j2")),
+    ("methods.md.j2", include_str!("../../templates/methods.md.j2")),
+    ("flow.md.j2", include_str!("../../templates/flow.md.j2")),
+    ("table1.md.j2", include_str!("../../templates/table1.md.j2")),
+    ("manuscript.html.j2", include_str!("../../templates/manuscript.html.j2")),
+    ("style.css", include_str!("../../templates/style.css")),
+];
+
+/// The template set used for one study.
+#[derive(Debug, Clone)]
+pub struct Templates {
+    sources: BTreeMap<String, String>,
+}
+
+impl Templates {
+    /// The built-in templates, with those found in `override_dir` (when it
+    /// exists) taking their place.
+    pub fn load(override_dir: Option<&Path>) -> Result<Templates> {
+        let mut sources: BTreeMap<String, String> = BUILTIN.iter().map(|(n, s)| (n.to_string(), s.to_string())).collect();
+        if let Some(dir) = override_dir.filter(|d| d.is_dir()) {
+            for entry in walkdir::WalkDir::new(dir).sort_by_file_name().max_depth(1) {
+                let entry = entry.map_err(|e| Error::Template { name: dir.display().to_string(), message: e.to_string() })?;
+                if !entry.file_type().is_file() {
+                    continue;
+                }
+                let name = entry.file_name().to_string_lossy().to_string();
+                let text = std::fs::read_to_string(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
+                sources.insert(name, text);
+            }
+        }
+        Ok(Templates { sources })
+    }
+
+    /// SHA-256 of each template, by name (for provenance).
+    pub fn hashes(&self) -> BTreeMap<String, String> {
+        self.sources.iter().map(|(n, s)| (n.clone(), sha256_hex(s.as_bytes()))).collect()
+    }
+}
+
+/// The rendered manuscript.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// Markdown (for mdBook).
+    pub markdown: String,
+    /// One self-contained HTML page.
+    pub html: String,
+}
+
+/// Escapes text from the config or the data for Markdown that becomes HTML:
+/// `&` and `<` as entities (so nothing can open a tag), and the Markdown
+/// punctuation that would change the structure as backslash escapes.
+pub fn escape_markdown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Renders Markdown and HTML from the results.
+pub fn render(results: &Results, templates: &Templates) -> Result<Rendered> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    for (name, src) in &templates.sources {
+        env.add_template_owned(name.clone(), src.clone())
+            .map_err(|e| template_error(name, &e))?;
+    }
+    let fmt = Formatter::new(results.format.clone());
+    add_number_filter(&mut env, "num", &fmt, Formatter::num);
+    add_number_filter(&mut env, "pct", &fmt, Formatter::pct);
+    add_number_filter(&mut env, "p", &fmt, Formatter::p);
+    add_number_filter(&mut env, "smd", &fmt, Formatter::smd);
+    env.add_filter("md", |s: String| escape_markdown(&s));
+    env.add_filter("total", |v: Value| -> Result<i64, minijinja::Error> {
+        let mut sum = 0i64;
+        for key in v.try_iter()? {
+            sum += i64::try_from(v.get_item(&key)?).unwrap_or(0);
+        }
+        Ok(sum)
+    });
+    // Footnote marks: a, b, c ... per test, in order of first use in Table 1.
+    let mut test_list: Vec<BTreeMap<&str, String>> = Vec::new();
+    let mut test_marks: BTreeMap<String, String> = BTreeMap::new();
+    for row in &results.table1 {
+        if let Some(t) = row.test {
+            let key = serde_json::to_value(t).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            if !test_marks.contains_key(&key) {
+                let mark = char::from(b'a' + (test_marks.len() % 26) as u8).to_string();
+                test_marks.insert(key, mark.clone());
+                test_list.push(BTreeMap::from([("mark", mark), ("name", capitalize(t.name()))]));
+            }
+        }
+    }
+    let ctx = minijinja::context! {
+        results => Value::from(Serde(results)),
+        test_marks => Value::from(Serde(&test_marks)),
+        test_list => Value::from(Serde(&test_list)),
+    };
+    let markdown = get_render(&env, "manuscript.md.j2", &ctx)?;
+    let markdown = tidy(&markdown);
+    let mut body = String::new();
+    let parser = pulldown_cmark::Parser::new_ext(&markdown, pulldown_cmark::Options::ENABLE_TABLES);
+    pulldown_cmark::html::push_html(&mut body, parser);
+    let css = templates.sources.get("style.css").cloned().unwrap_or_default();
+    let page_ctx = minijinja::context! {
+        title => results.study.title.clone(),
+        version => results.provenance.studybook_version.clone(),
+        css => Value::from_safe_string(css),
+        body => Value::from_safe_string(body),
+    };
+    let html = get_render(&env, "manuscript.html.j2", &page_ctx)?;
+    Ok(Rendered { markdown, html })
+}
+
+fn add_number_filter(env: &mut Environment<'_>, name: &'static str, fmt: &Formatter, f: fn(&Formatter, Option<f64>) -> String) {
+    let fmt = fmt.clone();
+    env.add_filter(name, move |v: Value| {
+        let x = if v.is_none() || v.is_undefined() { None } else { f64::try_from(v).ok() };
+        f(&fmt, x)
+    });
+}
+
+fn get_render(env: &Environment<'_>, name: &str, ctx: &Value) -> Result<String> {
+    env.get_template(name)
+        .and_then(|t| t.render(ctx))
+        .map_err(|e| template_error(name, &e))
+}
+
+fn template_error(name: &str, e: &minijinja::Error) -> Error {
+    let mut message = e.to_string();
+    if let (Some(line), false) = (e.line(), message.contains("line")) {
+        message = format!("line {line}: {message}");
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        message.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    Error::Template { name: e.name().unwrap_or(name).to_string(), message }
+}
+
+/// Collapses runs of blank lines left by template control blocks and ends
+/// the text with exactly one newline.
+fn tidy(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut blank = 0;
+    for line in s.lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            blank += 1;
+            if blank > 1 {
+                continue;
+            }
+        } else {
+            blank = 0;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    let trimmed = out.trim_matches('\n');
+    format!("{trimmed}\n")
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map_or_else(String::new, |f| f.to_uppercase().collect::<String>() + c.as_str())
+}

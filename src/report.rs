@@ -1,0 +1,69 @@
+//! The assembled results of a study run: plain, serializable data with full
+//! precision, written as `results.json` and the single input to rendering.
+
+use crate::analysis::Diagnostic;
+use crate::analysis::table1::Table1Row;
+use crate::cohort::{Flow, Group};
+use crate::config::{FormatSection, Table1Section};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Schema tag of `results.json`.
+pub const SCHEMA: &str = "studybook.results/1";
+
+/// Everything a study run computed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Results {
+    /// Always [`SCHEMA`].
+    pub schema: &'static str,
+    /// Title, authors, data description.
+    pub study: StudyInfo,
+    /// Groups, reference first.
+    pub groups: Vec<Group>,
+    /// Patient flow.
+    pub flow: Flow,
+    /// Settings of Table 1's tests (named in Methods).
+    pub table1_settings: Table1Section,
+    /// Number formats.
+    pub format: FormatSection,
+    /// Table 1 rows, unmatched cohort.
+    pub table1: Vec<Table1Row>,
+    /// Findings that qualify the results.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Hashes of the inputs and the tool version.
+    pub provenance: Provenance,
+}
+
+/// Descriptive fields of the study.
+#[derive(Debug, Clone, Serialize)]
+pub struct StudyInfo {
+    /// Manuscript title.
+    pub title: String,
+    /// Authors.
+    pub authors: Vec<String>,
+    /// Data source description.
+    pub source: Option<String>,
+    /// Data file name (as given in the config).
+    pub data_file: String,
+    /// Treatment column.
+    pub treatment_column: String,
+}
+
+/// What produced the results: SHA-256 of every input, the tool version.
+#[derive(Debug, Clone, Serialize)]
+pub struct Provenance {
+    /// `studybook` version.
+    pub studybook_version: String,
+    /// SHA-256 (hex) of the data file.
+    pub data_sha256: String,
+    /// SHA-256 (hex) of the config file.
+    pub config_sha256: String,
+    /// SHA-256 (hex) of each template, by name.
+    pub templates_sha256: BTreeMap<String, String>,
+}
+
+/// Lower-case hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
