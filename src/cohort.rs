@@ -271,7 +271,9 @@ impl Env<'_> {
         if let Some(s) = self.derived.get(name) {
             return Ok(s.clone());
         }
-        if let Some(v) = self.cfg.config.variables.get(name) {
+        // Inside a variable's own expression its name means the data column.
+        let own = stack.last().is_some_and(|s| s == name) && self.data.has(name);
+        if let Some(v) = self.cfg.config.variables.get(name).filter(|_| !own) {
             if let Some(expr) = &v.expr {
                 if stack.iter().any(|s| s == name) {
                     return Err(Error::config(
