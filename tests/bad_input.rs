@@ -1,0 +1,225 @@
+//! Bad input gets a clear error (file, place, fix), never a panic: one test
+//! per case, asserting the message.
+
+use std::path::PathBuf;
+use studybook::pipeline;
+
+const CSV: &str = "id,arm,age,stage,lab\n1,A,50,I,1.5\n2,B,61,II,2.5\n3,A,70,I,NA\n4,B,45,II,3.0\n5,A,52,II,2.0\n6,B,66,I,1.0\n";
+
+const CONFIG: &str = r#"
+[study]
+title = "T"
+data = "d.csv"
+id = "id"
+[treatment]
+column = "arm"
+groups = ["A", "B"]
+[variables.age]
+summary = "mean_sd"
+[variables.stage]
+levels = ["I", "II"]
+[variables.lab]
+summary = "median_iqr"
+[table1]
+variables = ["age", "stage", "lab"]
+"#;
+
+/// Writes a study folder and returns (folder guard, config path).
+fn study(config: &str, csv: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("d.csv"), csv).unwrap();
+    let path = dir.path().join("study.toml");
+    std::fs::write(&path, config).unwrap();
+    (dir, path)
+}
+
+/// The error message of analysing a study, which must fail.
+fn error_of(config: &str, csv: &str) -> String {
+    let (_dir, path) = study(config, csv);
+    match pipeline::analyse(&path) {
+        Ok(_) => panic!("expected an error"),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn assert_has(message: &str, parts: &[&str]) {
+    for p in parts {
+        assert!(message.contains(p), "message lacks `{p}`:\n{message}");
+    }
+}
+
+// The valid baseline analyses without error (so each case below fails for its own reason).
+#[test]
+fn baseline_is_valid() {
+    let (_d, path) = study(CONFIG, CSV);
+    let a = pipeline::analyse(&path).unwrap();
+    assert_eq!(a.results.flow.included, 6);
+}
+
+// A missing config file names the path.
+#[test]
+fn missing_config_file() {
+    let e = pipeline::analyse(std::path::Path::new("/nonexistent/study.toml")).unwrap_err().to_string();
+    assert_has(&e, &["/nonexistent/study.toml", "does not exist"]);
+}
+
+// Malformed TOML gives the line and column.
+#[test]
+fn malformed_toml() {
+    let e = error_of("[study\ntitle = 1", CSV);
+    assert_has(&e, &["study.toml", "line 1, column"]);
+}
+
+// An unknown key is rejected with the closest valid key.
+#[test]
+fn unknown_key_suggests() {
+    let e = error_of(&CONFIG.replace("summary = \"mean_sd\"", "sumary = \"mean_sd\""), CSV);
+    assert_has(&e, &["unknown field `sumary`", "Did you mean `summary`?", "line 10"]);
+}
+
+// A missing required key is named.
+#[test]
+fn missing_required_key() {
+    let e = error_of(&CONFIG.replace("title = \"T\"\n", ""), CSV);
+    assert_has(&e, &["missing field `title`"]);
+}
+
+// A value of the wrong type is reported with its place.
+#[test]
+fn wrong_type_in_config() {
+    let e = error_of(&CONFIG.replace("groups = [\"A\", \"B\"]", "groups = \"A\""), CSV);
+    assert_has(&e, &["line 8", "expected a sequence"]);
+}
+
+// A Table 1 variable that is not defined suggests the close name.
+#[test]
+fn unknown_table1_variable() {
+    let e = error_of(&CONFIG.replace("variables = [\"age\", \"stage\", \"lab\"]", "variables = [\"agee\"]"), CSV);
+    assert_has(&e, &["[table1] variables names `agee`", "Did you mean `age`?"]);
+}
+
+// Unsorted cut points are rejected.
+#[test]
+fn cut_points_unsorted() {
+    let e = error_of(&format!("{CONFIG}[variables.g]\nexpr = \"age\"\ncut = [60, 50]\n"), CSV);
+    assert_has(&e, &["[variables.g]", "not strictly increasing"]);
+}
+
+// A missing data file names the path and the key to fix.
+#[test]
+fn data_file_missing() {
+    let e = error_of(&CONFIG.replace("d.csv", "nope.csv"), CSV);
+    assert_has(&e, &["nope.csv", "does not exist", "[study] data"]);
+}
+
+// An empty data file is reported.
+#[test]
+fn data_file_empty() {
+    let e = error_of(CONFIG, "");
+    assert_has(&e, &["d.csv", "empty"]);
+}
+
+// A header without rows is reported.
+#[test]
+fn header_only() {
+    let e = error_of(CONFIG, "id,arm,age,stage,lab\n");
+    assert_has(&e, &["no data rows"]);
+}
+
+// A column named in the config but absent lists close names.
+#[test]
+fn column_absent_lists_close_names() {
+    let e = error_of(&CONFIG.replace("column = \"arm\"", "column = \"armm\""), CSV);
+    assert_has(&e, &["column `armm`", "[treatment] column", "Did you mean `arm`?", "The columns are: id, arm"]);
+}
+
+// A text cell in a numeric column names the row, the column and the value.
+#[test]
+fn wrong_type_in_numeric_column() {
+    let e = error_of(CONFIG, &CSV.replace("4,B,45", "4,B,forty"));
+    assert_has(&e, &["column `age`", "row 4", "`forty` is not a number"]);
+}
+
+// A group value that is not listed names the row and the fix.
+#[test]
+fn group_value_not_listed() {
+    let e = error_of(CONFIG, &CSV.replace("6,B,66", "6,C,66"));
+    assert_has(&e, &["row 6", "`C`", "not one of the groups [A, B]", "[[cohort.exclude]]"]);
+}
+
+// A group with no patients is an error.
+#[test]
+fn empty_group() {
+    let e = error_of(&CONFIG.replace("groups = [\"A\", \"B\"]", "groups = [\"A\", \"B\", \"Z\"]"), CSV);
+    assert_has(&e, &["group `Z` has no patients"]);
+}
+
+// A level that occurs but is not listed is an error naming the row.
+#[test]
+fn level_occurs_but_not_listed() {
+    let e = error_of(CONFIG, &CSV.replace("5,A,52,II", "5,A,52,III"));
+    assert_has(&e, &["row 5", "variable `stage`", "`III` is not one of the listed levels [I, II]"]);
+}
+
+// A listed level that never occurs is a warning, not an error.
+#[test]
+fn listed_level_absent_warns() {
+    let (_d, path) = study(&CONFIG.replace("levels = [\"I\", \"II\"]", "levels = [\"I\", \"II\", \"IV\"]"), CSV);
+    let a = pipeline::analyse(&path).unwrap();
+    assert!(a.results.diagnostics.iter().any(|d| d.message.contains("level `IV` does not occur")));
+}
+
+// A continuous variable with every value missing is an error.
+#[test]
+fn all_values_missing() {
+    let csv = "id,arm,age,stage,lab\n1,A,NA,I,1\n2,B,,II,2\n3,A,NA,I,3\n4,B,NA,II,4\n";
+    let e = error_of(CONFIG, csv);
+    assert_has(&e, &["[variables.age]", "every value is missing"]);
+}
+
+// Duplicated ids are reported with both rows.
+#[test]
+fn duplicated_ids() {
+    let e = error_of(CONFIG, &CSV.replace("3,A,70", "2,A,70"));
+    assert_has(&e, &["rows 2 and 3", "id `2` appears twice"]);
+}
+
+// Ragged rows are reported as a CSV problem.
+#[test]
+fn ragged_rows() {
+    let e = error_of(CONFIG, &CSV.replace("4,B,45,II,3.0", "4,B,45,II,3.0,9,9"));
+    assert_has(&e, &["d.csv", "could not be read"]);
+}
+
+// A non-UTF-8 file names the line and the fix.
+#[test]
+fn non_utf8_data() {
+    let (_d, path) = study(CONFIG, CSV);
+    let mut bytes = CSV.as_bytes().to_vec();
+    bytes.extend_from_slice(b"7,A,50,I,\xff\n");
+    std::fs::write(path.with_file_name("d.csv"), bytes).unwrap();
+    let e = pipeline::analyse(&path).unwrap_err().to_string();
+    assert_has(&e, &["line 8", "not valid UTF-8"]);
+}
+
+// A bad SQL expression names the variable.
+#[test]
+fn bad_sql_expression() {
+    let e = error_of(&format!("{CONFIG}[variables.g]\nexpr = \"age +* ) 2\"\n"), CSV);
+    assert_has(&e, &["[variables.g] expr", "not a valid SQL expression"]);
+}
+
+// An expression naming an unknown column suggests the close name.
+#[test]
+fn expression_unknown_column() {
+    let e = error_of(&format!("{CONFIG}[variables.g]\nexpr = \"agee * 2\"\n"), CSV);
+    assert_has(&e, &["`agee` is neither a data column nor a variable", "Did you mean `age`?"]);
+}
+
+// A UTF-8 byte-order mark does not hide the first column.
+#[test]
+fn bom_is_ignored() {
+    let (_d, path) = study(CONFIG, &format!("\u{feff}{CSV}"));
+    let a = pipeline::analyse(&path).unwrap();
+    assert_eq!(a.cohort.ids[0], "1");
+}
