@@ -102,7 +102,11 @@ pub struct Cohort {
 /// Builds the cohort: exclusions, groups, then every variable named in the config.
 pub fn build(cfg: &LoadedConfig, data: &Dataset) -> Result<Cohort> {
     let c = &cfg.config;
-    let mut env = Env { cfg, data, derived: BTreeMap::new() };
+    let mut env = Env {
+        cfg,
+        data,
+        derived: BTreeMap::new(),
+    };
     // Exclusion steps, in order.
     let mut keep = vec![true; data.rows()];
     let mut steps = Vec::new();
@@ -112,7 +116,9 @@ pub fn build(cfg: &LoadedConfig, data: &Dataset) -> Result<Cohort> {
         let cond = cond.cast(&DataType::Boolean).map_err(|_| {
             Error::config(&cfg.path, format!("{at}: where = \"{}\" is not a true/false condition; write a comparison such as `age > 75`", step.condition))
         })?;
-        let cond = cond.bool().map_err(|e| Error::config(&cfg.path, format!("{at}: {e}")))?;
+        let cond = cond
+            .bool()
+            .map_err(|e| Error::config(&cfg.path, format!("{at}: {e}")))?;
         let mut excluded = 0;
         for (i, v) in cond.iter().enumerate() {
             if keep[i] && v == Some(true) {
@@ -134,7 +140,10 @@ pub fn build(cfg: &LoadedConfig, data: &Dataset) -> Result<Cohort> {
         .groups
         .iter()
         .enumerate()
-        .map(|(i, g)| Group { value: g.clone(), label: t.labels.get(i).cloned().unwrap_or_else(|| g.clone()) })
+        .map(|(i, g)| Group {
+            value: g.clone(),
+            label: t.labels.get(i).cloned().unwrap_or_else(|| g.clone()),
+        })
         .collect();
     let tcol = data.column(&t.column, "[treatment] column")?;
     let mut group = Vec::with_capacity(rows.len());
@@ -156,7 +165,9 @@ pub fn build(cfg: &LoadedConfig, data: &Dataset) -> Result<Cohort> {
             }
         }
     }
-    let by_group: Vec<usize> = (0..groups.len()).map(|g| group.iter().filter(|&&x| x == g).count()).collect();
+    let by_group: Vec<usize> = (0..groups.len())
+        .map(|g| group.iter().filter(|&&x| x == g).count())
+        .collect();
     if let Some(g) = by_group.iter().position(|&n| n == 0) {
         return Err(Error::data(
             &data.path,
@@ -173,12 +184,22 @@ pub fn build(cfg: &LoadedConfig, data: &Dataset) -> Result<Cohort> {
             let mut out = Vec::with_capacity(rows.len());
             for &r in &rows {
                 let id = ids[r].clone().ok_or_else(|| {
-                    Error::data(&data.path, format!("row {}: the id column `{col}` is empty; every patient needs an id", r + 1))
+                    Error::data(
+                        &data.path,
+                        format!(
+                            "row {}: the id column `{col}` is empty; every patient needs an id",
+                            r + 1
+                        ),
+                    )
                 })?;
                 if let Some(first) = seen.insert(id.clone(), r) {
                     return Err(Error::data(
                         &data.path,
-                        format!("rows {} and {}: id `{id}` appears twice in column `{col}`; ids must be unique", first + 1, r + 1),
+                        format!(
+                            "rows {} and {}: id `{id}` appears twice in column `{col}`; ids must be unique",
+                            first + 1,
+                            r + 1
+                        ),
                     ));
                 }
                 out.push(id);
@@ -192,17 +213,40 @@ pub fn build(cfg: &LoadedConfig, data: &Dataset) -> Result<Cohort> {
     for (name, v) in &c.variables {
         let values = env.values(name, v, &rows, &mut warnings)?;
         let label = v.label.clone().unwrap_or_else(|| name.clone());
-        variables.insert(name.clone(), CohortVariable { name: name.clone(), label, values });
+        variables.insert(
+            name.clone(),
+            CohortVariable {
+                name: name.clone(),
+                label,
+                values,
+            },
+        );
     }
     let flow = Flow {
-        screened_label: c.cohort.screened.clone().unwrap_or_else(|| "Patients in the data".into()),
+        screened_label: c
+            .cohort
+            .screened
+            .clone()
+            .unwrap_or_else(|| "Patients in the data".into()),
         screened: data.rows(),
         steps,
-        included_label: c.cohort.included.clone().unwrap_or_else(|| "Patients analysed".into()),
+        included_label: c
+            .cohort
+            .included
+            .clone()
+            .unwrap_or_else(|| "Patients analysed".into()),
         included: rows.len(),
         by_group,
     };
-    Ok(Cohort { groups, ids, rows, group, variables, flow, warnings })
+    Ok(Cohort {
+        groups,
+        ids,
+        rows,
+        group,
+        variables,
+        flow,
+        warnings,
+    })
 }
 
 /// Index of `value` in `levels`: equal text, or equal numbers ("2" = "2.0").
@@ -228,12 +272,16 @@ impl Env<'_> {
 
     fn eval_guarded(&mut self, sql: &str, at: &str, stack: &mut Vec<String>) -> Result<Series> {
         let path = self.cfg.path.clone();
-        let expr = polars::sql::sql_expr(sql)
-            .map_err(|e| Error::config(&path, format!("{at}: `{sql}` is not a valid SQL expression: {}", first_line(&e.to_string()))))?;
-        let roots = expr
-            .clone()
-            .meta()
-            .root_names();
+        let expr = polars::sql::sql_expr(sql).map_err(|e| {
+            Error::config(
+                &path,
+                format!(
+                    "{at}: `{sql}` is not a valid SQL expression: {}",
+                    first_line(&e.to_string())
+                ),
+            )
+        })?;
+        let roots = expr.clone().meta().root_names();
         let mut cols: Vec<Column> = Vec::new();
         for root in roots {
             let name = root.to_string();
@@ -244,7 +292,10 @@ impl Env<'_> {
             cols.push(series.with_name(root.clone()).into_column());
         }
         let df = if cols.is_empty() {
-            DataFrame::new_infer_height(vec![Column::new("__row".into(), vec![0u32; self.data.rows()])])
+            DataFrame::new_infer_height(vec![Column::new(
+                "__row".into(),
+                vec![0u32; self.data.rows()],
+            )])
         } else {
             DataFrame::new_infer_height(cols)
         }
@@ -253,14 +304,27 @@ impl Env<'_> {
             .lazy()
             .select([expr.alias("__value")])
             .collect()
-            .map_err(|e| Error::config(&path, format!("{at}: `{sql}` could not be evaluated: {}", first_line(&e.to_string()))))?;
+            .map_err(|e| {
+                Error::config(
+                    &path,
+                    format!(
+                        "{at}: `{sql}` could not be evaluated: {}",
+                        first_line(&e.to_string())
+                    ),
+                )
+            })?;
         let col = out
             .column("__value")
             .map_err(|e| Error::config(&path, format!("{at}: {e}")))?
             .as_materialized_series()
             .clone();
         if col.len() != self.data.rows() {
-            return Err(Error::config(&path, format!("{at}: `{sql}` gives one value, not one per row; do not use aggregate functions here")));
+            return Err(Error::config(
+                &path,
+                format!(
+                    "{at}: `{sql}` gives one value, not one per row; do not use aggregate functions here"
+                ),
+            ));
         }
         Ok(col)
     }
@@ -278,11 +342,15 @@ impl Env<'_> {
                 if stack.iter().any(|s| s == name) {
                     return Err(Error::config(
                         &self.cfg.path,
-                        format!("[variables.{name}] refers to itself through {}; break the cycle", stack.join(" -> ")),
+                        format!(
+                            "[variables.{name}] refers to itself through {}; break the cycle",
+                            stack.join(" -> ")
+                        ),
                     ));
                 }
                 stack.push(name.to_string());
-                let s = self.eval_guarded(&expr.clone(), &format!("[variables.{name}] expr"), stack)?;
+                let s =
+                    self.eval_guarded(&expr.clone(), &format!("[variables.{name}] expr"), stack)?;
                 stack.pop();
                 self.derived.insert(name.to_string(), s.clone());
                 return Ok(s);
@@ -304,8 +372,14 @@ impl Env<'_> {
             ));
         }
         let cells = self.data.column(name, at)?;
-        let numbers: Vec<Option<f64>> = cells.iter().map(|c| c.as_deref().and_then(parse_number)).collect();
-        let all_numeric = cells.iter().zip(&numbers).all(|(c, n)| c.is_none() || n.is_some());
+        let numbers: Vec<Option<f64>> = cells
+            .iter()
+            .map(|c| c.as_deref().and_then(parse_number))
+            .collect();
+        let all_numeric = cells
+            .iter()
+            .zip(&numbers)
+            .all(|(c, n)| c.is_none() || n.is_some());
         Ok(if all_numeric {
             Series::new(name.into(), numbers)
         } else {
@@ -314,9 +388,16 @@ impl Env<'_> {
     }
 
     /// A variable's values for the included rows, coded by its kind.
-    fn values(&mut self, name: &str, v: &Variable, rows: &[usize], warnings: &mut Vec<String>) -> Result<Values> {
+    fn values(
+        &mut self,
+        name: &str,
+        v: &Variable,
+        rows: &[usize],
+        warnings: &mut Vec<String>,
+    ) -> Result<Values> {
         let at = format!("[variables.{name}]");
-        let categorical = v.cut.is_some() || v.levels.is_some() || v.kind == Some(Kind::Categorical);
+        let categorical =
+            v.cut.is_some() || v.levels.is_some() || v.kind == Some(Kind::Categorical);
         // Raw value per data row: number or text.
         let raw: Vec<Option<String>>;
         let nums: Option<Vec<Option<f64>>>;
@@ -324,14 +405,23 @@ impl Env<'_> {
             let s = self.named_series(name, &format!("{at} expr"), &mut Vec::new())?;
             let _ = expr;
             if s.dtype().is_primitive_numeric() || s.dtype() == &DataType::Boolean {
-                let f = s.cast(&DataType::Float64).map_err(|e| Error::config(&self.cfg.path, format!("{at}: {e}")))?;
-                let f = f.f64().map_err(|e| Error::config(&self.cfg.path, format!("{at}: {e}")))?;
-                let vals: Vec<Option<f64>> = f.iter().map(|x| x.filter(|x| x.is_finite())).collect();
+                let f = s
+                    .cast(&DataType::Float64)
+                    .map_err(|e| Error::config(&self.cfg.path, format!("{at}: {e}")))?;
+                let f = f
+                    .f64()
+                    .map_err(|e| Error::config(&self.cfg.path, format!("{at}: {e}")))?;
+                let vals: Vec<Option<f64>> =
+                    f.iter().map(|x| x.filter(|x| x.is_finite())).collect();
                 raw = vals.iter().map(|x| x.map(fmt_number)).collect();
                 nums = Some(vals);
             } else {
-                let t = s.cast(&DataType::String).map_err(|e| Error::config(&self.cfg.path, format!("{at}: {e}")))?;
-                let t = t.str().map_err(|e| Error::config(&self.cfg.path, format!("{at}: {e}")))?;
+                let t = s
+                    .cast(&DataType::String)
+                    .map_err(|e| Error::config(&self.cfg.path, format!("{at}: {e}")))?;
+                let t = t
+                    .str()
+                    .map_err(|e| Error::config(&self.cfg.path, format!("{at}: {e}")))?;
                 raw = t.iter().map(|x| x.map(str::to_string)).collect();
                 nums = None;
             }
@@ -339,23 +429,51 @@ impl Env<'_> {
             let col = v.column.clone().unwrap_or_else(|| name.to_string());
             let cells = self.data.column(&col, &at)?;
             raw = cells.to_vec();
-            nums = if categorical && v.cut.is_none() { None } else { Some(self.data.numeric(&col, &at)?) };
+            nums = if categorical && v.cut.is_none() {
+                None
+            } else {
+                Some(self.data.numeric(&col, &at)?)
+            };
         }
         let label = |i: usize| format!("row {}", rows[i] + 1);
         if !categorical {
             let nums = nums.ok_or_else(|| Error::config(&self.cfg.path, format!("{at}: the expression does not give numbers; add levels to make it categorical")))?;
             let values: Vec<Option<f64>> = rows.iter().map(|&r| nums[r]).collect();
             if values.iter().all(Option::is_none) {
-                return Err(Error::data(&self.data.path, format!("{at}: every value is missing among the {} patients analysed; check the column or drop the variable", rows.len())));
+                return Err(Error::data(
+                    &self.data.path,
+                    format!(
+                        "{at}: every value is missing among the {} patients analysed; check the column or drop the variable",
+                        rows.len()
+                    ),
+                ));
             }
-            return Ok(Values::Continuous { summary: v.summary.unwrap_or_default(), values });
+            return Ok(Values::Continuous {
+                summary: v.summary.unwrap_or_default(),
+                values,
+            });
         }
         if let Some(cut) = &v.cut {
             let nums = nums.unwrap_or_default();
-            let levels = v.levels.clone().unwrap_or_else(|| cut_labels(cut, v.closed));
+            let levels = v
+                .levels
+                .clone()
+                .unwrap_or_else(|| cut_labels(cut, v.closed));
             let labels = v.level_labels.clone().unwrap_or_else(|| levels.clone());
-            let codes = rows.iter().map(|&r| nums.get(r).copied().flatten().map(|x| cut_code(x, cut, v.closed))).collect();
-            let values = Values::Categorical { levels, labels, codes };
+            let codes = rows
+                .iter()
+                .map(|&r| {
+                    nums.get(r)
+                        .copied()
+                        .flatten()
+                        .map(|x| cut_code(x, cut, v.closed))
+                })
+                .collect();
+            let values = Values::Categorical {
+                levels,
+                labels,
+                codes,
+            };
             self.check_levels(name, &values, warnings);
             return Ok(values);
         }
@@ -380,7 +498,11 @@ impl Env<'_> {
                 },
             }
         }
-        let values = Values::Categorical { levels, labels, codes };
+        let values = Values::Categorical {
+            levels,
+            labels,
+            codes,
+        };
         self.check_levels(name, &values, warnings);
         Ok(values)
     }
@@ -389,7 +511,9 @@ impl Env<'_> {
         if let Values::Categorical { levels, codes, .. } = values {
             for (k, l) in levels.iter().enumerate() {
                 if !codes.contains(&Some(k)) {
-                    warnings.push(format!("variable `{name}`: level `{l}` does not occur among the patients analysed"));
+                    warnings.push(format!(
+                        "variable `{name}`: level `{l}` does not occur among the patients analysed"
+                    ));
                 }
             }
         }
@@ -424,7 +548,11 @@ fn cut_code(x: f64, cut: &[f64], closed: Closed) -> usize {
 
 /// Shortest text of a number ("65", "18.3").
 fn fmt_number(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 { format!("{}", x as i64) } else { format!("{x}") }
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
 }
 
 fn first_line(s: &str) -> &str {

@@ -11,7 +11,10 @@ use std::path::{Path, PathBuf};
 
 /// A study config as written.
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, rename_all(deserialize = "kebab-case", serialize = "snake_case"))]
+#[serde(
+    deny_unknown_fields,
+    rename_all(deserialize = "kebab-case", serialize = "snake_case")
+)]
 pub struct StudyConfig {
     /// Title, data file, id column.
     pub study: StudySection,
@@ -36,7 +39,10 @@ pub struct StudyConfig {
 
 /// `[study]`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, rename_all(deserialize = "kebab-case", serialize = "snake_case"))]
+#[serde(
+    deny_unknown_fields,
+    rename_all(deserialize = "kebab-case", serialize = "snake_case")
+)]
 pub struct StudySection {
     /// Manuscript title.
     pub title: String,
@@ -62,7 +68,10 @@ fn default_na_values() -> Vec<String> {
 
 /// `[treatment]`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, rename_all(deserialize = "kebab-case", serialize = "snake_case"))]
+#[serde(
+    deny_unknown_fields,
+    rename_all(deserialize = "kebab-case", serialize = "snake_case")
+)]
 pub struct Treatment {
     /// Data column holding the group of each patient.
     pub column: String,
@@ -108,7 +117,10 @@ pub enum Closed {
 /// `[variables.<name>]`: a data column or an SQL expression over columns,
 /// optionally cut into levels.
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, rename_all(deserialize = "kebab-case", serialize = "snake_case"))]
+#[serde(
+    deny_unknown_fields,
+    rename_all(deserialize = "kebab-case", serialize = "snake_case")
+)]
 pub struct Variable {
     /// Data column (exclusive with `expr`; default: the variable's name).
     pub column: Option<String>,
@@ -134,7 +146,10 @@ pub struct Variable {
 
 /// `[[endpoints]]`: a time-to-event outcome.
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, rename_all(deserialize = "kebab-case", serialize = "snake_case"))]
+#[serde(
+    deny_unknown_fields,
+    rename_all(deserialize = "kebab-case", serialize = "snake_case")
+)]
 pub struct Endpoint {
     /// Short id (`os`).
     pub id: String,
@@ -160,7 +175,10 @@ fn default_event_value() -> String {
 
 /// `[cohort]`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, rename_all(deserialize = "kebab-case", serialize = "snake_case"))]
+#[serde(
+    deny_unknown_fields,
+    rename_all(deserialize = "kebab-case", serialize = "snake_case")
+)]
 pub struct CohortSection {
     /// Printed name of the starting population.
     pub screened: Option<String>,
@@ -173,7 +191,10 @@ pub struct CohortSection {
 
 /// `[[cohort.exclude]]`: rows for which `where` is true leave the cohort.
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, rename_all(deserialize = "kebab-case", serialize = "snake_case"))]
+#[serde(
+    deny_unknown_fields,
+    rename_all(deserialize = "kebab-case", serialize = "snake_case")
+)]
 pub struct ExcludeStep {
     /// Printed reason ("Age outside 18-75 years").
     pub reason: String,
@@ -214,7 +235,10 @@ pub enum ContinuousTest {
 
 /// `[table1]`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, rename_all(deserialize = "kebab-case", serialize = "snake_case"))]
+#[serde(
+    deny_unknown_fields,
+    rename_all(deserialize = "kebab-case", serialize = "snake_case")
+)]
 pub struct Table1Section {
     /// Variables (names from `[variables]`), in table order.
     #[serde(default)]
@@ -258,7 +282,10 @@ fn five() -> f64 {
 
 /// `[format]`: how numbers are printed everywhere (tables, text, figures).
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, rename_all(deserialize = "kebab-case", serialize = "snake_case"))]
+#[serde(
+    deny_unknown_fields,
+    rename_all(deserialize = "kebab-case", serialize = "snake_case")
+)]
 pub struct FormatSection {
     /// Decimals of means, SDs, medians and quartiles.
     #[serde(default = "one")]
@@ -279,7 +306,13 @@ pub struct FormatSection {
 
 impl Default for FormatSection {
     fn default() -> Self {
-        FormatSection { digits: 1, pct_digits: 1, p_digits: 3, p_below: 0.001, smd_digits: 3 }
+        FormatSection {
+            digits: 1,
+            pct_digits: 1,
+            p_digits: 3,
+            p_below: 0.001,
+            smd_digits: 3,
+        }
     }
 }
 
@@ -325,13 +358,23 @@ pub fn load(path: &Path) -> Result<LoadedConfig> {
     })?;
     let config = parse(path, &text)?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
-    Ok(LoadedConfig { path: path.to_path_buf(), dir, text, config })
+    let dir = if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir
+    };
+    Ok(LoadedConfig {
+        path: path.to_path_buf(),
+        dir,
+        text,
+        config,
+    })
 }
 
 /// Parses config text; `path` is only used in messages.
 pub fn parse(path: &Path, text: &str) -> Result<StudyConfig> {
-    let config: StudyConfig = toml::from_str(text).map_err(|e| Error::config(path, explain_toml_error(&e, text)))?;
+    let config: StudyConfig =
+        toml::from_str(text).map_err(|e| Error::config(path, explain_toml_error(&e, text)))?;
     check(&config).map_err(|m| Error::config(path, m))?;
     Ok(config)
 }
@@ -347,11 +390,13 @@ fn explain_toml_error(e: &toml::de::Error, text: &str) -> String {
     });
     let mut out = format!("{}{message}", place.unwrap_or_default());
     // serde: "unknown field `x`, expected one of `a`, `b`" / "expected `a` or `b`"
-    if let Some(rest) = message.strip_prefix("unknown field `").or_else(|| message.strip_prefix("unknown variant `")) {
-        if let Some((word, expected)) = rest.split_once('`') {
-            let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-            out.push_str(&did_you_mean(word, candidates.iter().copied()));
-        }
+    if let Some(rest) = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("unknown variant `"))
+        && let Some((word, expected)) = rest.split_once('`')
+    {
+        let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+        out.push_str(&did_you_mean(word, candidates.iter().copied()));
     }
     out
 }
@@ -373,59 +418,81 @@ fn check(c: &StudyConfig) -> std::result::Result<(), String> {
         ));
     }
     if let Some(dup) = first_duplicate(&t.groups) {
-        return Err(format!("[treatment] groups lists `{dup}` twice; list each group once"));
+        return Err(format!(
+            "[treatment] groups lists `{dup}` twice; list each group once"
+        ));
     }
     for (name, v) in &c.variables {
         let at = format!("[variables.{name}]");
         if v.column.is_some() && v.expr.is_some() {
-            return Err(format!("{at} has both column and expr; keep one (expr derives the variable, column reads it)"));
+            return Err(format!(
+                "{at} has both column and expr; keep one (expr derives the variable, column reads it)"
+            ));
         }
         if let Some(cut) = &v.cut {
             if cut.is_empty() {
-                return Err(format!("{at} cut is empty; give at least one cut point or remove cut"));
+                return Err(format!(
+                    "{at} cut is empty; give at least one cut point or remove cut"
+                ));
             }
             if cut.windows(2).any(|w| w[0] >= w[1]) || cut.iter().any(|x| !x.is_finite()) {
-                return Err(format!("{at} cut points {cut:?} are not strictly increasing; sort them and remove duplicates"));
+                return Err(format!(
+                    "{at} cut points {cut:?} are not strictly increasing; sort them and remove duplicates"
+                ));
             }
             if v.kind == Some(Kind::Continuous) {
-                return Err(format!("{at} has cut but kind = \"continuous\"; a cut variable is categorical, so drop kind"));
+                return Err(format!(
+                    "{at} has cut but kind = \"continuous\"; a cut variable is categorical, so drop kind"
+                ));
             }
-            if let Some(levels) = &v.levels {
-                if levels.len() != cut.len() + 1 {
-                    return Err(format!(
-                        "{at} has {} cut point(s), which make {} levels, but levels lists {}; give one level name per interval",
-                        cut.len(),
-                        cut.len() + 1,
-                        levels.len()
-                    ));
-                }
+            if let Some(levels) = &v.levels
+                && levels.len() != cut.len() + 1
+            {
+                return Err(format!(
+                    "{at} has {} cut point(s), which make {} levels, but levels lists {}; give one level name per interval",
+                    cut.len(),
+                    cut.len() + 1,
+                    levels.len()
+                ));
             }
         }
         if let Some(levels) = &v.levels {
             if v.kind == Some(Kind::Continuous) {
-                return Err(format!("{at} has levels but kind = \"continuous\"; remove levels or make it categorical"));
+                return Err(format!(
+                    "{at} has levels but kind = \"continuous\"; remove levels or make it categorical"
+                ));
             }
             if levels.is_empty() {
-                return Err(format!("{at} levels is empty; list the level values as written in the data"));
+                return Err(format!(
+                    "{at} levels is empty; list the level values as written in the data"
+                ));
             }
             if let Some(dup) = first_duplicate(levels) {
-                return Err(format!("{at} levels lists `{dup}` twice; list each level once"));
+                return Err(format!(
+                    "{at} levels lists `{dup}` twice; list each level once"
+                ));
             }
-            if let Some(labels) = &v.level_labels {
-                if labels.len() != levels.len() {
-                    return Err(format!(
-                        "{at} level-labels has {} entries but levels has {}; give one label per level",
-                        labels.len(),
-                        levels.len()
-                    ));
-                }
+            if let Some(labels) = &v.level_labels
+                && labels.len() != levels.len()
+            {
+                return Err(format!(
+                    "{at} level-labels has {} entries but levels has {}; give one label per level",
+                    labels.len(),
+                    levels.len()
+                ));
             }
         }
-        if v.summary.is_some() && (v.levels.is_some() || v.cut.is_some() || v.kind == Some(Kind::Categorical)) {
-            return Err(format!("{at} has summary, which is for continuous variables only; remove it"));
+        if v.summary.is_some()
+            && (v.levels.is_some() || v.cut.is_some() || v.kind == Some(Kind::Categorical))
+        {
+            return Err(format!(
+                "{at} has summary, which is for continuous variables only; remove it"
+            ));
         }
         if v.kind == Some(Kind::Categorical) && v.levels.is_none() && v.cut.is_none() {
-            return Err(format!("{at} is categorical but lists no levels; add levels = [...] with the values as written in the data"));
+            return Err(format!(
+                "{at} is categorical but lists no levels; add levels = [...] with the values as written in the data"
+            ));
         }
     }
     let names: Vec<&str> = c.variables.keys().map(String::as_str).collect();
@@ -438,20 +505,30 @@ fn check(c: &StudyConfig) -> std::result::Result<(), String> {
         }
     }
     if let Some(dup) = first_duplicate(&c.table1.variables) {
-        return Err(format!("[table1] variables lists `{dup}` twice; list each variable once"));
+        return Err(format!(
+            "[table1] variables lists `{dup}` twice; list each variable once"
+        ));
     }
     let mut ids = Vec::new();
     for e in &c.endpoints {
         if ids.contains(&&e.id) {
-            return Err(format!("[[endpoints]] id `{}` is used twice; give each endpoint its own id", e.id));
+            return Err(format!(
+                "[[endpoints]] id `{}` is used twice; give each endpoint its own id",
+                e.id
+            ));
         }
         ids.push(&e.id);
         if let Some(bad) = e.landmarks.iter().find(|t| !(t.is_finite() && **t > 0.0)) {
-            return Err(format!("[[endpoints]] `{}` landmark {bad} is not a positive time; landmarks must be > 0", e.id));
+            return Err(format!(
+                "[[endpoints]] `{}` landmark {bad} is not a positive time; landmarks must be > 0",
+                e.id
+            ));
         }
     }
-    if !(c.table1.fisher_below >= 0.0) {
-        return Err("[table1] fisher-below must be a non-negative expected count (default 5)".into());
+    if c.table1.fisher_below.is_nan() || c.table1.fisher_below < 0.0 {
+        return Err(
+            "[table1] fisher-below must be a non-negative expected count (default 5)".into(),
+        );
     }
     Ok(())
 }

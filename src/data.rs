@@ -30,12 +30,19 @@ impl Dataset {
                 "the data file does not exist; check [study] data in the config (paths are relative to the config file)",
             ));
         }
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
         let df = match ext.as_str() {
             "csv" => read_csv(path, na_values)?,
             "parquet" => read_parquet(path)?,
             _ => {
-                return Err(Error::data(path, "unknown data format; use a .csv or .parquet file"));
+                return Err(Error::data(
+                    path,
+                    "unknown data format; use a .csv or .parquet file",
+                ));
             }
         };
         let mut names = Vec::new();
@@ -43,28 +50,45 @@ impl Dataset {
         for col in df.columns() {
             let name = col.name().trim_start_matches('\u{feff}').to_string();
             if names.contains(&name) {
-                return Err(Error::data(path, format!("column `{name}` appears twice in the header; rename one of them")));
+                return Err(Error::data(
+                    path,
+                    format!("column `{name}` appears twice in the header; rename one of them"),
+                ));
             }
             let s = col
                 .as_materialized_series()
                 .cast(&DataType::String)
-                .map_err(|e| Error::data(path, format!("column `{name}` cannot be read as text: {e}")))?;
+                .map_err(|e| {
+                    Error::data(path, format!("column `{name}` cannot be read as text: {e}"))
+                })?;
             let ca = s.str().map_err(|e| Error::data(path, e.to_string()))?;
             let values = ca
                 .iter()
-                .map(|v| v.map(str::trim).filter(|v| !v.is_empty() && !na_values.iter().any(|na| na == v)).map(str::to_string))
+                .map(|v| {
+                    v.map(str::trim)
+                        .filter(|v| !v.is_empty() && !na_values.iter().any(|na| na == v))
+                        .map(str::to_string)
+                })
                 .collect();
             names.push(name);
             columns.push(values);
         }
         if names.is_empty() {
-            return Err(Error::data(path, "the file has no columns; it must start with a header row"));
+            return Err(Error::data(
+                path,
+                "the file has no columns; it must start with a header row",
+            ));
         }
         let rows = df.height();
         if rows == 0 {
             return Err(Error::data(path, "the file has a header but no data rows"));
         }
-        Ok(Dataset { path: path.to_path_buf(), names, columns, rows })
+        Ok(Dataset {
+            path: path.to_path_buf(),
+            names,
+            columns,
+            rows,
+        })
     }
 
     /// Number of data rows.
@@ -127,16 +151,28 @@ pub fn parse_number(s: &str) -> Option<f64> {
 fn read_csv(path: &Path, na_values: &[String]) -> Result<DataFrame> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(Error::data(path, "the file is empty; it needs a header row and data rows"));
-    }
-    if let Err(e) = std::str::from_utf8(&bytes) {
-        let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
         return Err(Error::data(
             path,
-            format!("line {line} is not valid UTF-8; save the file as UTF-8 (e.g. \"CSV UTF-8\" in a spreadsheet program)"),
+            "the file is empty; it needs a header row and data rows",
         ));
     }
-    let mut nulls: Vec<PlSmallStr> = na_values.iter().map(|s| PlSmallStr::from(s.as_str())).collect();
+    if let Err(e) = std::str::from_utf8(&bytes) {
+        let line = bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
+        return Err(Error::data(
+            path,
+            format!(
+                "line {line} is not valid UTF-8; save the file as UTF-8 (e.g. \"CSV UTF-8\" in a spreadsheet program)"
+            ),
+        ));
+    }
+    let mut nulls: Vec<PlSmallStr> = na_values
+        .iter()
+        .map(|s| PlSmallStr::from(s.as_str()))
+        .collect();
     nulls.push(PlSmallStr::from(""));
     let parse = CsvParseOptions::default().with_null_values(Some(NullValues::AllColumns(nulls)));
     CsvReadOptions::default()

@@ -11,7 +11,11 @@ use studybook::{pipeline, simulate};
 const DEFAULT_STUDY: &str = "reports/tace-downstaging/study.toml";
 
 #[derive(Parser)]
-#[command(name = "studybook", version, about = "Regenerates a cohort study's manuscript from its data")]
+#[command(
+    name = "studybook",
+    version,
+    about = "Regenerates a cohort study's manuscript from its data"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -71,7 +75,11 @@ fn run(command: Command) -> studybook::Result<()> {
                 for config in pipeline::find_studies(root) {
                     let (analysis, files) = pipeline::render_study(&config, None)?;
                     report_written(&files);
-                    let manuscript = files.iter().find(|f| f.ends_with("manuscript.md")).cloned().unwrap_or_default();
+                    let manuscript = files
+                        .iter()
+                        .find(|f| f.ends_with("manuscript.md"))
+                        .cloned()
+                        .unwrap_or_default();
                     listed.push((analysis.results.study.title.clone(), manuscript));
                 }
                 let summary = pipeline::write_summary(root, &listed)?;
@@ -88,17 +96,39 @@ fn run(command: Command) -> studybook::Result<()> {
             println!("{}: config and data are valid", study.display());
             println!("  {}: {}", f.screened_label, f.screened);
             for s in &f.steps {
-                println!("  - {}: {} excluded, {} remain", s.reason, s.excluded, s.remaining);
+                println!(
+                    "  - {}: {} excluded, {} remain",
+                    s.reason, s.excluded, s.remaining
+                );
             }
-            let groups: Vec<String> = a.results.groups.iter().zip(&f.by_group).map(|(g, n)| format!("{} {n}", g.label)).collect();
-            println!("  {}: {} ({})", f.included_label, f.included, groups.join(", "));
-            println!("  variables: {}; Table 1 rows: {}", a.cohort.variables.len(), a.results.table1.len());
+            let groups: Vec<String> = a
+                .results
+                .groups
+                .iter()
+                .zip(&f.by_group)
+                .map(|(g, n)| format!("{} {n}", g.label))
+                .collect();
+            println!(
+                "  {}: {} ({})",
+                f.included_label,
+                f.included,
+                groups.join(", ")
+            );
+            println!(
+                "  variables: {}; Table 1 rows: {}",
+                a.cohort.variables.len(),
+                a.results.table1.len()
+            );
             for d in &a.results.diagnostics {
                 println!("  {}: {}", d.severity, d.message);
             }
             Ok(())
         }
-        Command::Simulate { published, out, seed } => {
+        Command::Simulate {
+            published,
+            out,
+            seed,
+        } => {
             let summary = simulate::write_twin_cohort(&published, &out, seed)?;
             println!("wrote {} ({} rows)", out.display(), summary);
             Ok(())

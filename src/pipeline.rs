@@ -29,8 +29,17 @@ pub fn analyse(config_path: &Path) -> Result<Analysis> {
     let data_path = config.data_path();
     let data = Dataset::read(&data_path, &config.config.study.na_values)?;
     let cohort = cohort::build(&config, &data)?;
-    let mut diagnostics: Vec<Diagnostic> = cohort.warnings.iter().map(|w| Diagnostic::warning("cohort", w.clone())).collect();
-    let table1 = table1::compute(&cohort, &config.config.table1, "unmatched", &mut diagnostics);
+    let mut diagnostics: Vec<Diagnostic> = cohort
+        .warnings
+        .iter()
+        .map(|w| Diagnostic::warning("cohort", w.clone()))
+        .collect();
+    let table1 = table1::compute(
+        &cohort,
+        &config.config.table1,
+        "unmatched",
+        &mut diagnostics,
+    );
     let templates = Templates::load(Some(&config.dir.join("templates")))?;
     let data_bytes = std::fs::read(&data_path).map_err(|e| Error::io(&data_path, e))?;
     let c = &config.config;
@@ -56,7 +65,12 @@ pub fn analyse(config_path: &Path) -> Result<Analysis> {
             templates_sha256: templates.hashes(),
         },
     };
-    Ok(Analysis { config, cohort, results, templates })
+    Ok(Analysis {
+        config,
+        cohort,
+        results,
+        templates,
+    })
 }
 
 /// Renders a study into `out` (default: the config's folder) and returns
@@ -70,7 +84,9 @@ pub fn render_study(config_path: &Path, out: Option<&Path>) -> Result<(Analysis,
         name: "results.json".into(),
         message: e.to_string(),
     })? + "\n";
-    let out = out.map(Path::to_path_buf).unwrap_or_else(|| analysis.config.dir.clone());
+    let out = out
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| analysis.config.dir.clone());
     let files = [
         ("manuscript.md", rendered.markdown.into_bytes()),
         ("manuscript.html", rendered.html.into_bytes()),
@@ -130,5 +146,8 @@ pub fn write_summary(root: &Path, studies: &[(String, PathBuf)]) -> Result<PathB
         s.push_str(&format!("- [{title}]({})\n", rel.display()));
     }
     let written = write_atomically(root, &[("SUMMARY.md", s.into_bytes())])?;
-    Ok(written.into_iter().next().unwrap_or_else(|| root.join("SUMMARY.md")))
+    Ok(written
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| root.join("SUMMARY.md")))
 }

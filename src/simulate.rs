@@ -35,11 +35,46 @@ const EXCLUDED: [(&str, usize); 9] = [
 
 /// Columns of the twin cohort in file order.
 const COLUMNS: &[&str] = &[
-    "id", "age", "sex", "ecog", "child_pugh", "prior_treatment", "other_malignancy", "tace_conversion",
-    "other_conversion", "downstaging_success", "lost_to_followup", "treatment", "bmi", "smoking", "drinking",
-    "comorbidity", "hbv", "cirrhosis", "ascites", "ctp_score", "hcc_number_before", "hcc_diameter_before",
-    "hcc_number_after", "hcc_diameter_after", "afp", "bclc", "alb", "ast", "alt", "tbil", "pt", "inr", "plt",
-    "crp", "cre", "neu", "ly", "ablation_modality", "tace_sessions", "interval_tace_local",
+    "id",
+    "age",
+    "sex",
+    "ecog",
+    "child_pugh",
+    "prior_treatment",
+    "other_malignancy",
+    "tace_conversion",
+    "other_conversion",
+    "downstaging_success",
+    "lost_to_followup",
+    "treatment",
+    "bmi",
+    "smoking",
+    "drinking",
+    "comorbidity",
+    "hbv",
+    "cirrhosis",
+    "ascites",
+    "ctp_score",
+    "hcc_number_before",
+    "hcc_diameter_before",
+    "hcc_number_after",
+    "hcc_diameter_after",
+    "afp",
+    "bclc",
+    "alb",
+    "ast",
+    "alt",
+    "tbil",
+    "pt",
+    "inr",
+    "plt",
+    "crp",
+    "cre",
+    "neu",
+    "ly",
+    "ablation_modality",
+    "tace_sessions",
+    "interval_tace_local",
 ];
 
 type Row = BTreeMap<&'static str, String>;
@@ -48,9 +83,13 @@ type Row = BTreeMap<&'static str, String>;
 /// CSV to `out`; returns the number of rows.
 pub fn write_twin_cohort(published: &Path, out: &Path, seed: u64) -> Result<usize> {
     let text = std::fs::read_to_string(published).map_err(|e| Error::io(published, e))?;
-    let manifest: Value = toml::from_str(&text).map_err(|e| Error::config(published, e.to_string()))?;
+    let manifest: Value =
+        toml::from_str(&text).map_err(|e| Error::config(published, e.to_string()))?;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let target = Targets { manifest: &manifest, path: published };
+    let target = Targets {
+        manifest: &manifest,
+        path: published,
+    };
     let mut rows: Vec<Row> = Vec::new();
     for (g, group) in [("sr", "SR"), ("ta", "TA")] {
         rows.extend(included_group(&target, g, group, &mut rng)?);
@@ -65,13 +104,23 @@ pub fn write_twin_cohort(published: &Path, out: &Path, seed: u64) -> Result<usiz
     csv.push('\n');
     for (i, row) in rows.iter_mut().enumerate() {
         row.insert("id", format!("P{:04}", i + 1));
-        let line: Vec<&str> = COLUMNS.iter().map(|c| row.get(c).map_or("", String::as_str)).collect();
+        let line: Vec<&str> = COLUMNS
+            .iter()
+            .map(|c| row.get(c).map_or("", String::as_str))
+            .collect();
         csv.push_str(&line.join(","));
         csv.push('\n');
     }
     crate::pipeline::write_atomically(
-        out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")),
-        &[(out.file_name().and_then(|n| n.to_str()).unwrap_or("cohort.csv"), csv.into_bytes())],
+        out.parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new(".")),
+        &[(
+            out.file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("cohort.csv"),
+            csv.into_bytes(),
+        )],
     )?;
     Ok(rows.len())
 }
@@ -87,7 +136,12 @@ impl Targets<'_> {
             .get("table1")
             .and_then(|t| t.get("unmatched"))
             .and_then(|t| t.get(var))
-            .ok_or_else(|| Error::config(self.path, format!("[table1.unmatched.{var}] is missing from the manifest")))
+            .ok_or_else(|| {
+                Error::config(
+                    self.path,
+                    format!("[table1.unmatched.{var}] is missing from the manifest"),
+                )
+            })
     }
 
     fn count(&self, var: &str, level: &str, g: &str) -> Result<usize> {
@@ -96,14 +150,21 @@ impl Targets<'_> {
             .and_then(|l| l.get(format!("{g}_n")))
             .and_then(Value::as_integer)
             .map(|n| n as usize)
-            .ok_or_else(|| Error::config(self.path, format!("[table1.unmatched.{var}.\"{level}\"] has no {g}_n")))
+            .ok_or_else(|| {
+                Error::config(
+                    self.path,
+                    format!("[table1.unmatched.{var}.\"{level}\"] has no {g}_n"),
+                )
+            })
     }
 
     fn number(&self, var: &str, key: &str) -> Result<f64> {
         let v = self.entry(var)?.get(key);
         v.and_then(Value::as_float)
             .or_else(|| v.and_then(Value::as_integer).map(|i| i as f64))
-            .ok_or_else(|| Error::config(self.path, format!("[table1.unmatched.{var}] has no {key}")))
+            .ok_or_else(|| {
+                Error::config(self.path, format!("[table1.unmatched.{var}] has no {key}"))
+            })
     }
 
     fn group_n(&self, g: &str) -> Result<usize> {
@@ -149,15 +210,23 @@ fn categorical_specs() -> Vec<(&'static str, &'static str, Vec<LevelGen>)> {
     let zero: LevelGen = |_| "0".into();
     let one: LevelGen = |_| "1".into();
     vec![
-        ("age", "age", vec![
-            |r| ((51.5 + 9.0 * normal(r)).round().clamp(18.0, 65.0) as i64).to_string(),
-            |r| int_between(r, 66, 75),
-        ]),
-        ("bmi", "bmi", vec![
-            |r| format!("{:.1}", uniform(r, 15.5, 18.2)),
-            |r| format!("{:.1}", uniform(r, 18.4, 21.8)),
-            |r| format!("{:.1}", uniform(r, 22.0, 30.0)),
-        ]),
+        (
+            "age",
+            "age",
+            vec![
+                |r| ((51.5 + 9.0 * normal(r)).round().clamp(18.0, 65.0) as i64).to_string(),
+                |r| int_between(r, 66, 75),
+            ],
+        ),
+        (
+            "bmi",
+            "bmi",
+            vec![
+                |r| format!("{:.1}", uniform(r, 15.5, 18.2)),
+                |r| format!("{:.1}", uniform(r, 18.4, 21.8)),
+                |r| format!("{:.1}", uniform(r, 22.0, 30.0)),
+            ],
+        ),
         ("smoking", "smoking", vec![zero, one]),
         ("drinking", "drinking", vec![zero, one]),
         ("gender", "sex", vec![|_| "F".into(), |_| "M".into()]),
@@ -166,24 +235,51 @@ fn categorical_specs() -> Vec<(&'static str, &'static str, Vec<LevelGen>)> {
         ("hbv", "hbv", vec![zero, one]),
         ("cirrhosis", "cirrhosis", vec![zero, one]),
         ("ascites", "ascites", vec![zero, one]),
-        ("ctp_score", "ctp_score", vec![|_| "5".into(), |_| "6".into()]),
-        ("hcc_number_before_tace", "hcc_number_before", vec![|r| int_between(r, 1, 3), |r| int_between(r, 4, 8)]),
-        ("hcc_diameter_before_tace_cm", "hcc_diameter_before", vec![
-            |r| format!("{:.1}", uniform(r, 2.0, 4.9)),
-            |r| format!("{:.1}", uniform(r, 5.1, 9.9)),
-            |r| format!("{:.1}", uniform(r, 10.1, 16.0)),
-        ]),
-        ("hcc_number_after_tace", "hcc_number_after", vec![|_| "1".into(), |r| int_between(r, 2, 3)]),
-        ("hcc_diameter_after_tace_cm", "hcc_diameter_after", vec![
-            |r| format!("{:.1}", uniform(r, 0.8, 2.9)),
-            |r| format!("{:.1}", uniform(r, 3.0, 5.0)),
-        ]),
-        ("afp", "afp", vec![
-            |r| format!("{:.1}", uniform(r, 0.0, 400f64.ln()).exp().max(1.0)),
-            |r| format!("{:.1}", uniform(r, 401f64.ln(), 20000f64.ln()).exp()),
-        ]),
+        (
+            "ctp_score",
+            "ctp_score",
+            vec![|_| "5".into(), |_| "6".into()],
+        ),
+        (
+            "hcc_number_before_tace",
+            "hcc_number_before",
+            vec![|r| int_between(r, 1, 3), |r| int_between(r, 4, 8)],
+        ),
+        (
+            "hcc_diameter_before_tace_cm",
+            "hcc_diameter_before",
+            vec![
+                |r| format!("{:.1}", uniform(r, 2.0, 4.9)),
+                |r| format!("{:.1}", uniform(r, 5.1, 9.9)),
+                |r| format!("{:.1}", uniform(r, 10.1, 16.0)),
+            ],
+        ),
+        (
+            "hcc_number_after_tace",
+            "hcc_number_after",
+            vec![|_| "1".into(), |r| int_between(r, 2, 3)],
+        ),
+        (
+            "hcc_diameter_after_tace_cm",
+            "hcc_diameter_after",
+            vec![|r| format!("{:.1}", uniform(r, 0.8, 2.9)), |r| {
+                format!("{:.1}", uniform(r, 3.0, 5.0))
+            }],
+        ),
+        (
+            "afp",
+            "afp",
+            vec![
+                |r| format!("{:.1}", uniform(r, 0.0, 400f64.ln()).exp().max(1.0)),
+                |r| format!("{:.1}", uniform(r, 401f64.ln(), 20000f64.ln()).exp()),
+            ],
+        ),
         ("bclc", "bclc", vec![|_| "A".into(), |_| "B".into()]),
-        ("ablation_modality", "ablation_modality", vec![|_| "RFA".into(), |_| "MWA".into()]),
+        (
+            "ablation_modality",
+            "ablation_modality",
+            vec![|_| "RFA".into(), |_| "MWA".into()],
+        ),
     ]
 }
 
@@ -201,7 +297,12 @@ const CONTINUOUS: &[(&str, &str, usize, bool)] = &[
     ("neu", "neu", 2, false),
     ("ly", "ly", 2, false),
     ("tace_sessions", "tace_sessions", 0, true),
-    ("interval_tace_to_local_months", "interval_tace_local", 1, false),
+    (
+        "interval_tace_to_local_months",
+        "interval_tace_local",
+        1,
+        false,
+    ),
 ];
 
 fn included_group(t: &Targets<'_>, g: &str, group: &str, rng: &mut ChaCha8Rng) -> Result<Vec<Row>> {
@@ -215,7 +316,12 @@ fn included_group(t: &Targets<'_>, g: &str, group: &str, rng: &mut ChaCha8Rng) -
             .entry(var)?
             .get("levels")
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
             .unwrap_or_default();
         let mut cells: Vec<Option<String>> = Vec::with_capacity(n);
         for (level, gen_level) in levels.iter().zip(&gens) {
@@ -224,7 +330,10 @@ fn included_group(t: &Targets<'_>, g: &str, group: &str, rng: &mut ChaCha8Rng) -
             }
         }
         if cells.len() > n {
-            return Err(Error::config(t.path, format!("[table1.unmatched.{var}] counts for {g} add up to more than {g}_n = {n}")));
+            return Err(Error::config(
+                t.path,
+                format!("[table1.unmatched.{var}] counts for {g} add up to more than {g}_n = {n}"),
+            ));
         }
         cells.resize(n, None); // the rest are missing (BMI, ablation modality after SR)
         shuffle(&mut cells, rng);
@@ -235,14 +344,32 @@ fn included_group(t: &Targets<'_>, g: &str, group: &str, rng: &mut ChaCha8Rng) -
         }
     }
     for &(var, column, decimals, integer) in CONTINUOUS {
-        let summary = t.entry(var)?.get("summary").and_then(Value::as_str).unwrap_or("mean_sd");
+        let summary = t
+            .entry(var)?
+            .get("summary")
+            .and_then(Value::as_str)
+            .unwrap_or("mean_sd");
         let values = if integer {
-            integer_mean_sd(n, t.number(var, &format!("{g}_mean"))?, t.number(var, &format!("{g}_sd"))?)
+            integer_mean_sd(
+                n,
+                t.number(var, &format!("{g}_mean"))?,
+                t.number(var, &format!("{g}_sd"))?,
+            )
         } else if summary == "median_iqr" {
-            let q = [t.number(var, &format!("{g}_q1"))?, t.number(var, &format!("{g}_median"))?, t.number(var, &format!("{g}_q3"))?];
+            let q = [
+                t.number(var, &format!("{g}_q1"))?,
+                t.number(var, &format!("{g}_median"))?,
+                t.number(var, &format!("{g}_q3"))?,
+            ];
             with_quartiles(n, q, decimals, rng)
         } else {
-            with_mean_sd(n, t.number(var, &format!("{g}_mean"))?, t.number(var, &format!("{g}_sd"))?, decimals, rng)
+            with_mean_sd(
+                n,
+                t.number(var, &format!("{g}_mean"))?,
+                t.number(var, &format!("{g}_sd"))?,
+                decimals,
+                rng,
+            )
         };
         let mut values = values;
         shuffle(&mut values, rng);
@@ -259,7 +386,12 @@ fn screening_pass(rng: &mut ChaCha8Rng) -> Row {
     row.insert("age", int_between(rng, 30, 65));
     row.insert("ecog", int_between(rng, 0, 1));
     row.insert("child_pugh", "A".into());
-    for c in ["prior_treatment", "other_malignancy", "other_conversion", "lost_to_followup"] {
+    for c in [
+        "prior_treatment",
+        "other_malignancy",
+        "other_conversion",
+        "lost_to_followup",
+    ] {
         row.insert(c, "0".into());
     }
     row.insert("tace_conversion", "1".into());
@@ -272,14 +404,21 @@ fn excluded_row(k: usize, step: &str, rng: &mut ChaCha8Rng) -> Row {
     let mut row = screening_pass(rng);
     match step {
         "age" => {
-            let age = if rng.random::<f64>() < 0.9 { rng.random_range(76..=89) } else { 17 };
+            let age = if rng.random::<f64>() < 0.9 {
+                rng.random_range(76..=89)
+            } else {
+                17
+            };
             row.insert("age", age.to_string());
         }
         "ecog" => {
             row.insert("ecog", int_between(rng, 2, 3));
         }
         "child_pugh" => {
-            row.insert("child_pugh", if rng.random::<f64>() < 0.85 { "B" } else { "C" }.into());
+            row.insert(
+                "child_pugh",
+                if rng.random::<f64>() < 0.85 { "B" } else { "C" }.into(),
+            );
         }
         "downstaging_success" => {
             row.insert("downstaging_success", "0".into());
@@ -288,7 +427,11 @@ fn excluded_row(k: usize, step: &str, rng: &mut ChaCha8Rng) -> Row {
             row.insert("tace_conversion", "0".into());
         }
         other => {
-            let column = COLUMNS.iter().find(|c| **c == other).copied().unwrap_or("prior_treatment");
+            let column = COLUMNS
+                .iter()
+                .find(|c| **c == other)
+                .copied()
+                .unwrap_or("prior_treatment");
             row.insert(column, "1".into());
         }
     }
@@ -312,7 +455,10 @@ fn with_mean_sd(n: usize, mean: f64, sd: f64, decimals: usize, rng: &mut ChaCha8
         let z: Vec<f64> = (0..n).map(|_| (sigma * normal(rng)).exp()).collect();
         let m = z.iter().sum::<f64>() / n as f64;
         let s = (z.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt();
-        last = z.iter().map(|v| round_to(mean + sd * (v - m) / s, decimals)).collect();
+        last = z
+            .iter()
+            .map(|v| round_to(mean + sd * (v - m) / s, decimals))
+            .collect();
         if last.iter().all(|&v| v > 0.0) {
             break;
         }
@@ -363,7 +509,9 @@ fn with_quartiles(n: usize, q: [f64; 3], decimals: usize, rng: &mut ChaCha8Rng) 
 fn integer_mean_sd(n: usize, mean: f64, sd: f64) -> Vec<f64> {
     let base = mean.floor();
     let upper = ((mean - base) * n as f64).round() as usize;
-    let mut v: Vec<f64> = (0..n).map(|i| if i < upper { base + 1.0 } else { base }).collect();
+    let mut v: Vec<f64> = (0..n)
+        .map(|i| if i < upper { base + 1.0 } else { base })
+        .collect();
     let target_ss = sd * sd * (n - 1) as f64;
     let m = v.iter().sum::<f64>() / n as f64;
     let mut ss: f64 = v.iter().map(|x| (x - m).powi(2)).sum();

@@ -59,7 +59,9 @@ fn baseline_is_valid() {
 // A missing config file names the path.
 #[test]
 fn missing_config_file() {
-    let e = pipeline::analyse(std::path::Path::new("/nonexistent/study.toml")).unwrap_err().to_string();
+    let e = pipeline::analyse(std::path::Path::new("/nonexistent/study.toml"))
+        .unwrap_err()
+        .to_string();
     assert_has(&e, &["/nonexistent/study.toml", "does not exist"]);
 }
 
@@ -73,8 +75,18 @@ fn malformed_toml() {
 // An unknown key is rejected with the closest valid key.
 #[test]
 fn unknown_key_suggests() {
-    let e = error_of(&CONFIG.replace("summary = \"mean_sd\"", "sumary = \"mean_sd\""), CSV);
-    assert_has(&e, &["unknown field `sumary`", "Did you mean `summary`?", "line 10"]);
+    let e = error_of(
+        &CONFIG.replace("summary = \"mean_sd\"", "sumary = \"mean_sd\""),
+        CSV,
+    );
+    assert_has(
+        &e,
+        &[
+            "unknown field `sumary`",
+            "Did you mean `summary`?",
+            "line 10",
+        ],
+    );
 }
 
 // A missing required key is named.
@@ -87,21 +99,36 @@ fn missing_required_key() {
 // A value of the wrong type is reported with its place.
 #[test]
 fn wrong_type_in_config() {
-    let e = error_of(&CONFIG.replace("groups = [\"A\", \"B\"]", "groups = \"A\""), CSV);
+    let e = error_of(
+        &CONFIG.replace("groups = [\"A\", \"B\"]", "groups = \"A\""),
+        CSV,
+    );
     assert_has(&e, &["line 8", "expected a sequence"]);
 }
 
 // A Table 1 variable that is not defined suggests the close name.
 #[test]
 fn unknown_table1_variable() {
-    let e = error_of(&CONFIG.replace("variables = [\"age\", \"stage\", \"lab\"]", "variables = [\"agee\"]"), CSV);
-    assert_has(&e, &["[table1] variables names `agee`", "Did you mean `age`?"]);
+    let e = error_of(
+        &CONFIG.replace(
+            "variables = [\"age\", \"stage\", \"lab\"]",
+            "variables = [\"agee\"]",
+        ),
+        CSV,
+    );
+    assert_has(
+        &e,
+        &["[table1] variables names `agee`", "Did you mean `age`?"],
+    );
 }
 
 // Unsorted cut points are rejected.
 #[test]
 fn cut_points_unsorted() {
-    let e = error_of(&format!("{CONFIG}[variables.g]\nexpr = \"age\"\ncut = [60, 50]\n"), CSV);
+    let e = error_of(
+        &format!("{CONFIG}[variables.g]\nexpr = \"age\"\ncut = [60, 50]\n"),
+        CSV,
+    );
     assert_has(&e, &["[variables.g]", "not strictly increasing"]);
 }
 
@@ -129,8 +156,19 @@ fn header_only() {
 // A column named in the config but absent lists close names.
 #[test]
 fn column_absent_lists_close_names() {
-    let e = error_of(&CONFIG.replace("column = \"arm\"", "column = \"armm\""), CSV);
-    assert_has(&e, &["column `armm`", "[treatment] column", "Did you mean `arm`?", "The columns are: id, arm"]);
+    let e = error_of(
+        &CONFIG.replace("column = \"arm\"", "column = \"armm\""),
+        CSV,
+    );
+    assert_has(
+        &e,
+        &[
+            "column `armm`",
+            "[treatment] column",
+            "Did you mean `arm`?",
+            "The columns are: id, arm",
+        ],
+    );
 }
 
 // A text cell in a numeric column names the row, the column and the value.
@@ -144,13 +182,24 @@ fn wrong_type_in_numeric_column() {
 #[test]
 fn group_value_not_listed() {
     let e = error_of(CONFIG, &CSV.replace("6,B,66", "6,C,66"));
-    assert_has(&e, &["row 6", "`C`", "not one of the groups [A, B]", "[[cohort.exclude]]"]);
+    assert_has(
+        &e,
+        &[
+            "row 6",
+            "`C`",
+            "not one of the groups [A, B]",
+            "[[cohort.exclude]]",
+        ],
+    );
 }
 
 // A group with no patients is an error.
 #[test]
 fn empty_group() {
-    let e = error_of(&CONFIG.replace("groups = [\"A\", \"B\"]", "groups = [\"A\", \"B\", \"Z\"]"), CSV);
+    let e = error_of(
+        &CONFIG.replace("groups = [\"A\", \"B\"]", "groups = [\"A\", \"B\", \"Z\"]"),
+        CSV,
+    );
     assert_has(&e, &["group `Z` has no patients"]);
 }
 
@@ -158,15 +207,33 @@ fn empty_group() {
 #[test]
 fn level_occurs_but_not_listed() {
     let e = error_of(CONFIG, &CSV.replace("5,A,52,II", "5,A,52,III"));
-    assert_has(&e, &["row 5", "variable `stage`", "`III` is not one of the listed levels [I, II]"]);
+    assert_has(
+        &e,
+        &[
+            "row 5",
+            "variable `stage`",
+            "`III` is not one of the listed levels [I, II]",
+        ],
+    );
 }
 
 // A listed level that never occurs is a warning, not an error.
 #[test]
 fn listed_level_absent_warns() {
-    let (_d, path) = study(&CONFIG.replace("levels = [\"I\", \"II\"]", "levels = [\"I\", \"II\", \"IV\"]"), CSV);
+    let (_d, path) = study(
+        &CONFIG.replace(
+            "levels = [\"I\", \"II\"]",
+            "levels = [\"I\", \"II\", \"IV\"]",
+        ),
+        CSV,
+    );
     let a = pipeline::analyse(&path).unwrap();
-    assert!(a.results.diagnostics.iter().any(|d| d.message.contains("level `IV` does not occur")));
+    assert!(
+        a.results
+            .diagnostics
+            .iter()
+            .any(|d| d.message.contains("level `IV` does not occur"))
+    );
 }
 
 // A continuous variable with every value missing is an error.
@@ -205,15 +272,27 @@ fn non_utf8_data() {
 // A bad SQL expression names the variable.
 #[test]
 fn bad_sql_expression() {
-    let e = error_of(&format!("{CONFIG}[variables.g]\nexpr = \"age +* ) 2\"\n"), CSV);
+    let e = error_of(
+        &format!("{CONFIG}[variables.g]\nexpr = \"age +* ) 2\"\n"),
+        CSV,
+    );
     assert_has(&e, &["[variables.g] expr", "not a valid SQL expression"]);
 }
 
 // An expression naming an unknown column suggests the close name.
 #[test]
 fn expression_unknown_column() {
-    let e = error_of(&format!("{CONFIG}[variables.g]\nexpr = \"agee * 2\"\n"), CSV);
-    assert_has(&e, &["`agee` is neither a data column nor a variable", "Did you mean `age`?"]);
+    let e = error_of(
+        &format!("{CONFIG}[variables.g]\nexpr = \"agee * 2\"\n"),
+        CSV,
+    );
+    assert_has(
+        &e,
+        &[
+            "`agee` is neither a data column nor a variable",
+            "Did you mean `age`?",
+        ],
+    );
 }
 
 // A UTF-8 byte-order mark does not hide the first column.

@@ -35,11 +35,19 @@ fn default_study_matches_committed_report() {
 fn twin_cohort_regenerates_identically() {
     let out = tempfile::tempdir().unwrap();
     let file = out.path().join("cohort.csv");
-    let n = studybook::simulate::write_twin_cohort(&root().join("data/tace-downstaging/published.toml"), &file, 20250101).unwrap();
+    let n = studybook::simulate::write_twin_cohort(
+        &root().join("data/tace-downstaging/published.toml"),
+        &file,
+        20250101,
+    )
+    .unwrap();
     assert_eq!(n, 4782);
     let made = std::fs::read(&file).unwrap();
     let committed = std::fs::read(root().join("data/tace-downstaging/cohort.csv")).unwrap();
-    assert!(made == committed, "cohort.csv differs; run `cargo run --release -- simulate` and review");
+    assert!(
+        made == committed,
+        "cohort.csv differs; run `cargo run --release -- simulate` and review"
+    );
 }
 
 // The twin's patient flow and every categorical count of the unmatched
@@ -53,30 +61,62 @@ fn twin_cohort_reproduces_published_table1() {
     assert_eq!(a.results.flow.steps[5].remaining, 1624);
     assert_eq!(a.results.flow.included, 609);
     assert_eq!(a.results.flow.by_group, vec![219, 390]);
-    let text = std::fs::read_to_string(root().join("data/tace-downstaging/published.toml")).unwrap();
+    let text =
+        std::fs::read_to_string(root().join("data/tace-downstaging/published.toml")).unwrap();
     let published: toml::Value = toml::from_str(&text).unwrap();
     let t1 = &published["table1"]["unmatched"];
     let names: &[(&str, &str)] = &[
-        ("age", "age_group"), ("bmi", "bmi"), ("smoking", "smoking"), ("drinking", "drinking"),
-        ("gender", "gender"), ("ecog", "ecog"), ("comorbidity", "comorbidity"), ("hbv", "hbv"),
-        ("cirrhosis", "cirrhosis"), ("ascites", "ascites"), ("ctp_score", "ctp_score"),
-        ("hcc_number_before_tace", "hcc_number_before"), ("hcc_diameter_before_tace_cm", "hcc_diameter_before"),
-        ("hcc_number_after_tace", "hcc_number_after"), ("hcc_diameter_after_tace_cm", "hcc_diameter_after"),
-        ("afp", "afp_group"), ("bclc", "bclc"), ("alb", "alb"), ("ast", "ast"), ("alt", "alt"), ("tbil", "tbil"),
-        ("pt", "pt"), ("inr", "inr"), ("plt", "plt"), ("crp", "crp"), ("cre", "cre"), ("neu", "neu"), ("ly", "ly"),
-        ("ablation_modality", "ablation_modality"), ("tace_sessions", "tace_sessions"),
+        ("age", "age_group"),
+        ("bmi", "bmi"),
+        ("smoking", "smoking"),
+        ("drinking", "drinking"),
+        ("gender", "gender"),
+        ("ecog", "ecog"),
+        ("comorbidity", "comorbidity"),
+        ("hbv", "hbv"),
+        ("cirrhosis", "cirrhosis"),
+        ("ascites", "ascites"),
+        ("ctp_score", "ctp_score"),
+        ("hcc_number_before_tace", "hcc_number_before"),
+        ("hcc_diameter_before_tace_cm", "hcc_diameter_before"),
+        ("hcc_number_after_tace", "hcc_number_after"),
+        ("hcc_diameter_after_tace_cm", "hcc_diameter_after"),
+        ("afp", "afp_group"),
+        ("bclc", "bclc"),
+        ("alb", "alb"),
+        ("ast", "ast"),
+        ("alt", "alt"),
+        ("tbil", "tbil"),
+        ("pt", "pt"),
+        ("inr", "inr"),
+        ("plt", "plt"),
+        ("crp", "crp"),
+        ("cre", "cre"),
+        ("neu", "neu"),
+        ("ly", "ly"),
+        ("ablation_modality", "ablation_modality"),
+        ("tace_sessions", "tace_sessions"),
         ("interval_tace_to_local_months", "interval_tace_local"),
     ];
     let mut compared = 0;
     for (pub_name, var) in names {
         let p = &t1[*pub_name];
-        let row = a.results.table1.iter().find(|r| r.variable == *var).unwrap();
+        let row = a
+            .results
+            .table1
+            .iter()
+            .find(|r| r.variable == *var)
+            .unwrap();
         if let Some(levels) = p.get("levels") {
             let ours = row.levels.as_ref().unwrap();
             for (k, level) in levels.as_array().unwrap().iter().enumerate() {
                 let cell = &p[level.as_str().unwrap()];
                 for (g, key) in [("SR", "sr_n"), ("TA", "ta_n")] {
-                    assert_eq!(ours[k].n[g] as i64, cell[key].as_integer().unwrap(), "{pub_name} {level} {g}");
+                    assert_eq!(
+                        ours[k].n[g] as i64,
+                        cell[key].as_integer().unwrap(),
+                        "{pub_name} {level} {g}"
+                    );
                     compared += 1;
                 }
             }
@@ -96,9 +136,16 @@ fn twin_cohort_reproduces_published_table1() {
                     continue;
                 }
                 // The printed precision is 2 decimals (1 for sessions and intervals).
-                let half_unit = if printed.fract() == 0.0 || *pub_name == "tace_sessions" { 0.05 } else { 0.005 };
+                let half_unit = if printed.fract() == 0.0 || *pub_name == "tace_sessions" {
+                    0.05
+                } else {
+                    0.005
+                };
                 let ours = ours.unwrap();
-                assert!((ours - printed).abs() <= half_unit + 1e-9, "{pub_name} {g} {key}: {ours} vs printed {printed}");
+                assert!(
+                    (ours - printed).abs() <= half_unit + 1e-9,
+                    "{pub_name} {g} {key}: {ours} vs printed {printed}"
+                );
                 compared += 1;
             }
         }
@@ -111,7 +158,11 @@ fn twin_cohort_reproduces_published_table1() {
 #[test]
 fn html_escapes_config_and_data_text() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("d.csv"), "g,x\n1,<b>a</b>\n2,<b>a</b>\n1,c\n2,c\n").unwrap();
+    std::fs::write(
+        dir.path().join("d.csv"),
+        "g,x\n1,<b>a</b>\n2,<b>a</b>\n1,c\n2,c\n",
+    )
+    .unwrap();
     std::fs::write(
         dir.path().join("study.toml"),
         r#"
@@ -134,5 +185,8 @@ variables = ["x"]
     for bad in ["<script>", "<i>One", "<b>a"] {
         assert!(!html.contains(bad), "unescaped {bad} in HTML");
     }
-    assert!(html.contains("&lt;script&gt;") || html.contains("&amp;lt;script"), "title text kept");
+    assert!(
+        html.contains("&lt;script&gt;") || html.contains("&amp;lt;script"),
+        "title text kept"
+    );
 }

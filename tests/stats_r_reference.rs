@@ -22,7 +22,12 @@ fn sample_rows(json: &Value, csv: &Csv, post: bool) -> Vec<usize> {
     } else {
         &results["psm_trt_matched_data"]
     };
-    md["rows"].as_array().unwrap().iter().map(|r| r.as_u64().unwrap() as usize - 1).collect()
+    md["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_u64().unwrap() as usize - 1)
+        .collect()
 }
 
 fn group_value(csv: &Csv, group: &str, row: usize) -> String {
@@ -35,7 +40,8 @@ fn group_value(csv: &Csv, group: &str, row: usize) -> String {
 }
 
 fn f(v: &Value) -> f64 {
-    v.as_f64().unwrap_or_else(|| panic!("number expected, got {v}"))
+    v.as_f64()
+        .unwrap_or_else(|| panic!("number expected, got {v}"))
 }
 
 fn check_dataset(name: &str) -> usize {
@@ -43,7 +49,9 @@ fn check_dataset(name: &str) -> usize {
     let csv = Csv::load(name);
     let mut checked = 0;
     for (key, rec) in json["results"].as_object().unwrap() {
-        let Some(rest) = key.strip_prefix("tests_") else { continue };
+        let Some(rest) = key.strip_prefix("tests_") else {
+            continue;
+        };
         let post = rest.starts_with("post_");
         let rest = rest.trim_start_matches("pre_").trim_start_matches("post_");
         let (var, group) = rest.split_once("_by_").unwrap();
@@ -53,12 +61,23 @@ fn check_dataset(name: &str) -> usize {
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|r| r.as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).collect())
+                .map(|r| {
+                    r.as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|x| x.as_u64().unwrap())
+                        .collect()
+                })
                 .collect();
             for (variant, yates) in [("chisq_correct", true), ("chisq_nocorrect", false)] {
                 let got = contingency::chi_square(&t, yates).unwrap();
                 let total = t.iter().flatten().sum::<u64>() as f64;
-                assert_close!(got.statistic, f(&rec[variant]["statistic"]), TOL, 1e-6 * total);
+                assert_close!(
+                    got.statistic,
+                    f(&rec[variant]["statistic"]),
+                    TOL,
+                    1e-6 * total
+                );
                 assert_close!(got.p, f(&rec[variant]["p.value"]), TOL);
             }
             let got = contingency::fisher_exact(&t, contingency::DEFAULT_FISHER_BUDGET).unwrap();
@@ -67,7 +86,10 @@ fn check_dataset(name: &str) -> usize {
             continue;
         }
         // Continuous: split by group level; the first level (g0) is "x".
-        let g0 = rec["group_summary"]["g0"]["level"].to_string().trim_matches('"').to_string();
+        let g0 = rec["group_summary"]["g0"]["level"]
+            .to_string()
+            .trim_matches('"')
+            .to_string();
         let values = csv.col(var);
         let (mut x, mut y) = (Vec::new(), Vec::new());
         for &r in &rows {
@@ -76,7 +98,11 @@ fn check_dataset(name: &str) -> usize {
                 continue;
             }
             let v: f64 = v.parse().unwrap();
-            if group_value(&csv, group, r) == g0 { x.push(v) } else { y.push(v) }
+            if group_value(&csv, group, r) == g0 {
+                x.push(v)
+            } else {
+                y.push(v)
+            }
         }
         let w = rank::wilcoxon_rank_sum(&x, &y, true).unwrap();
         assert_close!(w.statistic, f(&rec["wilcox"]["statistic"]), TOL);
@@ -102,7 +128,11 @@ fn check_dataset(name: &str) -> usize {
             assert_close!(s.q1, f(&r["q1"]), TOL);
             assert_close!(s.q3, f(&r["q3"]), TOL);
         }
-        assert_close!(smd::continuous(&y, &x).unwrap(), f(&rec["smd"]["value"]), TOL);
+        assert_close!(
+            smd::continuous(&y, &x).unwrap(),
+            f(&rec["smd"]["value"]),
+            TOL
+        );
         checked += 1;
     }
     checked
@@ -135,7 +165,13 @@ fn kruskal_wallis_four_groups_matches_r() {
     let (age, ecog) = (csv.col("age"), csv.col("ph.ecog"));
     let groups: Vec<Vec<f64>> = ["0", "1", "2", "3"]
         .iter()
-        .map(|l| age.iter().zip(&ecog).filter(|(_, e)| e == l).map(|(a, _)| a.parse().unwrap()).collect())
+        .map(|l| {
+            age.iter()
+                .zip(&ecog)
+                .filter(|(_, e)| e == l)
+                .map(|(a, _)| a.parse().unwrap())
+                .collect()
+        })
         .collect();
     let refs: Vec<&[f64]> = groups.iter().map(Vec::as_slice).collect();
     let k = rank::kruskal_wallis(&refs).unwrap();

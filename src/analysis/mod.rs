@@ -21,6 +21,10 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// A warning from `stage`.
     pub fn warning(stage: &str, message: impl Into<String>) -> Self {
-        Diagnostic { stage: stage.into(), severity: "warning".into(), message: message.into() }
+        Diagnostic {
+            stage: stage.into(),
+            severity: "warning".into(),
+            message: message.into(),
+        }
     }
 }

@@ -108,18 +108,34 @@ pub struct Table1Row {
 
 /// Computes Table 1 for `cohort` (all patients) with the tests of `conf`.
 /// A test that cannot be computed leaves `p` empty and adds a diagnostic.
-pub fn compute(cohort: &Cohort, conf: &Table1Section, cohort_name: &str, diagnostics: &mut Vec<Diagnostic>) -> Vec<Table1Row> {
+pub fn compute(
+    cohort: &Cohort,
+    conf: &Table1Section,
+    cohort_name: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Table1Row> {
     let mut rows = Vec::new();
-    for v in conf.variables.iter().filter_map(|name| cohort.variables.get(name)) {
+    for v in conf
+        .variables
+        .iter()
+        .filter_map(|name| cohort.variables.get(name))
+    {
         let (mut row, err) = match &v.values {
-            Values::Categorical { levels, labels, codes } => categorical(cohort, levels, labels, codes, conf),
+            Values::Categorical {
+                levels,
+                labels,
+                codes,
+            } => categorical(cohort, levels, labels, codes, conf),
             Values::Continuous { summary, values } => continuous(cohort, *summary, values, conf),
         };
         row.variable = v.name.clone();
         row.label = v.label.clone();
         row.cohort = cohort_name.into();
         if let Some(e) = err {
-            diagnostics.push(Diagnostic::warning("table1", format!("{} ({cohort_name}): no test was computed: {e}", v.label)));
+            diagnostics.push(Diagnostic::warning(
+                "table1",
+                format!("{} ({cohort_name}): no test was computed: {e}", v.label),
+            ));
         }
         rows.push(row);
     }
@@ -144,7 +160,11 @@ fn empty_row(kind: &str) -> Table1Row {
     }
 }
 
-fn apply(row: &mut Table1Row, kind: TestKind, r: Result<TestResult, StatsError>) -> Option<StatsError> {
+fn apply(
+    row: &mut Table1Row,
+    kind: TestKind,
+    r: Result<TestResult, StatsError>,
+) -> Option<StatsError> {
     match r {
         Ok(t) => {
             row.test = Some(kind);
@@ -175,7 +195,12 @@ fn categorical(
     }
     let totals: Vec<u64> = (0..k).map(|g| table.iter().map(|r| r[g]).sum()).collect();
     let mut row = empty_row("categorical");
-    row.missing = cohort.groups.iter().zip(&missing).map(|(g, &m)| (g.value.clone(), m)).collect();
+    row.missing = cohort
+        .groups
+        .iter()
+        .zip(&missing)
+        .map(|(g, &m)| (g.value.clone(), m))
+        .collect();
     row.levels = Some(
         levels
             .iter()
@@ -184,7 +209,12 @@ fn categorical(
             .map(|((level, label), counts)| LevelRow {
                 level: level.clone(),
                 label: label.clone(),
-                n: cohort.groups.iter().zip(counts).map(|(g, &c)| (g.value.clone(), c as usize)).collect(),
+                n: cohort
+                    .groups
+                    .iter()
+                    .zip(counts)
+                    .map(|(g, &c)| (g.value.clone(), c as usize))
+                    .collect(),
                 pct: cohort
                     .groups
                     .iter()
@@ -199,24 +229,49 @@ fn categorical(
     let use_fisher = match conf.categorical_test {
         CategoricalTest::Fisher => true,
         CategoricalTest::ChiSquare => false,
-        CategoricalTest::Auto => contingency::min_expected(&table).is_some_and(|m| m < conf.fisher_below),
+        CategoricalTest::Auto => {
+            contingency::min_expected(&table).is_some_and(|m| m < conf.fisher_below)
+        }
     };
     let err = if use_fisher {
-        apply(&mut row, TestKind::Fisher, contingency::fisher_exact(&table, contingency::DEFAULT_FISHER_BUDGET))
+        apply(
+            &mut row,
+            TestKind::Fisher,
+            contingency::fisher_exact(&table, contingency::DEFAULT_FISHER_BUDGET),
+        )
     } else {
-        let is_2x2 = table.iter().filter(|r| r.iter().sum::<u64>() > 0).count() == 2 && totals.iter().filter(|&&t| t > 0).count() == 2;
-        let kind = if conf.yates && is_2x2 { TestKind::ChiSquareYates } else { TestKind::ChiSquare };
+        let is_2x2 = table.iter().filter(|r| r.iter().sum::<u64>() > 0).count() == 2
+            && totals.iter().filter(|&&t| t > 0).count() == 2;
+        let kind = if conf.yates && is_2x2 {
+            TestKind::ChiSquareYates
+        } else {
+            TestKind::ChiSquare
+        };
         apply(&mut row, kind, contingency::chi_square(&table, conf.yates))
     };
     if k == 2 && totals[0] > 0 && totals[1] > 0 {
-        let p = |g: usize| -> Vec<f64> { table.iter().map(|r| r[g] as f64 / totals[g] as f64).collect() };
+        let p = |g: usize| -> Vec<f64> {
+            table
+                .iter()
+                .map(|r| r[g] as f64 / totals[g] as f64)
+                .collect()
+        };
         let (p1, p0) = (p(1), p(0));
-        row.smd = if levels.len() == 2 { smd::binary(p1[1], p0[1]) } else { smd::categorical(&p1, &p0) };
+        row.smd = if levels.len() == 2 {
+            smd::binary(p1[1], p0[1])
+        } else {
+            smd::categorical(&p1, &p0)
+        };
     }
     (row, err)
 }
 
-fn continuous(cohort: &Cohort, summary: SummaryKind, values: &[Option<f64>], conf: &Table1Section) -> (Table1Row, Option<StatsError>) {
+fn continuous(
+    cohort: &Cohort,
+    summary: SummaryKind,
+    values: &[Option<f64>],
+    conf: &Table1Section,
+) -> (Table1Row, Option<StatsError>) {
     let k = cohort.groups.len();
     let mut by_group: Vec<Vec<f64>> = vec![Vec::new(); k];
     let mut missing = vec![0usize; k];
@@ -228,7 +283,12 @@ fn continuous(cohort: &Cohort, summary: SummaryKind, values: &[Option<f64>], con
     }
     let mut row = empty_row("continuous");
     row.summary_kind = Some(summary);
-    row.missing = cohort.groups.iter().zip(&missing).map(|(g, &m)| (g.value.clone(), m)).collect();
+    row.missing = cohort
+        .groups
+        .iter()
+        .zip(&missing)
+        .map(|(g, &m)| (g.value.clone(), m))
+        .collect();
     row.summary = Some(
         cohort
             .groups
@@ -254,12 +314,20 @@ fn continuous(cohort: &Cohort, summary: SummaryKind, values: &[Option<f64>], con
     );
     let err = if k > 2 {
         let refs: Vec<&[f64]> = by_group.iter().map(Vec::as_slice).collect();
-        apply(&mut row, TestKind::KruskalWallis, rank::kruskal_wallis(&refs))
+        apply(
+            &mut row,
+            TestKind::KruskalWallis,
+            rank::kruskal_wallis(&refs),
+        )
     } else {
         let (x, y) = (&by_group[0], &by_group[1]);
         let kind = match (conf.continuous_test, summary) {
-            (ContinuousTest::Wilcoxon, _) | (ContinuousTest::BySummary, SummaryKind::MedianIqr) => TestKind::Wilcoxon,
-            (ContinuousTest::TWelch, _) | (ContinuousTest::BySummary, SummaryKind::MeanSd) => TestKind::WelchT,
+            (ContinuousTest::Wilcoxon, _) | (ContinuousTest::BySummary, SummaryKind::MedianIqr) => {
+                TestKind::Wilcoxon
+            }
+            (ContinuousTest::TWelch, _) | (ContinuousTest::BySummary, SummaryKind::MeanSd) => {
+                TestKind::WelchT
+            }
             (ContinuousTest::TPooled, _) => TestKind::PooledT,
         };
         let r = match kind {

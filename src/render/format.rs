@@ -21,7 +21,14 @@ impl Formatter {
         match x {
             Some(x) if x.is_finite() => {
                 let s = format!("{:.*}", digits, round_half_away(x, digits));
-                if s.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') { s.trim_start_matches('-').to_string() } else { s }
+                if s.trim_start_matches('-')
+                    .chars()
+                    .all(|c| c == '0' || c == '.')
+                {
+                    s.trim_start_matches('-').to_string()
+                } else {
+                    s
+                }
             }
             _ => "NA".into(),
         }
@@ -41,7 +48,10 @@ impl Formatter {
     /// ("0.050"); missing: "NA".
     pub fn p(&self, p: Option<f64>) -> String {
         match p {
-            Some(p) if p.is_finite() && p < self.conf.p_below => format!("< {}", self.fixed(Some(self.conf.p_below), self.conf.p_digits)),
+            Some(p) if p.is_finite() && p < self.conf.p_below => format!(
+                "< {}",
+                self.fixed(Some(self.conf.p_below), self.conf.p_digits)
+            ),
             Some(p) if p.is_finite() => self.fixed(Some(p), self.conf.p_digits),
             _ => "NA".into(),
         }
@@ -77,7 +87,10 @@ fn round_half_away(x: f64, digits: usize) -> f64 {
     if keep >= digits_str.len() {
         return x;
     }
-    let mut kept: Vec<u8> = digits_str.as_bytes()[..keep].iter().map(|b| b - b'0').collect();
+    let mut kept: Vec<u8> = digits_str.as_bytes()[..keep]
+        .iter()
+        .map(|b| b - b'0')
+        .collect();
     if digits_str.as_bytes()[keep] >= b'5' {
         let mut i = kept.len();
         loop {

@@ -15,11 +15,20 @@ use std::path::Path;
 /// The built-in templates, by name; a study overrides any of them by putting
 /// a file of the same name in its `templates/` folder.
 const BUILTIN: &[(&str, &str)] = &[
-    ("manuscript.md.j2", include_str!("../../templates/manuscript.md.j2")),
-    ("methods.md.j2", include_str!("../../templates/methods.md.j2")),
+    (
+        "manuscript.md.j2",
+        include_str!("../../templates/manuscript.md.j2"),
+    ),
+    (
+        "methods.md.j2",
+        include_str!("../../templates/methods.md.j2"),
+    ),
     ("flow.md.j2", include_str!("../../templates/flow.md.j2")),
     ("table1.md.j2", include_str!("../../templates/table1.md.j2")),
-    ("manuscript.html.j2", include_str!("../../templates/manuscript.html.j2")),
+    (
+        "manuscript.html.j2",
+        include_str!("../../templates/manuscript.html.j2"),
+    ),
     ("style.css", include_str!("../../templates/style.css")),
 ];
 
@@ -33,15 +42,22 @@ impl Templates {
     /// The built-in templates, with those found in `override_dir` (when it
     /// exists) taking their place.
     pub fn load(override_dir: Option<&Path>) -> Result<Templates> {
-        let mut sources: BTreeMap<String, String> = BUILTIN.iter().map(|(n, s)| (n.to_string(), s.to_string())).collect();
+        let mut sources: BTreeMap<String, String> = BUILTIN
+            .iter()
+            .map(|(n, s)| (n.to_string(), s.to_string()))
+            .collect();
         if let Some(dir) = override_dir.filter(|d| d.is_dir()) {
             for entry in walkdir::WalkDir::new(dir).sort_by_file_name().max_depth(1) {
-                let entry = entry.map_err(|e| Error::Template { name: dir.display().to_string(), message: e.to_string() })?;
+                let entry = entry.map_err(|e| Error::Template {
+                    name: dir.display().to_string(),
+                    message: e.to_string(),
+                })?;
                 if !entry.file_type().is_file() {
                     continue;
                 }
                 let name = entry.file_name().to_string_lossy().to_string();
-                let text = std::fs::read_to_string(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
+                let text = std::fs::read_to_string(entry.path())
+                    .map_err(|e| Error::io(entry.path(), e))?;
                 sources.insert(name, text);
             }
         }
@@ -50,7 +66,10 @@ impl Templates {
 
     /// SHA-256 of each template, by name (for provenance).
     pub fn hashes(&self) -> BTreeMap<String, String> {
-        self.sources.iter().map(|(n, s)| (n.clone(), sha256_hex(s.as_bytes()))).collect()
+        self.sources
+            .iter()
+            .map(|(n, s)| (n.clone(), sha256_hex(s.as_bytes())))
+            .collect()
     }
 }
 
@@ -110,11 +129,17 @@ pub fn render(results: &Results, templates: &Templates) -> Result<Rendered> {
     let mut test_marks: BTreeMap<String, String> = BTreeMap::new();
     for row in &results.table1 {
         if let Some(t) = row.test {
-            let key = serde_json::to_value(t).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            let key = serde_json::to_value(t)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
             if !test_marks.contains_key(&key) {
                 let mark = char::from(b'a' + (test_marks.len() % 26) as u8).to_string();
                 test_marks.insert(key, mark.clone());
-                test_list.push(BTreeMap::from([("mark", mark), ("name", capitalize(t.name()))]));
+                test_list.push(BTreeMap::from([
+                    ("mark", mark),
+                    ("name", capitalize(t.name())),
+                ]));
             }
         }
     }
@@ -128,7 +153,11 @@ pub fn render(results: &Results, templates: &Templates) -> Result<Rendered> {
     let mut body = String::new();
     let parser = pulldown_cmark::Parser::new_ext(&markdown, pulldown_cmark::Options::ENABLE_TABLES);
     pulldown_cmark::html::push_html(&mut body, parser);
-    let css = templates.sources.get("style.css").cloned().unwrap_or_default();
+    let css = templates
+        .sources
+        .get("style.css")
+        .cloned()
+        .unwrap_or_default();
     let page_ctx = minijinja::context! {
         title => results.study.title.clone(),
         version => results.provenance.studybook_version.clone(),
@@ -139,10 +168,19 @@ pub fn render(results: &Results, templates: &Templates) -> Result<Rendered> {
     Ok(Rendered { markdown, html })
 }
 
-fn add_number_filter(env: &mut Environment<'_>, name: &'static str, fmt: &Formatter, f: fn(&Formatter, Option<f64>) -> String) {
+fn add_number_filter(
+    env: &mut Environment<'_>,
+    name: &'static str,
+    fmt: &Formatter,
+    f: fn(&Formatter, Option<f64>) -> String,
+) {
     let fmt = fmt.clone();
     env.add_filter(name, move |v: Value| {
-        let x = if v.is_none() || v.is_undefined() { None } else { f64::try_from(v).ok() };
+        let x = if v.is_none() || v.is_undefined() {
+            None
+        } else {
+            f64::try_from(v).ok()
+        };
         f(&fmt, x)
     });
 }
@@ -163,7 +201,10 @@ fn template_error(name: &str, e: &minijinja::Error) -> Error {
         message.push_str(&format!(": {s}"));
         source = s.source();
     }
-    Error::Template { name: e.name().unwrap_or(name).to_string(), message }
+    Error::Template {
+        name: e.name().unwrap_or(name).to_string(),
+        message,
+    }
 }
 
 /// Collapses runs of blank lines left by template control blocks and ends
@@ -190,5 +231,7 @@ fn tidy(s: &str) -> String {
 
 fn capitalize(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map_or_else(String::new, |f| f.to_uppercase().collect::<String>() + c.as_str())
+    c.next().map_or_else(String::new, |f| {
+        f.to_uppercase().collect::<String>() + c.as_str()
+    })
 }

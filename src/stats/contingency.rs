@@ -21,7 +21,12 @@ fn compact(table: &[Vec<u64>]) -> Result<Vec<Vec<u64>>, StatsError> {
     let out: Vec<Vec<u64>> = table
         .iter()
         .filter(|r| r.iter().sum::<u64>() > 0)
-        .map(|r| keep_cols.iter().map(|&j| r.get(j).copied().unwrap_or(0)).collect())
+        .map(|r| {
+            keep_cols
+                .iter()
+                .map(|&j| r.get(j).copied().unwrap_or(0))
+                .collect()
+        })
         .collect();
     if out.len() < 2 || keep_cols.len() < 2 {
         return Err(StatsError::DegenerateTable);
@@ -46,10 +51,7 @@ pub fn expected(table: &[Vec<u64>]) -> Vec<Vec<f64>> {
 /// to Fisher's test when it is below 5. `None` for a degenerate table.
 pub fn min_expected(table: &[Vec<u64>]) -> Option<f64> {
     let t = compact(table).ok()?;
-    expected(&t)
-        .into_iter()
-        .flatten()
-        .min_by(f64::total_cmp)
+    expected(&t).into_iter().flatten().min_by(f64::total_cmp)
 }
 
 /// Pearson's chi-square test of independence, as R's
@@ -114,7 +116,9 @@ pub fn fisher_exact(table: &[Vec<u64>], budget: u64) -> Result<TestResult, Stats
             .collect();
     }
     let rows: Vec<u64> = t.iter().map(|r| r.iter().sum()).collect();
-    let cols: Vec<u64> = (0..t[0].len()).map(|j| t.iter().map(|r| r[j]).sum()).collect();
+    let cols: Vec<u64> = (0..t[0].len())
+        .map(|j| t.iter().map(|r| r[j]).sum())
+        .collect();
     let n: u64 = rows.iter().sum();
     let lf = ln_factorials(n);
     // ln of the constant part: sum ln R_i! + sum ln C_j! - ln N!
@@ -210,7 +214,10 @@ impl FisherSearch<'_> {
         let n: u64 = cap.iter().sum();
         self.lf[n as usize]
             - cap.iter().map(|&c| self.lf[c as usize]).sum::<f64>()
-            - self.rows[i..].iter().map(|&r| self.lf[r as usize]).sum::<f64>()
+            - self.rows[i..]
+                .iter()
+                .map(|&r| self.lf[r as usize])
+                .sum::<f64>()
     }
 
     fn node(&mut self, i: usize, past: f64, cap: &mut Vec<u64>) -> Result<(), StatsError> {

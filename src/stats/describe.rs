@@ -18,7 +18,11 @@ pub fn sum(x: &[f64]) -> f64 {
     let (mut s, mut c) = (0.0f64, 0.0f64);
     for &v in x {
         let t = s + v;
-        c += if s.abs() >= v.abs() { (s - t) + v } else { (v - t) + s };
+        c += if s.abs() >= v.abs() {
+            (s - t) + v
+        } else {
+            (v - t) + s
+        };
         s = t;
     }
     s + c

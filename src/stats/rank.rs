@@ -37,7 +37,10 @@ pub fn mid_ranks(x: &[f64]) -> (Vec<f64>, f64) {
 /// The statistic reported is W.
 pub fn wilcoxon_rank_sum(x: &[f64], y: &[f64], continuity: bool) -> Result<TestResult, StatsError> {
     if x.is_empty() || y.is_empty() {
-        return Err(StatsError::TooFewObservations { found: 0, needed: 1 });
+        return Err(StatsError::TooFewObservations {
+            found: 0,
+            needed: 1,
+        });
     }
     let (n1, n2) = (x.len() as f64, y.len() as f64);
     let pooled: Vec<f64> = x.iter().chain(y).copied().collect();
@@ -49,7 +52,11 @@ pub fn wilcoxon_rank_sum(x: &[f64], y: &[f64], continuity: bool) -> Result<TestR
         return Err(StatsError::NoVariation);
     }
     let centred = w - n1 * n2 / 2.0;
-    let c = if continuity { 0.5 * centred.signum() } else { 0.0 };
+    let c = if continuity {
+        0.5 * centred.signum()
+    } else {
+        0.0
+    };
     let z = (centred - c) / sigma;
     let normal = Normal::standard();
     let p = 2.0 * normal.cdf(z).min(normal.sf(z));
@@ -66,7 +73,10 @@ pub fn wilcoxon_rank_sum(x: &[f64], y: &[f64], continuity: bool) -> Result<TestR
 pub fn kruskal_wallis(groups: &[&[f64]]) -> Result<TestResult, StatsError> {
     let groups: Vec<&[f64]> = groups.iter().copied().filter(|g| !g.is_empty()).collect();
     if groups.len() < 2 {
-        return Err(StatsError::TooFewObservations { found: 0, needed: 1 });
+        return Err(StatsError::TooFewObservations {
+            found: 0,
+            needed: 1,
+        });
     }
     let pooled: Vec<f64> = groups.iter().flat_map(|g| g.iter().copied()).collect();
     let n = pooled.len() as f64;

@@ -16,15 +16,24 @@ pub fn two_sample(x: &[f64], y: &[f64], pooled: bool) -> Result<TestResult, Stat
         return Err(StatsError::TooFewObservations { found, needed: 2 });
     }
     let (n1, n2) = (x.len() as f64, y.len() as f64);
-    let (m1, m2) = (describe::mean(x).unwrap_or(0.0), describe::mean(y).unwrap_or(0.0));
-    let (v1, v2) = (describe::variance(x).unwrap_or(0.0), describe::variance(y).unwrap_or(0.0));
+    let (m1, m2) = (
+        describe::mean(x).unwrap_or(0.0),
+        describe::mean(y).unwrap_or(0.0),
+    );
+    let (v1, v2) = (
+        describe::variance(x).unwrap_or(0.0),
+        describe::variance(y).unwrap_or(0.0),
+    );
     let (se, df) = if pooled {
         let v = ((n1 - 1.0) * v1 + (n2 - 1.0) * v2) / (n1 + n2 - 2.0);
         ((v * (1.0 / n1 + 1.0 / n2)).sqrt(), n1 + n2 - 2.0)
     } else {
         let (a, b) = (v1 / n1, v2 / n2);
         let se = (a + b).sqrt();
-        (se, (a + b).powi(2) / (a * a / (n1 - 1.0) + b * b / (n2 - 1.0)))
+        (
+            se,
+            (a + b).powi(2) / (a * a / (n1 - 1.0) + b * b / (n2 - 1.0)),
+        )
     };
     if se == 0.0 {
         return Err(StatsError::NoVariation);

@@ -22,7 +22,11 @@ macro_rules! assert_close {
     }};
     ($actual:expr, $expected:expr, $rel:expr) => {{
         let (a, e, r): (f64, f64, f64) = ($actual, $expected, $rel);
-        let ok = if e == 0.0 { a == 0.0 } else { ((a - e) / e).abs() <= r };
+        let ok = if e == 0.0 {
+            a == 0.0
+        } else {
+            ((a - e) / e).abs() <= r
+        };
         assert!(
             ok,
             "{} = {a:?}, expected {e:?} (relative error {:e} > {r:e})",
@@ -55,7 +59,12 @@ impl Csv {
         let path = reference_dir().join("data").join(format!("{name}.csv"));
         let text = std::fs::read_to_string(path).expect("reference CSV present");
         let mut lines = text.lines();
-        let header = lines.next().unwrap().split(',').map(str::to_string).collect();
+        let header = lines
+            .next()
+            .unwrap()
+            .split(',')
+            .map(str::to_string)
+            .collect();
         let rows = lines
             .map(|l| l.split(',').map(str::to_string).collect())
             .collect();
@@ -63,7 +72,11 @@ impl Csv {
     }
 
     pub fn col(&self, name: &str) -> Vec<String> {
-        let j = self.header.iter().position(|h| h == name).unwrap_or_else(|| panic!("column {name}"));
+        let j = self
+            .header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("column {name}"));
         self.rows.iter().map(|r| r[j].clone()).collect()
     }
 }

@@ -1,0 +1,163 @@
+//! Tiny data with hand-derived answers, and identities between methods.
+//! Each derivation is written next to its test.
+
+mod common;
+
+use studybook::stats::{StatsError, contingency, describe, rank, smd, t_test};
+
+const EXACT: f64 = 1e-12;
+
+// [[3,1],[1,3]]: margins 4,4 / 4,4, N = 8. P(x) = C(4,x) C(4,4-x) / C(8,4)
+// = 1, 16, 36, 16, 1 (/70) for x = 0..4. Observed x = 3 (16/70); two-sided p
+// sums the tables no more probable: (1 + 16 + 16 + 1) / 70 = 34/70.
+#[test]
+fn fisher_2x2_by_hand() {
+    let t = vec![vec![3, 1], vec![1, 3]];
+    let r = contingency::fisher_exact(&t, 1000).unwrap();
+    assert_close!(r.p, 34.0 / 70.0, EXACT);
+    assert_close!(r.statistic, 16.0 / 70.0, EXACT);
+}
+
+// Same table: E = 2 in every cell, |O - E| = 1. Pearson: 4 x 1/2 = 2;
+// Yates: 4 x 0.5^2 / 2 = 0.5. df = 1.
+#[test]
+fn chi_square_2x2_with_and_without_yates_by_hand() {
+    let t = vec![vec![3, 1], vec![1, 3]];
+    assert_close!(
+        contingency::chi_square(&t, false).unwrap().statistic,
+        2.0,
+        EXACT
+    );
+    assert_close!(
+        contingency::chi_square(&t, true).unwrap().statistic,
+        0.5,
+        EXACT
+    );
+    assert_eq!(contingency::chi_square(&t, true).unwrap().df, Some(1.0));
+}
+
+// Yates uses min(0.5, |O - E|): with |O - E| = 0.25 the correction removes it
+// entirely. [[1,1],[1,2]] -> margins 2,3 / 2,3, N = 5; E11 = 0.8, |O - E| = 0.2.
+#[test]
+fn yates_correction_is_capped_at_the_difference() {
+    let t = vec![vec![1, 1], vec![1, 2]];
+    assert_eq!(contingency::chi_square(&t, true).unwrap().statistic, 0.0);
+}
+
+// An arm with no patients in any level leaves one column: no test, an error value.
+#[test]
+fn table_with_an_empty_arm_is_degenerate() {
+    let t = vec![vec![0, 5], vec![0, 7]];
+    assert_eq!(
+        contingency::chi_square(&t, true).unwrap_err(),
+        StatsError::DegenerateTable
+    );
+    assert_eq!(
+        contingency::fisher_exact(&t, 1000).unwrap_err(),
+        StatsError::DegenerateTable
+    );
+}
+
+// Fisher's p does not depend on which dimension is rows (r x c vs c x r).
+#[test]
+fn fisher_is_invariant_to_transposition() {
+    let t = vec![vec![3, 0, 5, 1], vec![1, 4, 2, 6]];
+    let tt: Vec<Vec<u64>> = (0..4).map(|j| t.iter().map(|r| r[j]).collect()).collect();
+    let a = contingency::fisher_exact(&t, 1_000_000).unwrap();
+    let b = contingency::fisher_exact(&tt, 1_000_000).unwrap();
+    assert_close!(a.p, b.p, EXACT);
+}
+
+// The work budget turns an explosion into an error value, not a hang.
+#[test]
+fn fisher_budget_is_reported() {
+    let t = vec![
+        vec![40, 30, 20, 10],
+        vec![12, 25, 33, 41],
+        vec![20, 20, 20, 20],
+    ];
+    assert_eq!(
+        contingency::fisher_exact(&t, 10).unwrap_err(),
+        StatsError::WorkBudgetExceeded(10)
+    );
+}
+
+// x = [1, 2, 3], y = [4, 5]: ranks of x 1+2+3 = 6, W = 6 - 3*4/2 = 0;
+// n1 n2 / 2 = 3; sigma^2 = 3*2/12 * 6 = 3 (no ties); z = (0 - 3 + 0.5)/sqrt(3).
+#[test]
+fn wilcoxon_without_ties_by_hand() {
+    let r = rank::wilcoxon_rank_sum(&[1.0, 2.0, 3.0], &[4.0, 5.0], true).unwrap();
+    assert_eq!(r.statistic, 0.0);
+    let z = -2.5 / 3f64.sqrt();
+    let normal = statrs::distribution::Normal::standard();
+    use statrs::distribution::ContinuousCDF;
+    assert_close!(r.p, 2.0 * normal.cdf(z), EXACT);
+}
+
+// x = [1, 1], y = [1, 2]: three tied 1s share rank 2, the 2 has rank 4.
+// W = 2 + 2 - 3 = 1. Ties T = 3^3 - 3 = 24; sigma^2 = 4/12 (5 - 24/12) = 1;
+// z = (1 - 2 + 0.5) / 1 = -0.5 with the continuity correction.
+#[test]
+fn wilcoxon_with_ties_by_hand() {
+    let r = rank::wilcoxon_rank_sum(&[1.0, 1.0], &[1.0, 2.0], true).unwrap();
+    assert_eq!(r.statistic, 1.0);
+    let normal = statrs::distribution::Normal::standard();
+    use statrs::distribution::ContinuousCDF;
+    assert_close!(r.p, 2.0 * normal.cdf(-0.5), EXACT);
+}
+
+// Kruskal-Wallis on two groups equals the uncorrected Wilcoxon test (H = z^2).
+#[test]
+fn kruskal_two_groups_equals_wilcoxon_without_continuity() {
+    let x = [3.1, 4.0, 4.0, 5.2, 6.8, 1.0];
+    let y = [2.2, 4.0, 7.5, 8.1, 9.0];
+    let k = rank::kruskal_wallis(&[&x, &y]).unwrap();
+    let w = rank::wilcoxon_rank_sum(&x, &y, false).unwrap();
+    assert_close!(k.p, w.p, 1e-10);
+}
+
+// x = [1,2,3], y = [4,5,6]: means 2 and 5, variances 1. Pooled se =
+// sqrt(1 x 2/3), t = -3 / sqrt(2/3); Welch df = (2/3)^2 / (2 (1/3)^2 / 2) = 4,
+// so with equal n and variances Welch equals pooled.
+#[test]
+fn t_tests_by_hand() {
+    let (x, y) = ([1.0, 2.0, 3.0], [4.0, 5.0, 6.0]);
+    let pooled = t_test::two_sample(&x, &y, true).unwrap();
+    let welch = t_test::two_sample(&x, &y, false).unwrap();
+    assert_close!(pooled.statistic, -3.0 / (2.0f64 / 3.0).sqrt(), EXACT);
+    assert_close!(welch.statistic, pooled.statistic, EXACT);
+    assert_close!(welch.df.unwrap(), 4.0, EXACT);
+    assert_close!(pooled.df.unwrap(), 4.0, EXACT);
+}
+
+// A constant sample has no spread: an error value, not NaN.
+#[test]
+fn constant_samples_are_reported() {
+    assert_eq!(
+        t_test::two_sample(&[2.0, 2.0], &[2.0, 2.0], false).unwrap_err(),
+        StatsError::NoVariation
+    );
+    assert_eq!(
+        rank::wilcoxon_rank_sum(&[1.0, 1.0], &[1.0], true).unwrap_err(),
+        StatsError::NoVariation
+    );
+    assert_eq!(smd::continuous(&[1.0, 1.0], &[1.0, 1.0]), None);
+}
+
+// Type 7 on [1, 2, 3, 4]: h = 3p; q1 = 1 + 0.75 = 1.75, median 2.5, q3 3.25.
+#[test]
+fn quantiles_type7_by_hand() {
+    let s = describe::summarize(&[4.0, 1.0, 3.0, 2.0]).unwrap();
+    assert_eq!((s.q1, s.median, s.q3), (1.75, 2.5, 3.25));
+    assert_close!(s.sd.unwrap(), (5.0f64 / 3.0).sqrt(), EXACT);
+}
+
+// SMDs: binary (0.5 - 0.25) / sqrt((0.25 + 0.1875) / 2); the Yang-Dalton
+// SMD of a two-level factor is the absolute binary SMD.
+#[test]
+fn smd_binary_and_categorical_agree() {
+    let b = smd::binary(0.5, 0.25).unwrap();
+    assert_close!(b, 0.25 / (0.4375f64 / 2.0).sqrt(), EXACT);
+    let c = smd::categorical(&[0.5, 0.5], &[0.75, 0.25]).unwrap();
+    assert_close!(c, b.abs(), 1e-12);
+}
