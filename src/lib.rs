@@ -17,6 +17,8 @@
 //! [`stats`] is pure numerics (slices in, structs out) used by `analysis`;
 //! [`simulate`] builds the synthetic twin cohort of the reference study.
 
+#![warn(missing_docs)]
+
 pub mod analysis;
 pub mod cohort;
 pub mod config;
