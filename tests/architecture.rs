@@ -16,21 +16,32 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("report", &["analysis", "cohort", "config"]),
     ("render", &["report", "config"]),
     ("simulate", &["pipeline"]),
-    ("pipeline", &["analysis", "cohort", "config", "data", "render", "report", "stats"]),
+    (
+        "pipeline",
+        &[
+            "analysis", "cohort", "config", "data", "render", "report", "stats",
+        ],
+    ),
 ];
 
 fn uses(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for (i, _) in text.match_indices("crate::") {
         let rest = &text[i + "crate::".len()..];
-        let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
         if !name.is_empty() {
             out.push(name);
         }
         // `use crate::{a, b}` lists
         if rest.starts_with('{') {
             let list = &rest[1..rest.find('}').unwrap_or(1)];
-            out.extend(list.split(',').map(|s| s.trim().split("::").next().unwrap_or("").to_string()));
+            out.extend(
+                list.split(',')
+                    .map(|s| s.trim().split("::").next().unwrap_or("").to_string()),
+            );
         }
     }
     out
@@ -47,22 +58,37 @@ fn module_dependencies_point_one_way() {
             continue;
         }
         let rel = entry.path().strip_prefix(&src).unwrap();
-        let module = rel.components().next().unwrap().as_os_str().to_string_lossy().trim_end_matches(".rs").to_string();
+        let module = rel
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy()
+            .trim_end_matches(".rs")
+            .to_string();
         if module == "lib" || module == "main" {
             continue;
         }
         let allowed = ALLOWED
             .iter()
             .find(|(m, _)| *m == module)
-            .unwrap_or_else(|| panic!("module `{module}` is not in the ALLOWED table; add it with its edges"))
+            .unwrap_or_else(|| {
+                panic!("module `{module}` is not in the ALLOWED table; add it with its edges")
+            })
             .1;
         let text = std::fs::read_to_string(entry.path()).unwrap();
         for used in uses(&text) {
-            let ok = used == module || (used == "error" && module != "stats") || allowed.contains(&used.as_str());
+            let ok = used == module
+                || (used == "error" && module != "stats")
+                || allowed.contains(&used.as_str());
             if !ok {
                 violations.push(format!("{} uses crate::{used}", rel.display()));
             }
         }
     }
-    assert!(violations.is_empty(), "forbidden module edges:\n{}", violations.join("\n"));
+    assert!(
+        violations.is_empty(),
+        "forbidden module edges:\n{}",
+        violations.join("\n")
+    );
 }

@@ -190,3 +190,34 @@ variables = ["x"]
         "title text kept"
     );
 }
+
+// The same data as Parquet (typed columns: integers, floats, strings) gives
+// the same Table 1 as the CSV.
+#[test]
+fn parquet_gives_the_same_results_as_csv() {
+    use polars::prelude::*;
+    let csv = root().join("data/tace-downstaging/cohort.csv");
+    let mut df = CsvReadOptions::default()
+        .with_has_header(true)
+        .try_into_reader_with_file_path(Some(csv))
+        .unwrap()
+        .finish()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = std::fs::File::create(dir.path().join("cohort.parquet")).unwrap();
+    ParquetWriter::new(file).finish(&mut df).unwrap();
+    let config = std::fs::read_to_string(root().join("reports/tace-downstaging/study.toml"))
+        .unwrap()
+        .replace("../../data/tace-downstaging/cohort.csv", "cohort.parquet")
+        .replace(
+            "published = \"../../data/tace-downstaging/published.toml\"\n",
+            "",
+        );
+    std::fs::write(dir.path().join("study.toml"), config).unwrap();
+    let from_parquet = pipeline::analyse(&dir.path().join("study.toml")).unwrap();
+    let from_csv = pipeline::analyse(&root().join("reports/tace-downstaging/study.toml")).unwrap();
+    assert_eq!(
+        serde_json::to_string(&from_parquet.results.table1).unwrap(),
+        serde_json::to_string(&from_csv.results.table1).unwrap()
+    );
+}
