@@ -8,6 +8,8 @@
 
 pub mod contingency;
 pub mod describe;
+pub mod logistic;
+pub mod matching;
 pub mod rank;
 pub mod smd;
 pub mod t_test;
@@ -33,6 +35,11 @@ pub enum StatsError {
     /// A contingency table has no usable cells (all margins zero or one row/column).
     #[error("the table needs at least 2 non-empty rows and 2 non-empty columns")]
     DegenerateTable,
+    /// The design matrix is rank-deficient (a constant or collinear covariate).
+    #[error(
+        "the design matrix is singular: a covariate is constant or a linear combination of others"
+    )]
+    Singular,
     /// An exact enumeration would take more work than the configured budget.
     #[error("exact enumeration exceeded {0} nodes; use the chi-square test for this table")]
     WorkBudgetExceeded(u64),
