@@ -99,6 +99,52 @@ pub struct Cohort {
     pub warnings: Vec<String>,
 }
 
+impl Cohort {
+    /// The patients at `idx` (indices into this cohort), in that order.
+    pub fn subset(&self, idx: &[usize]) -> Cohort {
+        let pick_f = |v: &[Option<f64>]| idx.iter().map(|&i| v[i]).collect();
+        let pick_c = |v: &[Option<usize>]| idx.iter().map(|&i| v[i]).collect();
+        let variables = self
+            .variables
+            .iter()
+            .map(|(name, v)| {
+                let values = match &v.values {
+                    Values::Continuous { summary, values } => Values::Continuous {
+                        summary: *summary,
+                        values: pick_f(values),
+                    },
+                    Values::Categorical {
+                        levels,
+                        labels,
+                        codes,
+                    } => Values::Categorical {
+                        levels: levels.clone(),
+                        labels: labels.clone(),
+                        codes: pick_c(codes),
+                    },
+                };
+                (
+                    name.clone(),
+                    CohortVariable {
+                        name: v.name.clone(),
+                        label: v.label.clone(),
+                        values,
+                    },
+                )
+            })
+            .collect();
+        Cohort {
+            groups: self.groups.clone(),
+            ids: idx.iter().map(|&i| self.ids[i].clone()).collect(),
+            rows: idx.iter().map(|&i| self.rows[i]).collect(),
+            group: idx.iter().map(|&i| self.group[i]).collect(),
+            variables,
+            flow: self.flow.clone(),
+            warnings: Vec::new(),
+        }
+    }
+}
+
 /// Builds the cohort: exclusions, groups, then every variable named in the config.
 pub fn build(cfg: &LoadedConfig, data: &Dataset) -> Result<Cohort> {
     let c = &cfg.config;

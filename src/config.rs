@@ -32,9 +32,108 @@ pub struct StudyConfig {
     /// Table 1: which variables, which tests.
     #[serde(default)]
     pub table1: Table1Section,
+    /// Propensity-score matching; absent: no matched cohort.
+    pub matching: Option<MatchingSection>,
     /// How numbers are printed.
     #[serde(default)]
     pub format: FormatSection,
+}
+
+/// Scale of the matching distance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DistanceScale {
+    /// The propensity score (probability); MatchIt's default (`link = "logit"`).
+    #[default]
+    Ps,
+    /// The linear predictor, logit(PS) (MatchIt `link = "linear.logit"`).
+    Logit,
+}
+
+/// Order in which focal units choose their controls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OrderKind {
+    /// Decreasing distance (MatchIt's default).
+    #[default]
+    Largest,
+    /// Increasing distance.
+    Smallest,
+    /// Data order.
+    Data,
+    /// A random order from `seed` (ChaCha8).
+    Random,
+}
+
+/// Denominator of the balance SMD after matching.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SmdDenominator {
+    /// The pooled SD of the unmatched sample, for before and after alike (as cobalt).
+    #[default]
+    Unmatched,
+    /// Each sample's own pooled SD.
+    Each,
+}
+
+/// What to do with patients missing a matching covariate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MissingCovariates {
+    /// Leave them out of matching (the count is reported).
+    #[default]
+    CompleteCase,
+    /// Stop with an error.
+    Error,
+}
+
+/// `[matching]`: propensity-score model and nearest-neighbour matching.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(
+    deny_unknown_fields,
+    rename_all(deserialize = "kebab-case", serialize = "snake_case")
+)]
+pub struct MatchingSection {
+    /// Variables (names from `[variables]`) in the propensity model.
+    pub covariates: Vec<String>,
+    /// Group whose members each receive matches (default: the smaller group).
+    pub focal: Option<String>,
+    /// Controls per focal patient (1:k).
+    #[serde(default = "one")]
+    pub ratio: usize,
+    /// Caliper in SDs of the distance over all units (MatchIt `std.caliper = TRUE`).
+    pub caliper: Option<f64>,
+    /// Scale of the distance.
+    #[serde(default)]
+    pub distance: DistanceScale,
+    /// Order in which focal patients choose.
+    #[serde(default)]
+    pub order: OrderKind,
+    /// Matching with replacement.
+    #[serde(default)]
+    pub replace: bool,
+    /// Variables that must match exactly.
+    #[serde(default)]
+    pub exact: Vec<String>,
+    /// Seed for `order = "random"`.
+    #[serde(default = "one_u64")]
+    pub seed: u64,
+    /// Patients missing a covariate.
+    #[serde(default)]
+    pub missing: MissingCovariates,
+    /// |SMD| above which a covariate is called imbalanced.
+    #[serde(default = "smd_threshold")]
+    pub smd_threshold: f64,
+    /// SMD denominator after matching.
+    #[serde(default)]
+    pub smd_denominator: SmdDenominator,
+}
+
+fn one_u64() -> u64 {
+    1
+}
+fn smd_threshold() -> f64 {
+    0.1
 }
 
 /// `[study]`.
@@ -523,6 +622,45 @@ fn check(c: &StudyConfig) -> std::result::Result<(), String> {
                 "[[endpoints]] `{}` landmark {bad} is not a positive time; landmarks must be > 0",
                 e.id
             ));
+        }
+    }
+    if let Some(m) = &c.matching {
+        for v in m.covariates.iter().chain(&m.exact) {
+            if !c.variables.contains_key(v) {
+                return Err(format!(
+                    "[matching] names `{v}`, which is not defined under [variables].{}",
+                    did_you_mean(v, names.iter().copied())
+                ));
+            }
+        }
+        if m.covariates.is_empty() {
+            return Err(
+                "[matching] covariates is empty; list the variables of the propensity model".into(),
+            );
+        }
+        if m.ratio == 0 {
+            return Err("[matching] ratio must be at least 1 (1 for 1:1 matching)".into());
+        }
+        if let Some(cal) = m.caliper
+            && !(cal.is_finite() && cal > 0.0)
+        {
+            return Err(format!(
+                "[matching] caliper = {cal} must be a positive number of SDs (e.g. 0.1), or left out for no caliper"
+            ));
+        }
+        if let Some(f) = &m.focal
+            && !t.groups.contains(f)
+        {
+            return Err(format!(
+                "[matching] focal = `{f}` is not one of the groups [{}]",
+                t.groups.join(", ")
+            ));
+        }
+        if t.groups.len() != 2 {
+            return Err("[matching] needs exactly two groups in [treatment]".into());
+        }
+        if !(m.smd_threshold.is_finite() && m.smd_threshold > 0.0) {
+            return Err("[matching] smd-threshold must be a positive number (default 0.1)".into());
         }
     }
     if c.table1.fisher_below.is_nan() || c.table1.fisher_below < 0.0 {

@@ -10,9 +10,13 @@
 //! 1. [`config`]: the study config as typed structs, checked.
 //! 2. [`data`]: the data file as text columns.
 //! 3. [`cohort`]: derived variables, exclusions (the patient flow), groups.
-//! 4. [`analysis`]: Table 1 and its tests, as plain results.
-//! 5. [`report`]: the assembled, serializable [`report::Results`].
-//! 6. [`render`]: the formatter, templates, Markdown and HTML.
+//! 4. [`matching`]: propensity model, nearest-neighbour matching, balance.
+//! 5. [`analysis`]: Table 1 and its tests, as plain results.
+//! 6. [`figures`]: deterministic SVG figures.
+//! 7. [`report`]: the assembled, serializable [`report::Results`].
+//! 8. [`render`]: the formatter, templates, Markdown and HTML.
+//!
+//! Every stage may record [`diagnostics`]: statistical trouble is a result.
 //!
 //! [`stats`] is pure numerics (slices in, structs out) used by `analysis`;
 //! [`simulate`] builds the synthetic twin cohort of the reference study.
@@ -23,7 +27,10 @@ pub mod analysis;
 pub mod cohort;
 pub mod config;
 pub mod data;
+pub mod diagnostics;
 pub mod error;
+pub mod figures;
+pub mod matching;
 pub mod pipeline;
 pub mod render;
 pub mod report;

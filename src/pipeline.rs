@@ -1,11 +1,14 @@
 //! The only module that knows the stage order:
-//! config -> data -> cohort -> analysis -> report -> render -> files.
+//! config -> data -> cohort -> matching -> analysis -> figures -> report ->
+//! render -> files.
 
 use crate::analysis::{Diagnostic, table1};
 use crate::cohort::{self, Cohort};
 use crate::config::{self, LoadedConfig};
 use crate::data::Dataset;
 use crate::error::{Error, Result};
+use crate::figures::{self, Figure};
+use crate::matching::{self, MatchOutput};
 use crate::render::{self, Templates};
 use crate::report::{Provenance, Results, SCHEMA, StudyInfo, sha256_hex};
 use std::path::{Path, PathBuf};
@@ -21,6 +24,10 @@ pub struct Analysis {
     pub results: Results,
     /// The templates used (for rendering).
     pub templates: Templates,
+    /// The match, when the config asks for one.
+    pub matching: Option<MatchOutput>,
+    /// Figures (SVG).
+    pub figures: Vec<Figure>,
 }
 
 /// Runs every stage up to the results (no files written).
@@ -34,12 +41,41 @@ pub fn analyse(config_path: &Path) -> Result<Analysis> {
         .iter()
         .map(|w| Diagnostic::warning("cohort", w.clone()))
         .collect();
-    let table1 = table1::compute(
+    let matched = match &config.config.matching {
+        Some(conf) => Some(matching::run(
+            &cohort,
+            conf,
+            &config.path,
+            &mut diagnostics,
+        )?),
+        None => None,
+    };
+    let mut table1 = table1::compute(
         &cohort,
         &config.config.table1,
         "unmatched",
         &mut diagnostics,
     );
+    let mut figures = Vec::new();
+    if let Some(m) = &matched {
+        table1.extend(table1::compute(
+            &m.matched,
+            &config.config.table1,
+            "matched",
+            &mut diagnostics,
+        ));
+        let labels = [
+            cohort.groups[0].label.as_str(),
+            cohort.groups[1].label.as_str(),
+        ];
+        let focal = cohort
+            .groups
+            .iter()
+            .position(|g| g.value == m.results.focal)
+            .unwrap_or(1);
+        figures.push(figures::love_plot(m, "Before matching", "After matching"));
+        figures.push(figures::ps_distribution(m, &cohort.group, labels, focal));
+    }
     let templates = Templates::load(Some(&config.dir.join("templates")))?;
     let data_bytes = std::fs::read(&data_path).map_err(|e| Error::io(&data_path, e))?;
     let c = &config.config;
@@ -57,6 +93,16 @@ pub fn analyse(config_path: &Path) -> Result<Analysis> {
         table1_settings: c.table1.clone(),
         format: c.format.clone(),
         table1,
+        matching: matched.as_ref().map(|m| m.results.clone()),
+        variable_labels: cohort
+            .variables
+            .iter()
+            .map(|(k, v)| (k.clone(), v.label.clone()))
+            .collect(),
+        figures: figures
+            .iter()
+            .map(|f| format!("figures/{}.svg", f.name))
+            .collect(),
         diagnostics,
         provenance: Provenance {
             studybook_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -70,6 +116,8 @@ pub fn analyse(config_path: &Path) -> Result<Analysis> {
         cohort,
         results,
         templates,
+        matching: matched,
+        figures,
     })
 }
 
@@ -79,7 +127,7 @@ pub fn analyse(config_path: &Path) -> Result<Analysis> {
 /// leaves the previous report as it was.
 pub fn render_study(config_path: &Path, out: Option<&Path>) -> Result<(Analysis, Vec<PathBuf>)> {
     let analysis = analyse(config_path)?;
-    let rendered = render::render(&analysis.results, &analysis.templates)?;
+    let rendered = render::render(&analysis.results, &analysis.templates, &analysis.figures)?;
     let json = serde_json::to_string_pretty(&analysis.results).map_err(|e| Error::Template {
         name: "results.json".into(),
         message: e.to_string(),
@@ -87,19 +135,25 @@ pub fn render_study(config_path: &Path, out: Option<&Path>) -> Result<(Analysis,
     let out = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| analysis.config.dir.clone());
-    let files = [
-        ("manuscript.md", rendered.markdown.into_bytes()),
-        ("manuscript.html", rendered.html.into_bytes()),
-        ("results.json", json.into_bytes()),
+    let mut files: Vec<(String, Vec<u8>)> = vec![
+        ("manuscript.md".into(), rendered.markdown.into_bytes()),
+        ("manuscript.html".into(), rendered.html.into_bytes()),
+        ("results.json".into(), json.into_bytes()),
     ];
-    let written = write_atomically(&out, &files)?;
+    for f in &analysis.figures {
+        files.push((
+            format!("figures/{}.svg", f.name),
+            f.svg.clone().into_bytes(),
+        ));
+    }
+    let refs: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    let written = write_atomically(&out, &refs)?;
     Ok((analysis, written))
 }
 
 /// Writes each `(name, bytes)` to `dir/.name.tmp`, then renames all of them
 /// into place; on any failure the temporary files are removed.
 pub fn write_atomically(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let mut temps = Vec::new();
     let cleanup = |temps: &[(PathBuf, PathBuf)]| {
         for (t, _) in temps {
@@ -108,7 +162,13 @@ pub fn write_atomically(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<Vec<Pat
     };
     for (name, bytes) in files {
         let target = dir.join(name);
-        let temp = dir.join(format!(".{name}.tmp"));
+        let parent = target.parent().unwrap_or(dir);
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        let file_name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let temp = parent.join(format!(".{file_name}.tmp"));
         if let Err(e) = std::fs::write(&temp, bytes) {
             cleanup(&temps);
             let _ = std::fs::remove_file(&temp);

@@ -2,9 +2,10 @@
 //! precision, written as `results.json` and the single input to rendering.
 
 use crate::analysis::Diagnostic;
-use crate::analysis::table1::Table1Row;
+pub use crate::analysis::table1::Table1Row;
 use crate::cohort::{Flow, Group};
 use crate::config::{FormatSection, Table1Section};
+use crate::matching::MatchingResults;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -26,8 +27,14 @@ pub struct Results {
     pub table1_settings: Table1Section,
     /// Number formats.
     pub format: FormatSection,
-    /// Table 1 rows, unmatched cohort.
+    /// Table 1 rows: the unmatched cohort, then the matched one.
     pub table1: Vec<Table1Row>,
+    /// Propensity-score matching, when configured.
+    pub matching: Option<MatchingResults>,
+    /// Printed name of every variable, by name.
+    pub variable_labels: BTreeMap<String, String>,
+    /// Figure files written beside the manuscript.
+    pub figures: Vec<String>,
     /// Findings that qualify the results.
     pub diagnostics: Vec<Diagnostic>,
     /// Hashes of the inputs and the tool version.

@@ -75,7 +75,13 @@ const COLUMNS: &[&str] = &[
     "ablation_modality",
     "tace_sessions",
     "interval_tace_local",
+    "targeted_immunotherapy",
 ];
+
+/// Patients per group (SR, TA) treated with TACE plus targeted therapy or
+/// immunotherapy. The paper prints only the total (184 of 609, Discussion);
+/// the split between groups is part of the synthetic design.
+const TARGETED_IMMUNOTHERAPY: (usize, usize) = (62, 122);
 
 type Row = BTreeMap<&'static str, String>;
 
@@ -342,6 +348,18 @@ fn included_group(t: &Targets<'_>, g: &str, group: &str, rng: &mut ChaCha8Rng) -
                 row.insert(column, c);
             }
         }
+    }
+    let treated = if g == "sr" {
+        TARGETED_IMMUNOTHERAPY.0
+    } else {
+        TARGETED_IMMUNOTHERAPY.1
+    };
+    let mut cells: Vec<&str> = (0..n)
+        .map(|i| if i < treated { "1" } else { "0" })
+        .collect();
+    shuffle(&mut cells, rng);
+    for (row, c) in rows.iter_mut().zip(cells) {
+        row.insert("targeted_immunotherapy", c.to_string());
     }
     for &(var, column, decimals, integer) in CONTINUOUS {
         let summary = t

@@ -18,7 +18,13 @@ fn default_study_matches_committed_report() {
     let out2 = tempfile::tempdir().unwrap();
     pipeline::render_study(&study, Some(out1.path())).unwrap();
     pipeline::render_study(&study, Some(out2.path())).unwrap();
-    for name in ["manuscript.md", "manuscript.html", "results.json"] {
+    for name in [
+        "manuscript.md",
+        "manuscript.html",
+        "results.json",
+        "figures/love-plot.svg",
+        "figures/ps-distribution.svg",
+    ] {
         let a = std::fs::read(out1.path().join(name)).unwrap();
         let b = std::fs::read(out2.path().join(name)).unwrap();
         assert!(a == b, "{name} differs between two renders");

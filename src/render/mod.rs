@@ -5,6 +5,7 @@
 pub mod format;
 
 use crate::error::{Error, Result};
+use crate::figures::Figure;
 use crate::report::{Results, sha256_hex};
 use format::Formatter;
 use minijinja::value::{Serde, Value};
@@ -25,6 +26,10 @@ const BUILTIN: &[(&str, &str)] = &[
     ),
     ("flow.md.j2", include_str!("../../templates/flow.md.j2")),
     ("table1.md.j2", include_str!("../../templates/table1.md.j2")),
+    (
+        "matching.md.j2",
+        include_str!("../../templates/matching.md.j2"),
+    ),
     (
         "manuscript.html.j2",
         include_str!("../../templates/manuscript.html.j2"),
@@ -103,8 +108,9 @@ pub fn escape_markdown(s: &str) -> String {
     out
 }
 
-/// Renders Markdown and HTML from the results.
-pub fn render(results: &Results, templates: &Templates) -> Result<Rendered> {
+/// Renders Markdown and HTML from the results. Figures are linked as files
+/// (`figures/NAME.svg`) in the Markdown and inlined in the HTML.
+pub fn render(results: &Results, templates: &Templates, figures: &[Figure]) -> Result<Rendered> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     for (name, src) in &templates.sources {
@@ -117,6 +123,17 @@ pub fn render(results: &Results, templates: &Templates) -> Result<Rendered> {
     add_number_filter(&mut env, "p", &fmt, Formatter::p);
     add_number_filter(&mut env, "smd", &fmt, Formatter::smd);
     env.add_filter("md", |s: String| escape_markdown(&s));
+    {
+        let fmt = fmt.clone();
+        env.add_filter("fixed", move |v: Value, digits: usize| {
+            let x = if v.is_none() || v.is_undefined() {
+                None
+            } else {
+                f64::try_from(v).ok()
+            };
+            fmt.fixed(x, digits)
+        });
+    }
     env.add_filter("total", |v: Value| -> Result<i64, minijinja::Error> {
         let mut sum = 0i64;
         for key in v.try_iter()? {
@@ -143,8 +160,43 @@ pub fn render(results: &Results, templates: &Templates) -> Result<Rendered> {
             }
         }
     }
+    // Table 1 side by side: each unmatched row with its matched twin.
+    let table1_rows: Vec<BTreeMap<&str, &crate::report::Table1Row>> = results
+        .table1
+        .iter()
+        .filter(|r| r.cohort == "unmatched")
+        .map(|u| {
+            let mut m = BTreeMap::from([("u", u)]);
+            if let Some(t) = results
+                .table1
+                .iter()
+                .find(|r| r.cohort == "matched" && r.variable == u.variable)
+            {
+                m.insert("m", t);
+            }
+            m
+        })
+        .collect();
+    let covariate_labels: Vec<String> = results
+        .matching
+        .as_ref()
+        .map(|m| {
+            m.covariates
+                .iter()
+                .map(|c| {
+                    results
+                        .variable_labels
+                        .get(c)
+                        .cloned()
+                        .unwrap_or_else(|| c.clone())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let ctx = minijinja::context! {
         results => Value::from(Serde(results)),
+        table1_rows => Value::from(Serde(&table1_rows)),
+        covariate_labels => Value::from(Serde(&covariate_labels)),
         test_marks => Value::from(Serde(&test_marks)),
         test_list => Value::from(Serde(&test_list)),
     };
@@ -152,7 +204,7 @@ pub fn render(results: &Results, templates: &Templates) -> Result<Rendered> {
     let markdown = tidy(&markdown);
     let mut body = String::new();
     let parser = pulldown_cmark::Parser::new_ext(&markdown, pulldown_cmark::Options::ENABLE_TABLES);
-    pulldown_cmark::html::push_html(&mut body, parser);
+    pulldown_cmark::html::push_html(&mut body, inline_figures(parser, figures));
     let css = templates
         .sources
         .get("style.css")
@@ -166,6 +218,41 @@ pub fn render(results: &Results, templates: &Templates) -> Result<Rendered> {
     };
     let html = get_render(&env, "manuscript.html.j2", &page_ctx)?;
     Ok(Rendered { markdown, html })
+}
+
+/// Replaces each image that links a figure file with the figure's SVG, so
+/// that the HTML page is self-contained.
+fn inline_figures<'a>(
+    events: impl Iterator<Item = pulldown_cmark::Event<'a>>,
+    figures: &'a [Figure],
+) -> impl Iterator<Item = pulldown_cmark::Event<'a>> {
+    use pulldown_cmark::{Event, Tag, TagEnd};
+    let mut skipping = false;
+    events.filter_map(move |e| match e {
+        Event::Start(Tag::Image { dest_url, .. }) => {
+            let svg = figures
+                .iter()
+                .find(|f| dest_url.as_ref() == format!("figures/{}.svg", f.name));
+            match svg {
+                Some(f) => {
+                    skipping = true;
+                    Some(Event::InlineHtml(f.svg.trim_end().to_string().into()))
+                }
+                None => Some(Event::Start(Tag::Image {
+                    link_type: pulldown_cmark::LinkType::Inline,
+                    dest_url,
+                    title: "".into(),
+                    id: "".into(),
+                })),
+            }
+        }
+        Event::End(TagEnd::Image) if skipping => {
+            skipping = false;
+            None
+        }
+        _ if skipping => None,
+        other => Some(other),
+    })
 }
 
 fn add_number_filter(

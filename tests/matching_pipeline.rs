@@ -1,0 +1,115 @@
+//! Matching through the whole pipeline: a study config on lalonde gives
+//! MatchIt's pairs, and its matched Table 1 gives R's post-matching tests.
+
+mod common;
+
+use common::reference;
+use std::path::Path;
+use studybook::pipeline;
+
+const TOL: f64 = 1e-6;
+
+fn lalonde() -> pipeline::Analysis {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/studies/lalonde/study.toml");
+    pipeline::analyse(&path).unwrap()
+}
+
+// The configured match equals matchit(..., caliper = 0.1): same caliper
+// width, same pairs (ids are 1-based rows), same unmatched treated units.
+#[test]
+fn study_config_reproduces_matchit_pairs() {
+    let a = lalonde();
+    let m = a.results.matching.as_ref().unwrap();
+    let json = reference("lalonde");
+    let rec = &json["results"]["matchit_default_call_with_caliper"];
+    assert_close!(
+        m.caliper.as_ref().unwrap().width,
+        rec["caliper"].as_f64().unwrap(),
+        TOL
+    );
+    let mut ours: Vec<(u64, u64)> = m
+        .pairs
+        .iter()
+        .map(|p| (p.focal.parse().unwrap(), p.control.parse().unwrap()))
+        .collect();
+    ours.sort();
+    let expected: Vec<(u64, u64)> = rec["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p[0].as_u64().unwrap(), p[1].as_u64().unwrap()))
+        .collect();
+    assert_eq!(ours, expected);
+    let unmatched: Vec<u64> = m
+        .unmatched_focal
+        .iter()
+        .map(|s| s.parse().unwrap())
+        .collect();
+    let expected: Vec<u64> = rec["unmatched_treated_rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    assert_eq!(unmatched, expected);
+    assert_eq!(m.n["1"], 111);
+    assert_eq!(m.n["0"], 111);
+}
+
+// Matched Table 1 p-values and SMDs equal R's tests on match.data(m).
+#[test]
+fn matched_table1_matches_r_post_tests() {
+    let a = lalonde();
+    let json = reference("lalonde");
+    let mut checked = 0;
+    for row in a.results.table1.iter().filter(|r| r.cohort == "matched") {
+        let rec = &json["results"][format!("tests_post_{}_by_treat", row.variable)];
+        let p = row.p.unwrap();
+        if row.kind == "categorical" {
+            assert_close!(p, rec["chisq_correct"]["p.value"].as_f64().unwrap(), TOL);
+        } else {
+            assert_close!(p, rec["wilcox"]["p.value"].as_f64().unwrap(), TOL);
+            let smd = rec["smd"]["value"].as_f64().unwrap();
+            if smd == 0.0 {
+                assert_eq!(row.smd.unwrap(), 0.0);
+            } else {
+                assert_close!(row.smd.unwrap(), smd, TOL);
+            }
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 8);
+}
+
+// Balance after matching uses the unmatched denominator: for age the
+// unmatched SMD equals Table 1's, and the matched one is the matched mean
+// difference over the same denominator.
+#[test]
+fn balance_uses_the_unmatched_denominator() {
+    let a = lalonde();
+    let m = a.results.matching.as_ref().unwrap();
+    let age = m.balance.iter().find(|b| b.variable == "age").unwrap();
+    let json = reference("lalonde");
+    let before = json["results"]["tests_pre_age_by_treat"]["smd"]["value"]
+        .as_f64()
+        .unwrap();
+    assert_close!(age.smd_before.unwrap(), before, TOL);
+    let t1 = |cohort: &str| {
+        a.results
+            .table1
+            .iter()
+            .find(|r| r.variable == "age" && r.cohort == cohort)
+            .unwrap()
+            .summary
+            .clone()
+            .unwrap()
+    };
+    let (u, mt) = (t1("unmatched"), t1("matched"));
+    let denom = ((u["0"].sd.unwrap().powi(2) + u["1"].sd.unwrap().powi(2)) / 2.0).sqrt();
+    assert_close!(
+        age.smd_after.unwrap(),
+        (mt["1"].mean.unwrap() - mt["0"].mean.unwrap()) / denom,
+        1e-12
+    );
+}
