@@ -302,3 +302,146 @@ fn bom_is_ignored() {
     let a = pipeline::analyse(&path).unwrap();
     assert_eq!(a.cohort.ids[0], "1");
 }
+
+/// A study of 12 patients for matching cases; `x` separates nothing, `sep`
+/// separates the groups perfectly, `k` is constant.
+const MCSV: &str = "id,arm,x,sep,k,m\n1,A,1,0,5,1\n2,A,2,0,5,2\n3,A,3,0,5,\n4,A,4,0,5,4\n5,A,5,0,5,5\n6,A,6,0,5,6\n7,B,1.5,1,5,1\n8,B,2.5,1,5,2\n9,B,3.5,1,5,3\n10,B,4.5,1,5,4\n11,B,5.5,1,5,5\n12,B,6.5,1,5,6\n";
+
+fn matching_config(section: &str) -> String {
+    format!(
+        r#"
+[study]
+title = "M"
+data = "d.csv"
+id = "id"
+[treatment]
+column = "arm"
+groups = ["A", "B"]
+[variables.x]
+summary = "mean_sd"
+[variables.sep]
+summary = "mean_sd"
+[variables.k]
+summary = "mean_sd"
+[variables.m]
+summary = "mean_sd"
+[table1]
+variables = ["x"]
+[matching]
+{section}
+"#
+    )
+}
+
+// The valid matching baseline runs and matches everyone (x overlaps).
+#[test]
+fn matching_baseline_is_valid() {
+    let (_d, path) = study(&matching_config("covariates = [\"x\"]"), MCSV);
+    let a = pipeline::analyse(&path).unwrap();
+    assert_eq!(a.results.matching.unwrap().pairs.len(), 6);
+}
+
+// A caliper of zero or less is rejected.
+#[test]
+fn caliper_not_positive() {
+    let e = error_of(&matching_config("covariates = [\"x\"]\ncaliper = 0"), MCSV);
+    assert_has(&e, &["[matching] caliper = 0", "positive number of SDs"]);
+}
+
+// A ratio of zero is rejected.
+#[test]
+fn ratio_zero() {
+    let e = error_of(&matching_config("covariates = [\"x\"]\nratio = 0"), MCSV);
+    assert_has(&e, &["[matching] ratio must be at least 1"]);
+}
+
+// An unknown matching covariate suggests the close name.
+#[test]
+fn unknown_matching_covariate() {
+    let e = error_of(&matching_config("covariates = [\"xx\"]"), MCSV);
+    assert_has(&e, &["[matching] names `xx`", "Did you mean `x`?"]);
+}
+
+// A constant covariate makes the propensity model singular: an error with the fix.
+#[test]
+fn constant_covariate() {
+    let e = error_of(&matching_config("covariates = [\"x\", \"k\"]"), MCSV);
+    assert_has(
+        &e,
+        &[
+            "propensity model cannot be fitted",
+            "singular",
+            "Remove constant or redundant covariates",
+        ],
+    );
+}
+
+// Perfect separation is reported as a diagnostic, and with a caliper
+// nobody is matched: a warning, an empty matched cohort, no panic.
+#[test]
+fn perfect_separation_and_no_overlap() {
+    let (_d, path) = study(
+        &matching_config("covariates = [\"sep\"]\ncaliper = 0.1"),
+        MCSV,
+    );
+    let a = pipeline::analyse(&path).unwrap();
+    let messages: Vec<&str> = a
+        .results
+        .diagnostics
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
+    assert!(
+        messages.iter().any(|m| m.contains("separation")),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("no patient could be matched")),
+        "{messages:?}"
+    );
+    assert!(a.results.matching.unwrap().pairs.is_empty());
+    let out = tempfile::tempdir().unwrap();
+    pipeline::render_study(&path, Some(out.path())).unwrap();
+    let md = std::fs::read_to_string(out.path().join("manuscript.md")).unwrap();
+    assert!(!md.contains("NaN") && !md.contains("inf"));
+}
+
+// Missing covariate values: complete cases by default, with the count reported.
+#[test]
+fn missing_covariate_complete_case() {
+    let (_d, path) = study(&matching_config("covariates = [\"m\"]"), MCSV);
+    let a = pipeline::analyse(&path).unwrap();
+    assert_eq!(a.results.matching.as_ref().unwrap().complete_cases, 11);
+    assert!(a.results.diagnostics.iter().any(|d| {
+        d.message
+            .contains("1 patients missing a matching covariate")
+    }));
+}
+
+// Missing covariate values with missing = "error" stop with the fix.
+#[test]
+fn missing_covariate_error() {
+    let e = error_of(
+        &matching_config("covariates = [\"m\"]\nmissing = \"error\""),
+        MCSV,
+    );
+    assert_has(
+        &e,
+        &["1 patients miss a covariate", "missing = \"complete-case\""],
+    );
+}
+
+// A ratio larger than the control pool is reported.
+#[test]
+fn ratio_larger_than_pool() {
+    let (_d, path) = study(&matching_config("covariates = [\"x\"]\nratio = 2"), MCSV);
+    let a = pipeline::analyse(&path).unwrap();
+    assert!(
+        a.results
+            .diagnostics
+            .iter()
+            .any(|d| d.message.contains("need 12 controls at 1:2 but only 6"))
+    );
+}

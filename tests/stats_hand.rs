@@ -161,3 +161,36 @@ fn smd_binary_and_categorical_agree() {
     let c = smd::categorical(&[0.5, 0.5], &[0.75, 0.25]).unwrap();
     assert_close!(c, b.abs(), 1e-12);
 }
+
+// Completely separated data (x < 3.5 all y = 0, above all y = 1) have no
+// MLE: the fit says so instead of returning large coefficients silently.
+#[test]
+fn logistic_reports_complete_separation() {
+    use studybook::stats::logistic;
+    let x = vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+    let y = vec![0.0, 0.0, 0.0, 1.0, 1.0, 1.0];
+    let fit = logistic::fit(&[vec![1.0; 6], x], &y).unwrap();
+    assert!(fit.separation);
+}
+
+// Overlapping data are not flagged; with one binary covariate the MLE is
+// known: log odds ratio = ln((a d) / (b c)). Here y=1 in 2 of 4 with x=0
+// and 3 of 4 with x=1: coef = ln(3/1) - ln(2/2) = ln 3.
+#[test]
+fn logistic_binary_covariate_by_hand() {
+    use studybook::stats::logistic;
+    let x = vec![0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0];
+    let y = vec![1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0];
+    let fit = logistic::fit(&[vec![1.0; 8], x], &y).unwrap();
+    assert!(!fit.separation && fit.converged);
+    assert_close!(fit.coef[1], 3f64.ln(), 1e-9);
+    assert!(fit.coef[0].abs() < 1e-9);
+    // SE of a log odds ratio: sqrt(1/a + 1/b + 1/c + 1/d) = sqrt(1/2 + 1/2 + 1/3 + 1).
+    // Like R's glm, the covariance comes from the last IRLS weights, which
+    // lag the final coefficients by one step (here 5e-7 relative).
+    assert_close!(
+        fit.se[1],
+        (1.0f64 / 2.0 + 1.0 / 2.0 + 1.0 / 3.0 + 1.0).sqrt(),
+        1e-6
+    );
+}

@@ -39,8 +39,10 @@ pub struct LogisticFit {
     pub iterations: usize,
     /// Whether the deviance criterion was met within 25 iterations.
     pub converged: bool,
-    /// Whether some fitted probabilities are numerically 0 or 1 (R's
-    /// warning; a sign of complete or quasi-complete separation).
+    /// Whether the data are separated: some fitted probabilities are
+    /// numerically 0 or 1 (R's warning), or the linear predictors of the
+    /// y = 1 and y = 0 rows do not overlap (complete separation, where the
+    /// MLE does not exist and the coefficients only grow with iterations).
     pub separation: bool,
 }
 
@@ -143,7 +145,17 @@ pub fn fit(columns: &[Vec<f64>], y: &[f64]) -> Result<LogisticFit, StatsError> {
     let ybar = y.iter().sum::<f64>() / n as f64;
     let null_deviance = deviance(y, &vec![ybar; n]);
     let eps10 = 10.0 * f64::EPSILON;
-    let separation = mu.iter().any(|&m| m < eps10 || m > 1.0 - eps10);
+    let range = |want: f64| {
+        eta.iter()
+            .zip(y)
+            .filter(|&(_, &yy)| yy == want)
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (&e, _)| {
+                (lo.min(e), hi.max(e))
+            })
+    };
+    let ((lo1, hi1), (lo0, hi0)) = (range(1.0), range(0.0));
+    let disjoint = lo1 > hi0 || lo0 > hi1;
+    let separation = disjoint || mu.iter().any(|&m| m < eps10 || m > 1.0 - eps10);
     Ok(LogisticFit {
         deviance: deviance(y, &mu),
         coef,
