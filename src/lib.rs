@@ -24,6 +24,7 @@
 #![warn(missing_docs)]
 
 pub mod analysis;
+pub mod bench;
 pub mod cohort;
 pub mod config;
 pub mod data;

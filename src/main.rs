@@ -41,6 +41,18 @@ enum Command {
         #[arg(default_value = DEFAULT_STUDY)]
         study: PathBuf,
     },
+    /// Time a kernel on synthetic data: `studybook bench matching --n 1000000`.
+    Bench {
+        /// What to time (only `matching` for now).
+        #[arg(value_parser = ["matching"])]
+        what: String,
+        /// Patients to simulate.
+        #[arg(long, default_value_t = 1_000_000)]
+        n: usize,
+        /// Seed of the ChaCha8 generator.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Write the synthetic twin cohort of the reference study.
     Simulate {
         /// Manifest of published numbers to match.
@@ -122,6 +134,14 @@ fn run(command: Command) -> studybook::Result<()> {
             for d in &a.results.diagnostics {
                 println!("  {}: {}", d.severity, d.message);
             }
+            Ok(())
+        }
+        Command::Bench { what: _, n, seed } => {
+            let b = studybook::bench::matching(n, seed);
+            println!(
+                "matching: n = {}, focal = {}, matched = {}; propensity model {:.3} s, 1:1 match (caliper 0.1 SD) {:.3} s",
+                b.n, b.focal, b.matched, b.fit_seconds, b.match_seconds
+            );
             Ok(())
         }
         Command::Simulate {

@@ -19,6 +19,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("report", &["analysis", "matching", "cohort", "config"]),
     ("render", &["report", "figures", "config"]),
     ("simulate", &["pipeline"]),
+    ("bench", &["stats"]),
     (
         "pipeline",
         &[
