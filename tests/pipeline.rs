@@ -159,8 +159,8 @@ fn twin_cohort_reproduces_published_table1() {
     assert!(compared > 100, "compared {compared} numbers");
 }
 
-// Data- and config-derived text is escaped in the HTML: a title or level
-// with markup cannot open a tag.
+// Data- and config-derived text is escaped in the HTML, tables and inline
+// SVG figures alike: a title, group label or level with markup cannot open a tag.
 #[test]
 fn html_escapes_config_and_data_text() {
     let dir = tempfile::tempdir().unwrap();
@@ -183,11 +183,15 @@ labels = ["<i>One</i>", "Two"]
 levels = ["<b>a</b>", "c"]
 [table1]
 variables = ["x"]
+[matching]
+covariates = ["x"]
 "#,
     )
     .unwrap();
     pipeline::render_study(&dir.path().join("study.toml"), None).unwrap();
     let html = std::fs::read_to_string(dir.path().join("manuscript.html")).unwrap();
+    assert!(html.contains("<svg"), "the figures are inlined");
+    assert!(!html.contains("<img"), "no figure is left as a link");
     for bad in ["<script>", "<i>One", "<b>a"] {
         assert!(!html.contains(bad), "unescaped {bad} in HTML");
     }
