@@ -39,7 +39,8 @@ fn default_study_matches_committed_report() {
 // The HTML page is self-contained: no script, no external reference.
 #[test]
 fn html_is_self_contained() {
-    let html = std::fs::read_to_string(root().join("reports/tace-downstaging/manuscript.html")).unwrap();
+    let html =
+        std::fs::read_to_string(root().join("reports/tace-downstaging/manuscript.html")).unwrap();
     assert!(!html.to_lowercase().contains("<script"));
     for attr in ["src=\"http", "href=\"http", "url(http", "@import"] {
         assert!(!html.contains(attr), "external reference `{attr}`");
