@@ -8,6 +8,7 @@
 
 pub mod contingency;
 pub mod describe;
+pub mod kaplan_meier;
 pub mod logistic;
 pub mod matching;
 pub mod rank;
