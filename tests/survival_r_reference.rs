@@ -190,3 +190,52 @@ fn veteran_kaplan_meier_matches_r() {
     check_km("veteran", "km_os_overall", None);
     check_km("veteran", "km_os_by_trt", Some("trt"));
 }
+
+fn check_log_rank(name: &str, key: &str, by: &str) {
+    let json = reference(name);
+    let rec = &json["results"][key];
+    let rho = if rec["call"].as_str().unwrap().contains("rho = 1") {
+        1.0
+    } else {
+        0.0
+    };
+    let mut strata = data(name, Some(by));
+    if by == "celltype" {
+        // veteran's data_prep sets the factor levels in this order.
+        let order = ["squamous", "smallcell", "adeno", "large"];
+        strata.sort_by_key(|(l, _, _)| order.iter().position(|o| o == l));
+    }
+    let (mut time, mut event, mut group) = (Vec::new(), Vec::new(), Vec::new());
+    for (g, (_, t, e)) in strata.iter().enumerate() {
+        time.extend(t);
+        event.extend(e);
+        group.extend(std::iter::repeat_n(g, t.len()));
+    }
+    let lr = studybook::stats::log_rank::test(&time, &event, &group, strata.len(), None, rho);
+    for g in 0..strata.len() {
+        assert_close!(lr.observed[g], rec["obs"][g].as_f64().unwrap(), TOL);
+        assert_close!(lr.expected[g], rec["exp"][g].as_f64().unwrap(), TOL);
+        for h in 0..strata.len() {
+            assert_close!(
+                lr.variance[g][h],
+                rec["var"]["rows"][g][h].as_f64().unwrap(),
+                TOL
+            );
+        }
+    }
+    assert_close!(lr.chisq, rec["chisq"].as_f64().unwrap(), TOL);
+    assert_eq!(lr.df as u64, rec["df"].as_u64().unwrap());
+    assert_close!(lr.p.unwrap(), rec["p"].as_f64().unwrap(), TOL);
+}
+
+// survdiff: log-rank and Peto-Peto by sex, log-rank by ph.ecog (4 groups,
+// one of a single patient), veteran by trt and by celltype.
+#[test]
+fn log_rank_matches_r() {
+    check_log_rank("lung", "logrank_os_by_sex", "sex");
+    check_log_rank("lung", "peto_os_by_sex", "sex");
+    check_log_rank("lung", "logrank_os_by_ph.ecog", "ph.ecog");
+    check_log_rank("veteran", "logrank_os_by_trt", "trt");
+    check_log_rank("veteran", "peto_os_by_trt", "trt");
+    check_log_rank("veteran", "logrank_os_by_celltype", "celltype");
+}

@@ -9,6 +9,7 @@
 pub mod contingency;
 pub mod describe;
 pub mod kaplan_meier;
+pub mod log_rank;
 pub mod logistic;
 pub mod matching;
 pub mod rank;
