@@ -194,3 +194,65 @@ fn logistic_binary_covariate_by_hand() {
         1e-6
     );
 }
+
+// Therneau's test1 (survival/tests/book1.R, the NA row dropped): times
+// 9,1,1,6,6,8 with status 1,1,0,1,1,0 and x 0,1,1,1,0,0. With Breslow ties
+// the score equation solves in closed form: beta = log(1.5 + sqrt(33)/2).
+#[test]
+fn cox_breslow_closed_form() {
+    use studybook::stats::cox::{self, Ties};
+    let time = [9.0, 1.0, 1.0, 6.0, 6.0, 8.0];
+    let event = [true, true, false, true, true, false];
+    let x = vec![vec![0.0, 1.0, 1.0, 1.0, 0.0, 0.0]];
+    let fit = cox::fit(&time, &event, &x, None, Ties::Breslow).unwrap();
+    assert_close!(fit.coef[0], (1.5 + 33f64.sqrt() / 2.0).ln(), 1e-8);
+}
+
+// Without tied event times the log-rank test equals the Cox score test
+// for the group indicator (any ties method).
+#[test]
+fn log_rank_equals_cox_score_test_without_ties() {
+    use studybook::stats::{cox, log_rank};
+    let time = [
+        2.0, 3.5, 4.0, 5.0, 6.5, 7.0, 8.0, 9.5, 11.0, 12.0, 13.0, 15.0,
+    ];
+    let event = [
+        true, true, false, true, true, true, false, true, true, false, true, true,
+    ];
+    let group = [0usize, 1, 0, 0, 1, 0, 1, 1, 0, 1, 1, 1];
+    let x = vec![group.iter().map(|&g| g as f64).collect::<Vec<f64>>()];
+    let lr = log_rank::test(&time, &event, &group, 2, None, 0.0);
+    let fit = cox::fit(&time, &event, &x, None, cox::Ties::Efron).unwrap();
+    assert_close!(lr.chisq, fit.score_test.statistic, 1e-10);
+}
+
+// An arm with no events: the hazard ratio is not estimable (monotone
+// likelihood); the fit flags the coefficient instead of reporting it.
+#[test]
+fn cox_flags_an_arm_without_events() {
+    use studybook::stats::cox::{self, Ties};
+    let time = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0];
+    let event = [true, true, true, false, false, false, false, false];
+    let x = vec![vec![0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0]];
+    let fit = cox::fit(&time, &event, &x, None, Ties::Efron).unwrap();
+    assert_eq!(fit.infinite, vec![0]);
+}
+
+// Kaplan-Meier by hand: times 1,2,2,3+,4 (+ censored), events at 1, 2, 2, 4.
+// S(1) = 4/5, S(2) = 4/5 x (1 - 2/4) = 2/5, S(4) = 0. Greenwood at 2:
+// 1/(5 x 4) + 2/(4 x 2) = 0.3; the median is the first time with S <= 0.5: 2.
+#[test]
+fn kaplan_meier_by_hand() {
+    use studybook::stats::kaplan_meier::{self, ConfType};
+    let km = kaplan_meier::fit(&[2.0, 1.0, 3.0, 2.0, 4.0], &[true, true, false, true, true]);
+    assert_eq!(km.time, vec![1.0, 2.0, 3.0, 4.0]);
+    assert_eq!(km.n_risk, vec![5, 4, 2, 1]);
+    assert_close!(km.surv[0], 0.8, EXACT);
+    assert_close!(km.surv[1], 0.4, EXACT);
+    assert_close!(km.surv[2], 0.4, EXACT);
+    assert_eq!(km.surv[3], 0.0);
+    assert_close!(km.std_err[1].unwrap(), 0.3f64.sqrt(), EXACT);
+    assert_eq!(km.std_err[3], None);
+    let q = km.quantiles(&[0.5], ConfType::Log, 0.95);
+    assert_eq!(q[0].estimate, Some(2.0));
+}

@@ -7,6 +7,7 @@
 //! hand-derived cases.
 
 pub mod contingency;
+pub mod cox;
 pub mod describe;
 pub mod kaplan_meier;
 pub mod log_rank;
