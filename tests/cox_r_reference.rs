@@ -18,6 +18,9 @@ fn nums(v: &Value) -> Vec<f64> {
         .collect()
 }
 
+/// (time, event, covariate columns, strata) of a model's complete cases.
+type Design = (Vec<f64>, Vec<bool>, Vec<Vec<f64>>, Option<Vec<usize>>);
+
 /// Design for `terms` on complete cases of `vars` (formula variables);
 /// `celltype<level>` terms are dummies against "squamous".
 fn design(
@@ -26,7 +29,7 @@ fn design(
     vars: &[&str],
     terms: &[String],
     strata_var: Option<&str>,
-) -> (Vec<f64>, Vec<bool>, Vec<Vec<f64>>, Option<Vec<usize>>) {
+) -> Design {
     let cols: Vec<Vec<String>> = vars.iter().map(|v| csv.col(v)).collect();
     let rows: Vec<usize> = (0..csv.rows.len())
         .filter(|&i| cols.iter().all(|c| !c[i].is_empty() && c[i] != "NA"))
@@ -70,6 +73,16 @@ fn design(
     (time, event, columns, strata)
 }
 
+/// Cluster ids (by value) of the complete-case rows.
+fn cluster_ids(csv: &Csv, vars: &[&str], cluster: &str) -> Vec<usize> {
+    let cols: Vec<Vec<String>> = vars.iter().map(|v| csv.col(v)).collect();
+    let c = csv.col(cluster);
+    (0..csv.rows.len())
+        .filter(|&i| cols.iter().all(|col| !col[i].is_empty() && col[i] != "NA"))
+        .map(|i| c[i].parse::<f64>().unwrap() as usize)
+        .collect()
+}
+
 fn check(name: &str) -> usize {
     let json = reference(name);
     let csv = Csv::load(name);
@@ -79,9 +92,6 @@ fn check(name: &str) -> usize {
             continue;
         }
         let call = rec["call"].as_str().unwrap();
-        if call.contains("cluster(") || call.contains("robust") {
-            continue; // robust variance: not implemented yet
-        }
         let formula = call
             .split('~')
             .nth(1)
@@ -90,6 +100,13 @@ fn check(name: &str) -> usize {
             .next()
             .unwrap();
         let mut vars: Vec<&str> = formula.split('+').map(str::trim).collect();
+        let cluster_var = vars
+            .iter()
+            .find_map(|v| v.strip_prefix("cluster(").map(|s| s.trim_end_matches(')')));
+        vars.retain(|v| !v.starts_with("cluster("));
+        if let Some(c) = cluster_var {
+            vars.push(c);
+        }
         let strata_var = vars
             .iter()
             .find_map(|v| v.strip_prefix("strata(").map(|s| s.trim_end_matches(')')));
@@ -109,7 +126,44 @@ fn check(name: &str) -> usize {
             Ties::Efron
         };
         let (time, event, columns, strata) = design(&csv, name, &vars, &terms, strata_var);
-        let fit = cox::fit(&time, &event, &columns, strata.as_deref(), ties).unwrap();
+        #[allow(unused_mut)]
+        let mut fit = cox::fit(&time, &event, &columns, strata.as_deref(), ties).unwrap();
+        let robust = cluster_var.is_some() || call.contains("robust = TRUE");
+        if robust {
+            // R reports the sandwich variance in fit$var and the model-based one in naive_var.
+            for (a, row) in fit
+                .var
+                .iter()
+                .zip(rec["naive_var"]["rows"].as_array().unwrap())
+            {
+                for (x, e) in a.iter().zip(nums(row)) {
+                    assert_close!(*x, e, TOL);
+                }
+            }
+            let cluster: Vec<usize> = match cluster_var {
+                Some(c) => cluster_ids(&csv, &vars, c),
+                None => (0..time.len()).collect(),
+            };
+            let v = cox::robust_variance(
+                &time,
+                &event,
+                &columns,
+                strata.as_deref(),
+                ties,
+                &fit,
+                &cluster,
+            );
+            fit = fit.with_robust_variance(v);
+            for (a, e) in fit
+                .robust_se
+                .as_ref()
+                .unwrap()
+                .iter()
+                .zip(nums(&rec["robust_se"]))
+            {
+                assert_close!(*a, e, TOL);
+            }
+        }
         assert!(fit.converged, "{key}");
         assert_eq!(fit.n as u64, rec["n"].as_u64().unwrap(), "{key}");
         assert_eq!(fit.events as u64, rec["nevent"].as_u64().unwrap(), "{key}");
@@ -129,6 +183,7 @@ fn check(name: &str) -> usize {
             }
         }
         for (a, row) in fit.var.iter().zip(rec["var"]["rows"].as_array().unwrap()) {
+            // fit$var: the robust variance when one was asked for.
             for (x, e) in a.iter().zip(nums(row)) {
                 assert_close!(*x, e, TOL);
             }
@@ -150,14 +205,17 @@ fn check(name: &str) -> usize {
     checked
 }
 
-// lung: 7 univariable x 2 ties, 3- and 6-covariate models x 2 ties, strata(sex).
+// lung: 7 univariable x 2 ties, 3- and 6-covariate models x 2 ties,
+// strata(sex), and the robust variance with cluster(inst) (Efron, Breslow)
+// and robust = TRUE.
 #[test]
 fn lung_cox_matches_r() {
-    assert_eq!(check("lung"), 19);
+    assert_eq!(check("lung"), 22);
 }
 
-// veteran: 6 univariable x 2 ties (celltype as 3 dummies), full model x 2 ties.
+// veteran: 6 univariable x 2 ties (celltype as 3 dummies), full model x 2
+// ties, and robust = TRUE.
 #[test]
 fn veteran_cox_matches_r() {
-    assert_eq!(check("veteran"), 14);
+    assert_eq!(check("veteran"), 15);
 }

@@ -45,11 +45,16 @@ pub struct ChiSquareTest {
 pub struct CoxFit {
     /// Log hazard ratios.
     pub coef: Vec<f64>,
-    /// Model-based variance `I^-1` (p x p, row-major).
+    /// Variance used for inference (p x p, row-major): `I^-1`, or the
+    /// robust variance after [`CoxFit::with_robust_variance`].
     pub var: Vec<Vec<f64>>,
-    /// Standard errors.
+    /// Model-based variance `I^-1` when `var` is robust.
+    pub naive_var: Option<Vec<Vec<f64>>>,
+    /// Model-based standard errors, `sqrt(diag(I^-1))`.
     pub se: Vec<f64>,
-    /// Wald z.
+    /// Robust standard errors, when computed.
+    pub robust_se: Option<Vec<f64>>,
+    /// Wald z (with the robust SE when computed).
     pub z: Vec<f64>,
     /// Two-sided Wald p-values.
     pub p: Vec<f64>,
@@ -273,7 +278,9 @@ pub fn fit(
         var: (0..p)
             .map(|a| (0..p).map(|b| var[(a, b)]).collect())
             .collect(),
+        naive_var: None,
         se,
+        robust_se: None,
         z,
         p: pv,
         loglik_null: ll0,
@@ -288,4 +295,177 @@ pub fn fit(
         events,
         coef,
     })
+}
+
+impl CoxFit {
+    /// The same fit with inference based on the robust variance `v` (from
+    /// [`robust_variance`]): z, p and the Wald test use it; the model-based
+    /// variance moves to `naive_var`; LR and score tests are unchanged, as in R.
+    pub fn with_robust_variance(mut self, v: Vec<Vec<f64>>) -> CoxFit {
+        let p = self.coef.len();
+        let rse: Vec<f64> = (0..p).map(|j| v[j][j].sqrt()).collect();
+        self.z = self.coef.iter().zip(&rse).map(|(b, s)| b / s).collect();
+        let normal = Normal::standard();
+        self.p = self.z.iter().map(|z| 2.0 * normal.sf(z.abs())).collect();
+        let vm = DMatrix::from_fn(p, p, |a, b| v[a][b]);
+        let b = DVector::from_column_slice(&self.coef);
+        let wald = vm.lu().solve(&b).map_or(f64::NAN, |x| b.dot(&x));
+        self.wald_test = chi2(wald, p);
+        self.robust_se = Some(rse);
+        self.naive_var = Some(std::mem::replace(&mut self.var, v));
+        self
+    }
+}
+
+/// Robust (sandwich) variance of a fitted model, as `coxph(..., cluster = g)`
+/// or `robust = TRUE` (each row its own cluster): `V_r = D' D` with
+/// `D = sum over each cluster of the dfbeta residuals L_i V` (Lin & Wei 1989,
+/// JASA 84:1074; Therneau & Grambsch 2000, sec. 7.2).
+///
+/// The score residual of row i is
+/// `L_i = delta_i (x_i - xbar_d(t_i)) - r_i sum_{t_j <= t_i} (x_i - xbar(t_j)) dLambda(t_j)`,
+/// with Efron's weighting at tied event times: at a time with d events,
+/// stage k = 0..d-1 has `f = k/d`, denominator `S0 - f D0` and mean
+/// `(S1 - f D1) / (S0 - f D0)`; a row that is at risk but has no event there
+/// takes every stage in full, a row with an event there takes stage k with
+/// weight `1 - f`, and the event term uses the average of the stage means.
+/// Computed with running sums in one pass per stratum.
+pub fn robust_variance(
+    time: &[f64],
+    event: &[bool],
+    columns: &[Vec<f64>],
+    strata: Option<&[usize]>,
+    ties: Ties,
+    fit: &CoxFit,
+    cluster: &[usize],
+) -> Vec<Vec<f64>> {
+    let n = time.len();
+    let p = columns.len();
+    let means: Vec<f64> = columns
+        .iter()
+        .map(|c| c.iter().sum::<f64>() / n as f64)
+        .collect();
+    let x: Vec<Vec<f64>> = (0..n)
+        .map(|i| (0..p).map(|j| columns[j][i] - means[j]).collect())
+        .collect();
+    let strata: Vec<usize> = strata.map_or_else(|| vec![0; n], <[usize]>::to_vec);
+    let r: Vec<f64> = x
+        .iter()
+        .map(|xi| {
+            xi.iter()
+                .zip(&fit.coef)
+                .map(|(a, b)| a * b)
+                .sum::<f64>()
+                .exp()
+        })
+        .collect();
+    // Ascending time within stratum.
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| strata[a].cmp(&strata[b]).then(time[a].total_cmp(&time[b])));
+    let mut resid = vec![vec![0.0; p]; n];
+    let mut i = 0;
+    while i < n {
+        let s = strata[order[i]];
+        let mut end = i;
+        while end < n && strata[order[end]] == s {
+            end += 1;
+        }
+        let idx = &order[i..end];
+        // Risk-set sums at each distinct time, from the back.
+        let mut times: Vec<(usize, usize)> = Vec::new(); // (start, end) in idx
+        let mut a = 0;
+        while a < idx.len() {
+            let mut b = a;
+            while b < idx.len() && time[idx[b]] == time[idx[a]] {
+                b += 1;
+            }
+            times.push((a, b));
+            a = b;
+        }
+        let mut s0_at = vec![0.0; times.len()];
+        let mut s1_at = vec![vec![0.0; p]; times.len()];
+        let (mut s0, mut s1) = (0.0, vec![0.0; p]);
+        for (t, &(a, b)) in times.iter().enumerate().rev() {
+            for &k in &idx[a..b] {
+                s0 += r[k];
+                for j in 0..p {
+                    s1[j] += r[k] * x[k][j];
+                }
+            }
+            s0_at[t] = s0;
+            s1_at[t].clone_from(&s1);
+        }
+        // Running sums of dLambda and xbar dLambda before the current time.
+        let (mut lam, mut bsum) = (0.0, vec![0.0; p]);
+        for (t, &(a, b)) in times.iter().enumerate() {
+            let rows = &idx[a..b];
+            let dead: Vec<usize> = rows.iter().copied().filter(|&k| event[k]).collect();
+            let d = dead.len();
+            let (mut dl_all, mut db_all) = (0.0, vec![0.0; p]);
+            let (mut dl_dead, mut db_dead) = (0.0, vec![0.0; p]);
+            let mut mean_dead = vec![0.0; p];
+            if d > 0 {
+                let d0: f64 = dead.iter().map(|&k| r[k]).sum();
+                let d1: Vec<f64> = (0..p)
+                    .map(|j| dead.iter().map(|&k| r[k] * x[k][j]).sum())
+                    .collect();
+                let stages: Vec<(f64, f64)> = match ties {
+                    Ties::Breslow => vec![(0.0, d as f64)],
+                    Ties::Efron => (0..d).map(|k| (k as f64 / d as f64, 1.0)).collect(),
+                };
+                for (f, mult) in stages {
+                    let den = s0_at[t] - f * d0;
+                    let mean: Vec<f64> = (0..p).map(|j| (s1_at[t][j] - f * d1[j]) / den).collect();
+                    dl_all += mult / den;
+                    dl_dead += mult * (1.0 - f) / den;
+                    for j in 0..p {
+                        db_all[j] += mult * mean[j] / den;
+                        db_dead[j] += mult * (1.0 - f) * mean[j] / den;
+                        mean_dead[j] += mult * mean[j] / d as f64;
+                    }
+                }
+            }
+            for &k in rows {
+                let (dl, db) = if event[k] {
+                    (dl_dead, &db_dead)
+                } else {
+                    (dl_all, &db_all)
+                };
+                for j in 0..p {
+                    let comp = r[k] * (x[k][j] * (lam + dl) - (bsum[j] + db[j]));
+                    let death = if event[k] {
+                        x[k][j] - mean_dead[j]
+                    } else {
+                        0.0
+                    };
+                    resid[k][j] = death - comp;
+                }
+            }
+            lam += dl_all;
+            for j in 0..p {
+                bsum[j] += db_all[j];
+            }
+        }
+        i = end;
+    }
+    // dfbeta = L V, summed within clusters.
+    let mut groups: std::collections::BTreeMap<usize, Vec<f64>> = std::collections::BTreeMap::new();
+    for k in 0..n {
+        let dfb: Vec<f64> = (0..p)
+            .map(|a| (0..p).map(|b| resid[k][b] * fit.var[b][a]).sum())
+            .collect();
+        let g = groups.entry(cluster[k]).or_insert_with(|| vec![0.0; p]);
+        for j in 0..p {
+            g[j] += dfb[j];
+        }
+    }
+    let mut v = vec![vec![0.0; p]; p];
+    for g in groups.values() {
+        for a in 0..p {
+            for b in 0..p {
+                v[a][b] += g[a] * g[b];
+            }
+        }
+    }
+    v
 }
