@@ -69,6 +69,17 @@ pub enum Values {
     },
 }
 
+/// Follow-up of one endpoint for the included patients (cohort order).
+#[derive(Debug, Clone)]
+pub struct EndpointValues {
+    /// Endpoint id.
+    pub id: String,
+    /// Follow-up time; `None` when missing.
+    pub time: Vec<Option<f64>>,
+    /// Event (true) or censored (false); `None` when missing.
+    pub event: Vec<Option<bool>>,
+}
+
 /// A variable resolved against the data.
 #[derive(Debug, Clone)]
 pub struct CohortVariable {
@@ -93,6 +104,8 @@ pub struct Cohort {
     pub group: Vec<usize>,
     /// Variables by name.
     pub variables: BTreeMap<String, CohortVariable>,
+    /// Endpoints by id.
+    pub endpoints: BTreeMap<String, EndpointValues>,
     /// The flow that led here.
     pub flow: Flow,
     /// Non-fatal findings (a listed level that never occurs, ...).
@@ -133,7 +146,20 @@ impl Cohort {
                 )
             })
             .collect();
+        let endpoints = self
+            .endpoints
+            .iter()
+            .map(|(k, e)| {
+                let ep = EndpointValues {
+                    id: e.id.clone(),
+                    time: idx.iter().map(|&i| e.time[i]).collect(),
+                    event: idx.iter().map(|&i| e.event[i]).collect(),
+                };
+                (k.clone(), ep)
+            })
+            .collect();
         Cohort {
+            endpoints,
             groups: self.groups.clone(),
             ids: idx.iter().map(|&i| self.ids[i].clone()).collect(),
             rows: idx.iter().map(|&i| self.rows[i]).collect(),
@@ -268,6 +294,11 @@ pub fn build(cfg: &LoadedConfig, data: &Dataset) -> Result<Cohort> {
             },
         );
     }
+    let mut endpoints = BTreeMap::new();
+    for e in &c.endpoints {
+        let values = env.endpoint(e, &rows)?;
+        endpoints.insert(e.id.clone(), values);
+    }
     let flow = Flow {
         screened_label: c
             .cohort
@@ -290,6 +321,7 @@ pub fn build(cfg: &LoadedConfig, data: &Dataset) -> Result<Cohort> {
         rows,
         group,
         variables,
+        endpoints,
         flow,
         warnings,
     })
@@ -551,6 +583,75 @@ impl Env<'_> {
         };
         self.check_levels(name, &values, warnings);
         Ok(values)
+    }
+
+    /// Time and event of an endpoint for the included rows. A negative time
+    /// or an event value outside the declared coding is an error naming the row.
+    fn endpoint(&mut self, e: &crate::config::Endpoint, rows: &[usize]) -> Result<EndpointValues> {
+        let at = format!("[[endpoints]] `{}`", e.id);
+        let time_series = self.named_series(&e.time, &format!("{at} time"), &mut Vec::new())?;
+        let time_series = time_series.cast(&DataType::Float64).map_err(|_| {
+            Error::data(
+                &self.data.path,
+                format!(
+                    "{at}: time `{}` is not numeric; give follow-up times as numbers",
+                    e.time
+                ),
+            )
+        })?;
+        let times = time_series
+            .f64()
+            .map_err(|err| Error::config(&self.cfg.path, format!("{at}: {err}")))?;
+        let event_series = self.named_series(&e.event, &format!("{at} event"), &mut Vec::new())?;
+        let event_text = event_series
+            .cast(&DataType::String)
+            .map_err(|err| Error::config(&self.cfg.path, format!("{at}: {err}")))?;
+        let event_text = event_text
+            .str()
+            .map_err(|err| Error::config(&self.cfg.path, format!("{at}: {err}")))?;
+        let coding = [e.censor_value.clone(), e.event_value.clone()];
+        let mut time = Vec::with_capacity(rows.len());
+        let mut event = Vec::with_capacity(rows.len());
+        for &r in rows {
+            let t = times.get(r).filter(|t| !t.is_nan());
+            if let Some(t) = t
+                && (t < 0.0 || !t.is_finite())
+            {
+                return Err(Error::data(
+                    &self.data.path,
+                    format!(
+                        "row {}, {at}: time `{}` is {t}; follow-up times must be zero or positive",
+                        r + 1,
+                        e.time
+                    ),
+                ));
+            }
+            time.push(t);
+            let v = event_text.get(r).map(str::trim).filter(|v| !v.is_empty());
+            event.push(match v {
+                None => None,
+                Some(v) => match position_of(&coding, v) {
+                    Some(k) => Some(k == 1),
+                    None => {
+                        return Err(Error::data(
+                            &self.data.path,
+                            format!(
+                                "row {}, {at}: event `{}` is `{v}`, which is neither the event value `{}` nor the censoring value `{}`; fix the cell or set event-value / censor-value",
+                                r + 1,
+                                e.event,
+                                e.event_value,
+                                e.censor_value
+                            ),
+                        ));
+                    }
+                },
+            });
+        }
+        Ok(EndpointValues {
+            id: e.id.clone(),
+            time,
+            event,
+        })
     }
 
     fn check_levels(&self, name: &str, values: &Values, warnings: &mut Vec<String>) {

@@ -32,11 +32,85 @@ pub struct StudyConfig {
     /// Table 1: which variables, which tests.
     #[serde(default)]
     pub table1: Table1Section,
+    /// Survival analysis conventions.
+    #[serde(default)]
+    pub survival: SurvivalSection,
     /// Propensity-score matching; absent: no matched cohort.
     pub matching: Option<MatchingSection>,
     /// How numbers are printed.
     #[serde(default)]
     pub format: FormatSection,
+}
+
+/// Transformation for Kaplan-Meier confidence intervals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConfTypeKind {
+    /// log S (R's default).
+    #[default]
+    Log,
+    /// log(-log S) (SAS's default).
+    LogLog,
+    /// S itself.
+    Plain,
+}
+
+/// Handling of tied event times in Cox models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TiesKind {
+    /// Efron (R's default).
+    #[default]
+    Efron,
+    /// Breslow (SAS's and SPSS's default).
+    Breslow,
+}
+
+/// Variance of Cox models in the matched cohort.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MatchedVariance {
+    /// Robust sandwich variance clustered on the matched pair (Austin 2013).
+    #[default]
+    RobustPairs,
+    /// Model-based variance, as if the matched patients were independent.
+    Model,
+}
+
+/// `[survival]`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(
+    deny_unknown_fields,
+    rename_all(deserialize = "kebab-case", serialize = "snake_case")
+)]
+pub struct SurvivalSection {
+    /// Kaplan-Meier confidence interval transformation.
+    #[serde(default)]
+    pub conf_type: ConfTypeKind,
+    /// Confidence level of all intervals.
+    #[serde(default = "conf_level")]
+    pub conf_level: f64,
+    /// Cox ties.
+    #[serde(default)]
+    pub ties: TiesKind,
+    /// Cox variance after matching.
+    #[serde(default)]
+    pub matched_variance: MatchedVariance,
+}
+
+impl Default for SurvivalSection {
+    fn default() -> Self {
+        SurvivalSection {
+            conf_type: ConfTypeKind::Log,
+            conf_level: 0.95,
+            ties: TiesKind::Efron,
+            matched_variance: MatchedVariance::RobustPairs,
+        }
+    }
+}
+
+fn conf_level() -> f64 {
+    0.95
 }
 
 /// Scale of the matching distance.
@@ -261,15 +335,27 @@ pub struct Endpoint {
     /// The value of `event` that means an event occurred.
     #[serde(default = "default_event_value")]
     pub event_value: String,
+    /// The value of `event` that means censored (any other value is an error).
+    #[serde(default = "default_censor_value")]
+    pub censor_value: String,
     /// Times at which survival rates are reported.
     #[serde(default)]
     pub landmarks: Vec<f64>,
     /// Unit of `time`, printed in text and axes.
     pub time_unit: Option<String>,
+    /// Printed names of the landmarks ("1-year"); default "at T <unit>".
+    pub landmark_labels: Option<Vec<String>>,
+    /// Spacing of the x-axis ticks and number-at-risk columns of the
+    /// Kaplan-Meier figure (default: a round number giving about 6 ticks).
+    pub axis_step: Option<f64>,
 }
 
 fn default_event_value() -> String {
     "1".into()
+}
+
+fn default_censor_value() -> String {
+    "0".into()
 }
 
 /// `[cohort]`.
@@ -401,6 +487,15 @@ pub struct FormatSection {
     /// Decimals of SMDs.
     #[serde(default = "three")]
     pub smd_digits: usize,
+    /// Decimals of hazard ratios and their confidence limits.
+    #[serde(default = "two")]
+    pub hr_digits: usize,
+    /// Decimals of survival rates (percent).
+    #[serde(default = "one")]
+    pub rate_digits: usize,
+    /// Decimals of survival times (medians).
+    #[serde(default = "one")]
+    pub time_digits: usize,
 }
 
 impl Default for FormatSection {
@@ -411,12 +506,18 @@ impl Default for FormatSection {
             p_digits: 3,
             p_below: 0.001,
             smd_digits: 3,
+            hr_digits: 2,
+            rate_digits: 1,
+            time_digits: 1,
         }
     }
 }
 
 fn one() -> usize {
     1
+}
+fn two() -> usize {
+    2
 }
 fn three() -> usize {
     3
@@ -617,6 +718,16 @@ fn check(c: &StudyConfig) -> std::result::Result<(), String> {
             ));
         }
         ids.push(&e.id);
+        if let Some(labels) = &e.landmark_labels
+            && labels.len() != e.landmarks.len()
+        {
+            return Err(format!(
+                "[[endpoints]] `{}` has {} landmark-labels for {} landmarks; give one label per landmark",
+                e.id,
+                labels.len(),
+                e.landmarks.len()
+            ));
+        }
         if let Some(bad) = e.landmarks.iter().find(|t| !(t.is_finite() && **t > 0.0)) {
             return Err(format!(
                 "[[endpoints]] `{}` landmark {bad} is not a positive time; landmarks must be > 0",
@@ -662,6 +773,12 @@ fn check(c: &StudyConfig) -> std::result::Result<(), String> {
         if !(m.smd_threshold.is_finite() && m.smd_threshold > 0.0) {
             return Err("[matching] smd-threshold must be a positive number (default 0.1)".into());
         }
+    }
+    if !(c.survival.conf_level > 0.0 && c.survival.conf_level < 1.0) {
+        return Err(format!(
+            "[survival] conf-level = {} must be between 0 and 1 (e.g. 0.95)",
+            c.survival.conf_level
+        ));
     }
     if c.table1.fisher_below.is_nan() || c.table1.fisher_below < 0.0 {
         return Err(

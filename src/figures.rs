@@ -1,8 +1,10 @@
 //! Deterministic SVG figures drawn with plotters (SVG backend only, its
-//! built-in font metrics, no system fonts): the Love plot and the
-//! propensity-score distributions. Figures are strings; writing them is the
+//! built-in font metrics, no system fonts): Kaplan-Meier curves with
+//! number-at-risk tables, the Love plot and the propensity-score
+//! distributions. Figures are strings; writing them is the
 //! pipeline's job.
 
+use crate::analysis::survival::KmResult;
 use crate::matching::MatchOutput;
 use plotters::prelude::*;
 
@@ -210,4 +212,161 @@ pub fn ps_distribution(
         let _ = root.present();
     }
     finish("ps-distribution", svg)
+}
+
+/// A round axis step giving about six ticks over `[0, max]`: 1, 2, 2.5 or
+/// 5 times a power of ten, or a multiple of 12 for times in months.
+pub fn nice_step(max: f64, months: bool) -> f64 {
+    if max <= 0.0 {
+        return 1.0;
+    }
+    let raw = max / 6.0;
+    if months && raw >= 6.0 {
+        return (raw / 12.0).round().max(1.0) * 12.0;
+    }
+    let p = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * p)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * p)
+}
+
+/// What a Kaplan-Meier figure shows besides the curves.
+#[derive(Debug, Clone)]
+pub struct KmFigureSpec<'a> {
+    /// File stem (`km-os-unmatched`).
+    pub name: String,
+    /// Group labels, in curve order.
+    pub labels: Vec<&'a str>,
+    /// x-axis title ("Time (months)").
+    pub x_title: String,
+    /// Tick spacing (also the number-at-risk columns).
+    pub step: f64,
+    /// Text drawn in the plot (log-rank p, HR), already formatted.
+    pub annotation: Vec<String>,
+}
+
+/// Kaplan-Meier curves by group: steps, censoring marks (+), and the number
+/// at risk at each tick below the plot, aligned with the axis.
+pub fn km_plot(curves: &[&KmResult], spec: &KmFigureSpec<'_>) -> Figure {
+    let x_max_data = curves
+        .iter()
+        .filter_map(|c| c.time.last().copied())
+        .fold(0.0, f64::max);
+    let step = spec.step.max(f64::MIN_POSITIVE);
+    let x_max = ((x_max_data / step).ceil() * step).max(step);
+    let ticks: Vec<f64> = (0..=((x_max / step).round() as usize))
+        .map(|i| i as f64 * step)
+        .collect();
+    let rows = curves.len();
+    let table_h = 34 + 20 * rows as u32;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (720, 380 + table_h)).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        let (upper, lower) = root.split_vertically(380);
+        let chart = ChartBuilder::on(&upper)
+            .margin_left(12)
+            .margin_right(24)
+            .margin_top(12)
+            .x_label_area_size(40)
+            .y_label_area_size(120)
+            .build_cartesian_2d(0.0..x_max, 0.0..1.02);
+        if let Ok(mut chart) = chart {
+            let _ = chart
+                .configure_mesh()
+                .disable_mesh()
+                .x_labels(ticks.len())
+                .x_label_formatter(&|x: &f64| {
+                    let k = (x / step).round();
+                    if (x - k * step).abs() < 1e-9 * step.max(1.0) {
+                        format!("{}", k * step)
+                    } else {
+                        String::new()
+                    }
+                })
+                .y_label_formatter(&|y: &f64| format!("{:.0}%", y * 100.0))
+                .x_desc(spec.x_title.as_str())
+                .y_desc("Survival probability")
+                .draw();
+            let styles = [
+                BLACK.stroke_width(2),
+                RGBColor(150, 150, 150).stroke_width(2),
+                RGBColor(90, 90, 90).stroke_width(1),
+            ];
+            for (g, c) in curves.iter().enumerate() {
+                let style = styles[g % styles.len()];
+                let mut pts = vec![(0.0, 1.0)];
+                let mut s_prev = 1.0;
+                for (i, &t) in c.time.iter().enumerate() {
+                    if c.surv[i] != s_prev {
+                        pts.push((t, s_prev));
+                        pts.push((t, c.surv[i]));
+                        s_prev = c.surv[i];
+                    }
+                }
+                pts.push((x_max_data, s_prev));
+                let label = spec.labels.get(g).copied().unwrap_or("");
+                if let Ok(series) = chart.draw_series(LineSeries::new(pts, style)) {
+                    series
+                        .label(label)
+                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+                }
+                let marks = c
+                    .time
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| c.n_censor[*i] > 0)
+                    .map(|(i, &t)| Cross::new((t, c.surv[i]), 3, style));
+                let _ = chart.draw_series(marks);
+            }
+            let _ = chart
+                .configure_series_labels()
+                .border_style(BLACK)
+                .background_style(WHITE)
+                .position(SeriesLabelPosition::LowerLeft)
+                .draw();
+            for (i, line) in spec.annotation.iter().enumerate() {
+                let (px, py) = chart.backend_coord(&(x_max * 0.98, 1.0));
+                let style = TextStyle::from(("sans-serif", 13)).pos(
+                    plotters::style::text_anchor::Pos::new(
+                        plotters::style::text_anchor::HPos::Right,
+                        plotters::style::text_anchor::VPos::Top,
+                    ),
+                );
+                let _ = upper.draw(&Text::new(
+                    line.clone(),
+                    (px, py + 4 + 16 * i as i32),
+                    style,
+                ));
+            }
+            // Number at risk, aligned with the x-axis ticks.
+            let head = TextStyle::from(("sans-serif", 13));
+            let _ = lower.draw(&Text::new("Number at risk", (12, 6), head.clone()));
+            for (g, c) in curves.iter().enumerate() {
+                let y = 28 + 20 * g as i32;
+                let label_style = TextStyle::from(("sans-serif", 12));
+                let _ = lower.draw(&Text::new(
+                    spec.labels.get(g).copied().unwrap_or("").to_string(),
+                    (12, y),
+                    label_style,
+                ));
+                for &t in &ticks {
+                    let k = c.time.partition_point(|&x| x < t);
+                    let n = c.n_risk.get(k).copied().unwrap_or(0);
+                    let (px, _) = chart.backend_coord(&(t, 0.0));
+                    let style = TextStyle::from(("sans-serif", 12)).pos(
+                        plotters::style::text_anchor::Pos::new(
+                            plotters::style::text_anchor::HPos::Center,
+                            plotters::style::text_anchor::VPos::Top,
+                        ),
+                    );
+                    let _ = lower.draw(&Text::new(n.to_string(), (px, y), style));
+                }
+            }
+        }
+        let _ = root.present();
+    }
+    finish(&spec.name, svg)
 }

@@ -31,6 +31,7 @@ pub mod data;
 pub mod diagnostics;
 pub mod error;
 pub mod figures;
+pub mod format;
 pub mod matching;
 pub mod pipeline;
 pub mod render;

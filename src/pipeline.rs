@@ -2,12 +2,13 @@
 //! config -> data -> cohort -> matching -> analysis -> figures -> report ->
 //! render -> files.
 
-use crate::analysis::{Diagnostic, table1};
+use crate::analysis::{Diagnostic, survival, table1};
 use crate::cohort::{self, Cohort};
 use crate::config::{self, LoadedConfig};
 use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::figures::{self, Figure};
+use crate::format::Formatter;
 use crate::matching::{self, MatchOutput};
 use crate::render::{self, Templates};
 use crate::report::{Provenance, Results, SCHEMA, StudyInfo, sha256_hex};
@@ -50,20 +51,38 @@ pub fn analyse(config_path: &Path) -> Result<Analysis> {
         )?),
         None => None,
     };
-    let mut table1 = table1::compute(
+    let c = &config.config;
+    let mut table1 = table1::compute(&cohort, &c.table1, "unmatched", &mut diagnostics);
+    let mut surv = survival::compute(
         &cohort,
-        &config.config.table1,
+        &c.endpoints,
+        &c.survival,
         "unmatched",
+        None,
         &mut diagnostics,
     );
     let mut figures = Vec::new();
     if let Some(m) = &matched {
         table1.extend(table1::compute(
             &m.matched,
-            &config.config.table1,
+            &c.table1,
             "matched",
             &mut diagnostics,
         ));
+        let ms = survival::compute(
+            &m.matched,
+            &c.endpoints,
+            &c.survival,
+            "matched",
+            Some(&m.pair_of),
+            &mut diagnostics,
+        );
+        surv.km.extend(ms.km);
+        surv.logrank.extend(ms.logrank);
+        surv.cox.extend(ms.cox);
+    }
+    figures.extend(km_figures(&cohort, c, &surv, matched.is_some()));
+    if let Some(m) = &matched {
         let labels = [
             cohort.groups[0].label.as_str(),
             cohort.groups[1].label.as_str(),
@@ -78,7 +97,6 @@ pub fn analyse(config_path: &Path) -> Result<Analysis> {
     }
     let templates = Templates::load(Some(&config.dir.join("templates")))?;
     let data_bytes = std::fs::read(&data_path).map_err(|e| Error::io(&data_path, e))?;
-    let c = &config.config;
     let results = Results {
         schema: SCHEMA,
         study: StudyInfo {
@@ -94,6 +112,9 @@ pub fn analyse(config_path: &Path) -> Result<Analysis> {
         format: c.format.clone(),
         table1,
         matching: matched.as_ref().map(|m| m.results.clone()),
+        survival: surv,
+        survival_settings: c.survival.clone(),
+        endpoints: c.endpoints.clone(),
         variable_labels: cohort
             .variables
             .iter()
@@ -119,6 +140,83 @@ pub fn analyse(config_path: &Path) -> Result<Analysis> {
         matching: matched,
         figures,
     })
+}
+
+/// One Kaplan-Meier figure per endpoint and cohort, annotated with the
+/// log-rank p and the treatment hazard ratio.
+fn km_figures(
+    cohort: &Cohort,
+    c: &config::StudyConfig,
+    surv: &survival::SurvivalResults,
+    matched: bool,
+) -> Vec<Figure> {
+    let fmt = Formatter::new(c.format.clone());
+    let labels: Vec<&str> = cohort.groups.iter().map(|g| g.label.as_str()).collect();
+    let mut out = Vec::new();
+    let cohorts: &[&str] = if matched {
+        &["unmatched", "matched"]
+    } else {
+        &["unmatched"]
+    };
+    for e in &c.endpoints {
+        for &co in cohorts {
+            let curves: Vec<&survival::KmResult> = surv
+                .km
+                .iter()
+                .filter(|k| k.endpoint == e.id && k.cohort == co)
+                .collect();
+            if curves.is_empty() {
+                continue;
+            }
+            let mut annotation = Vec::new();
+            if let Some(lr) = surv
+                .logrank
+                .iter()
+                .find(|l| l.endpoint == e.id && l.cohort == co)
+            {
+                annotation.push(format!("Log-rank {}", fmt.p_text(lr.p)));
+            }
+            if let Some(cx) = surv
+                .cox
+                .iter()
+                .find(|x| x.endpoint == e.id && x.cohort == co)
+            {
+                for t in &cx.terms {
+                    let level = cohort
+                        .groups
+                        .iter()
+                        .find(|g| Some(&g.value) == t.level.as_ref())
+                        .map_or("", |g| g.label.as_str());
+                    annotation.push(format!(
+                        "HR {level} vs {}: {}",
+                        labels[0],
+                        fmt.hr_ci(t.hr, t.lower, t.upper)
+                    ));
+                }
+            }
+            let max = curves
+                .iter()
+                .filter_map(|k| k.time.last().copied())
+                .fold(0.0, f64::max);
+            let unit = e.time_unit.clone().unwrap_or_default();
+            let months = unit.starts_with("month");
+            let spec = figures::KmFigureSpec {
+                name: format!("km-{}-{co}", e.id),
+                labels: labels.clone(),
+                x_title: if unit.is_empty() {
+                    "Time".into()
+                } else {
+                    format!("Time ({unit})")
+                },
+                step: e
+                    .axis_step
+                    .unwrap_or_else(|| figures::nice_step(max, months)),
+                annotation,
+            };
+            out.push(figures::km_plot(&curves, &spec));
+        }
+    }
+    out
 }
 
 /// Renders a study into `out` (default: the config's folder) and returns

@@ -2,9 +2,10 @@
 //! precision, written as `results.json` and the single input to rendering.
 
 use crate::analysis::Diagnostic;
+use crate::analysis::survival::SurvivalResults;
 pub use crate::analysis::table1::Table1Row;
 use crate::cohort::{Flow, Group};
-use crate::config::{FormatSection, Table1Section};
+use crate::config::{Endpoint, FormatSection, SurvivalSection, Table1Section};
 use crate::matching::MatchingResults;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -31,6 +32,12 @@ pub struct Results {
     pub table1: Vec<Table1Row>,
     /// Propensity-score matching, when configured.
     pub matching: Option<MatchingResults>,
+    /// Survival conventions (named in Methods).
+    pub survival_settings: SurvivalSection,
+    /// Survival analyses of every endpoint, unmatched then matched.
+    pub survival: SurvivalResults,
+    /// Endpoints as configured (labels, landmarks, units).
+    pub endpoints: Vec<Endpoint>,
     /// Printed name of every variable, by name.
     pub variable_labels: BTreeMap<String, String>,
     /// Figure files written beside the manuscript.

@@ -11,6 +11,7 @@
 //! platform and crate version.
 
 use crate::error::{Error, Result};
+use crate::stats::kaplan_meier::{self, ConfType};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use std::collections::BTreeMap;
@@ -76,6 +77,14 @@ const COLUMNS: &[&str] = &[
     "tace_sessions",
     "interval_tace_local",
     "targeted_immunotherapy",
+    "os_months",
+    "os_event",
+    "pfs_months",
+    "pfs_event",
+    "epfs_months",
+    "epfs_event",
+    "pps_months",
+    "pps_event",
 ];
 
 /// Patients per group (SR, TA) treated with TACE plus targeted therapy or
@@ -85,6 +94,12 @@ const TARGETED_IMMUNOTHERAPY: (usize, usize) = (62, 122);
 
 type Row = BTreeMap<&'static str, String>;
 
+/// (time in months, event) of OS, PFS, EPFS and PPS for one patient.
+type Follow = [(f64, bool); 4];
+
+/// Candidate survival draws per group (see `add_survival`).
+const SURVIVAL_ATTEMPTS: usize = 400;
+
 /// Builds the twin cohort from the manifest at `published` and writes it as
 /// CSV to `out`; returns the number of rows.
 pub fn write_twin_cohort(published: &Path, out: &Path, seed: u64) -> Result<usize> {
@@ -92,13 +107,22 @@ pub fn write_twin_cohort(published: &Path, out: &Path, seed: u64) -> Result<usiz
     let manifest: Value =
         toml::from_str(&text).map_err(|e| Error::config(published, e.to_string()))?;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    // Survival draws come from their own stream, so that adding or tuning
+    // endpoints leaves the covariates (and hence the match) unchanged.
+    let mut survival_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x9E37_79B9_7F4A_7C15);
     let target = Targets {
         manifest: &manifest,
         path: published,
     };
     let mut rows: Vec<Row> = Vec::new();
     for (g, group) in [("sr", "SR"), ("ta", "TA")] {
-        rows.extend(included_group(&target, g, group, &mut rng)?);
+        rows.extend(included_group(
+            &target,
+            g,
+            group,
+            &mut rng,
+            &mut survival_rng,
+        )?);
     }
     for (k, (step, count)) in EXCLUDED.iter().enumerate() {
         for _ in 0..*count {
@@ -311,7 +335,13 @@ const CONTINUOUS: &[(&str, &str, usize, bool)] = &[
     ),
 ];
 
-fn included_group(t: &Targets<'_>, g: &str, group: &str, rng: &mut ChaCha8Rng) -> Result<Vec<Row>> {
+fn included_group(
+    t: &Targets<'_>,
+    g: &str,
+    group: &str,
+    rng: &mut ChaCha8Rng,
+    survival_rng: &mut ChaCha8Rng,
+) -> Result<Vec<Row>> {
     let n = t.group_n(g)?;
     let mut rows: Vec<Row> = (0..n).map(|_| screening_pass(rng)).collect();
     for row in rows.iter_mut() {
@@ -395,6 +425,7 @@ fn included_group(t: &Targets<'_>, g: &str, group: &str, rng: &mut ChaCha8Rng) -
             row.insert(column, format!("{v:.decimals$}"));
         }
     }
+    add_survival(t, g, &mut rows, survival_rng)?;
     Ok(rows)
 }
 
@@ -544,6 +575,192 @@ fn integer_mean_sd(n: usize, mean: f64, sd: f64) -> Vec<f64> {
         ss = v.iter().map(|x| (x - m).powi(2)).sum();
     }
     v
+}
+
+/// Piecewise-constant hazards between the published landmark years (in
+/// months) that reproduce the published survival rates; the last hazard
+/// continues beyond the last landmark.
+fn piecewise_hazards(years: &[f64], pct: &[f64]) -> Vec<(f64, f64)> {
+    let mut out = Vec::new();
+    let (mut t0, mut s0) = (0.0, 1.0);
+    for (&y, &p) in years.iter().zip(pct) {
+        let t1 = y * 12.0;
+        let s1 = (p / 100.0).clamp(1e-6, 1.0);
+        let h = if s1 >= s0 {
+            0.0
+        } else {
+            -(s1 / s0).ln() / (t1 - t0)
+        };
+        out.push((t0, h));
+        t0 = t1;
+        s0 = s0.min(s1);
+    }
+    let last = out.last().map_or(0.0, |&(_, h)| h);
+    out.push((t0, last));
+    out
+}
+
+/// The time at which the cumulative hazard of `pieces` reaches `target`
+/// (infinite when it never does).
+fn invert_hazard(pieces: &[(f64, f64)], target: f64) -> f64 {
+    let mut acc = 0.0;
+    for (k, &(start, h)) in pieces.iter().enumerate() {
+        let end = pieces.get(k + 1).map_or(f64::INFINITY, |&(s, _)| s);
+        let width = end - start;
+        if h > 0.0 && acc + h * width >= target {
+            return start + (target - acc) / h;
+        }
+        acc += h * width;
+    }
+    f64::INFINITY
+}
+
+/// Uniform draws on a shuffled regular grid, `(i + 0.5) / n`: the sample
+/// follows its distribution closely, so the simulated curves sit near the
+/// published ones instead of wandering by sampling noise.
+fn grid_uniforms(n: usize, rng: &mut ChaCha8Rng) -> Vec<f64> {
+    let mut u: Vec<f64> = (0..n).map(|i| (i as f64 + 0.5) / n as f64).collect();
+    shuffle(&mut u, rng);
+    u
+}
+
+/// Follow-up times (months) whose quartiles are the published median
+/// follow-up and IQR, from a piecewise-linear quantile function between
+/// 6 months and 15 years (the length of the study period).
+fn censoring_times(n: usize, q: [f64; 3], rng: &mut ChaCha8Rng) -> Vec<f64> {
+    let knots = [
+        (0.0, 6.0),
+        (0.25, q[0]),
+        (0.5, q[1]),
+        (0.75, q[2]),
+        (1.0, 180.0),
+    ];
+    grid_uniforms(n, rng)
+        .into_iter()
+        .map(|u| {
+            let k = knots.windows(2).position(|w| u <= w[1].0).unwrap_or(3);
+            let ((u0, t0), (u1, t1)) = (knots[k], knots[k + 1]);
+            t0 + (u - u0) / (u1 - u0) * (t1 - t0)
+        })
+        .collect()
+}
+
+/// OS, PFS, EPFS and PPS (months) reproducing the published unmatched
+/// Kaplan-Meier rates of group `g`. Death ends every other endpoint's
+/// follow-up; PFS counts death as an event (progression hazard = published
+/// PFS hazard minus OS hazard, so PFS <= OS); EPFS censors at death; PPS is
+/// drawn on its own. All share the patient's censoring time.
+fn add_survival(t: &Targets<'_>, g: &str, rows: &mut [Row], rng: &mut ChaCha8Rng) -> Result<()> {
+    let n = rows.len();
+    let years: Vec<f64> = t
+        .manifest
+        .get("km")
+        .and_then(|k| k.get("years"))
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let curve = |ep: &str| -> Result<Vec<f64>> {
+        t.manifest
+            .get("km")
+            .and_then(|k| k.get("unmatched"))
+            .and_then(|k| k.get(ep))
+            .and_then(|k| k.get(format!("{g}_pct")))
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_float).collect())
+            .ok_or_else(|| Error::config(t.path, format!("[km.unmatched.{ep}] has no {g}_pct")))
+    };
+    let follow = |key: &str| -> Result<f64> {
+        t.manifest
+            .get("followup")
+            .and_then(|f| f.get(g))
+            .and_then(|f| f.get(key))
+            .and_then(Value::as_float)
+            .ok_or_else(|| Error::config(t.path, format!("[followup.{g}] has no {key}")))
+    };
+    let os = piecewise_hazards(&years, &curve("os")?);
+    let pfs = piecewise_hazards(&years, &curve("pfs")?);
+    let progression: Vec<(f64, f64)> = pfs
+        .iter()
+        .zip(&os)
+        .map(|(&(s, hp), &(_, ho))| (s, (hp - ho).max(0.0)))
+        .collect();
+    let epfs = piecewise_hazards(&years, &curve("epfs")?);
+    let pps = piecewise_hazards(&years, &curve("pps")?);
+    let quartiles = [
+        follow("iqr_lo_months")?,
+        follow("median_months")?,
+        follow("iqr_hi_months")?,
+    ];
+    let targets: Vec<Vec<f64>> = ["os", "pfs", "epfs", "pps"]
+        .iter()
+        .map(|ep| curve(ep))
+        .collect::<Result<_>>()?;
+    let landmarks: Vec<f64> = years.iter().map(|y| y * 12.0).collect();
+    // The draws are repeated from SURVIVAL_ATTEMPTS derived seeds and the set
+    // whose Kaplan-Meier rates lie closest to the published ones is kept:
+    // with heavy censoring a single draw can miss the 10-year rates by 10
+    // points or more by chance alone.
+    let seeds: Vec<u64> = (0..SURVIVAL_ATTEMPTS)
+        .map(|_| rng.random::<u64>())
+        .collect();
+    let mut best: Option<(f64, Vec<Follow>)> = None;
+    for seed in seeds {
+        let mut local = ChaCha8Rng::seed_from_u64(seed);
+        let censor = censoring_times(n, quartiles, &mut local);
+        let mut draw = |pieces: &[(f64, f64)]| -> Vec<f64> {
+            grid_uniforms(n, &mut local)
+                .into_iter()
+                .map(|u| invert_hazard(pieces, -(1.0 - u).ln()))
+                .collect()
+        };
+        let (t_os, t_prog, t_ext, t_pps) = (draw(&os), draw(&progression), draw(&epfs), draw(&pps));
+        let patients: Vec<Follow> = (0..n)
+            .map(|i| {
+                let c = censor[i];
+                let death = t_os[i];
+                let p = t_prog[i].min(death);
+                let e_end = death.min(c);
+                let round = |x: f64| (x.max(0.1) * 10.0).round() / 10.0;
+                [
+                    (round(death.min(c)), death <= c),
+                    (round(p.min(c)), p <= c),
+                    (round(t_ext[i].min(e_end)), t_ext[i] <= e_end),
+                    (round(t_pps[i].min(c)), t_pps[i] <= c),
+                ]
+            })
+            .collect();
+        let mut worst: f64 = 0.0;
+        for (k, target) in targets.iter().enumerate() {
+            let time: Vec<f64> = patients.iter().map(|p| p[k].0).collect();
+            let event: Vec<bool> = patients.iter().map(|p| p[k].1).collect();
+            let km = kaplan_meier::fit(&time, &event);
+            for (&lt, &pct) in landmarks.iter().zip(target) {
+                let s = km.at(lt, ConfType::Log, 0.95).surv * 100.0;
+                worst = worst.max((s - pct).abs());
+            }
+        }
+        if best.as_ref().is_none_or(|(w, _)| worst < *w) {
+            best = Some((worst, patients));
+        }
+    }
+    let patients = best.map(|(_, p)| p).unwrap_or_default();
+    const NAMES: [(&str, &str); 4] = [
+        ("os_months", "os_event"),
+        ("pfs_months", "pfs_event"),
+        ("epfs_months", "epfs_event"),
+        ("pps_months", "pps_event"),
+    ];
+    for (row, p) in rows.iter_mut().zip(&patients) {
+        for (k, (time, event)) in NAMES.iter().enumerate() {
+            row.insert(time, format!("{:.1}", p[k].0));
+            row.insert(event, if p[k].1 { "1" } else { "0" }.into());
+        }
+    }
+    Ok(())
 }
 
 fn round_to(x: f64, decimals: usize) -> f64 {

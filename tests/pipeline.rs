@@ -18,13 +18,25 @@ fn default_study_matches_committed_report() {
     let out2 = tempfile::tempdir().unwrap();
     pipeline::render_study(&study, Some(out1.path())).unwrap();
     pipeline::render_study(&study, Some(out2.path())).unwrap();
-    for name in [
-        "manuscript.md",
-        "manuscript.html",
-        "results.json",
-        "figures/love-plot.svg",
-        "figures/ps-distribution.svg",
-    ] {
+    let mut names: Vec<String> = ["manuscript.md", "manuscript.html", "results.json"]
+        .map(String::from)
+        .to_vec();
+    for entry in std::fs::read_dir(out1.path().join("figures")).unwrap() {
+        names.push(format!(
+            "figures/{}",
+            entry.unwrap().file_name().to_string_lossy()
+        ));
+    }
+    names.sort();
+    let committed_figures = std::fs::read_dir(root().join("reports/tace-downstaging/figures"))
+        .unwrap()
+        .count();
+    assert_eq!(
+        committed_figures + 3,
+        names.len(),
+        "the committed figures/ has stale or missing files"
+    );
+    for name in &names {
         let a = std::fs::read(out1.path().join(name)).unwrap();
         let b = std::fs::read(out2.path().join(name)).unwrap();
         assert!(a == b, "{name} differs between two renders");
@@ -45,7 +57,8 @@ fn html_is_self_contained() {
     for attr in ["src=\"http", "href=\"http", "url(http", "@import"] {
         assert!(!html.contains(attr), "external reference `{attr}`");
     }
-    assert!(html.contains("<style>") && html.matches("<svg").count() == 2);
+    // Two matching figures and a Kaplan-Meier figure per endpoint and cohort.
+    assert!(html.contains("<style>") && html.matches("<svg").count() == 2 + 4 * 2);
 }
 
 // `simulate` regenerates the committed twin cohort byte for byte.

@@ -2,12 +2,10 @@
 //! expressions) and the HTML page. The only module that knows how a number
 //! or a table looks.
 
-pub mod format;
-
 use crate::error::{Error, Result};
 use crate::figures::Figure;
+use crate::format::Formatter;
 use crate::report::{Results, sha256_hex};
-use format::Formatter;
 use minijinja::value::{Serde, Value};
 use minijinja::{Environment, UndefinedBehavior};
 use std::collections::BTreeMap;
@@ -26,6 +24,10 @@ const BUILTIN: &[(&str, &str)] = &[
     ),
     ("flow.md.j2", include_str!("../../templates/flow.md.j2")),
     ("table1.md.j2", include_str!("../../templates/table1.md.j2")),
+    (
+        "survival.md.j2",
+        include_str!("../../templates/survival.md.j2"),
+    ),
     (
         "matching.md.j2",
         include_str!("../../templates/matching.md.j2"),
@@ -122,6 +124,10 @@ pub fn render(results: &Results, templates: &Templates, figures: &[Figure]) -> R
     add_number_filter(&mut env, "pct", &fmt, Formatter::pct);
     add_number_filter(&mut env, "p", &fmt, Formatter::p);
     add_number_filter(&mut env, "smd", &fmt, Formatter::smd);
+    add_number_filter(&mut env, "hr", &fmt, Formatter::hr);
+    add_number_filter(&mut env, "rate", &fmt, Formatter::rate);
+    add_number_filter(&mut env, "time", &fmt, Formatter::time);
+    add_number_filter(&mut env, "p_text", &fmt, Formatter::p_text);
     env.add_filter("md", |s: String| escape_markdown(&s));
     {
         let fmt = fmt.clone();
@@ -197,6 +203,7 @@ pub fn render(results: &Results, templates: &Templates, figures: &[Figure]) -> R
         results => Value::from(Serde(results)),
         table1_rows => Value::from(Serde(&table1_rows)),
         covariate_labels => Value::from(Serde(&covariate_labels)),
+        survival_view => Value::from(Serde(&survival_view(results))),
         test_marks => Value::from(Serde(&test_marks)),
         test_list => Value::from(Serde(&test_list)),
     };
@@ -218,6 +225,74 @@ pub fn render(results: &Results, templates: &Templates, figures: &[Figure]) -> R
     };
     let html = get_render(&env, "manuscript.html.j2", &page_ctx)?;
     Ok(Rendered { markdown, html })
+}
+
+/// One entry per endpoint and cohort with what the Results text and the
+/// figure caption need, in endpoint order, unmatched before matched.
+fn survival_view(results: &Results) -> Vec<serde_json::Value> {
+    let mut out = Vec::new();
+    for e in &results.endpoints {
+        for cohort in ["unmatched", "matched"] {
+            let curves: Vec<_> = results
+                .survival
+                .km
+                .iter()
+                .filter(|k| k.endpoint == e.id && k.cohort == cohort)
+                .collect();
+            if curves.is_empty() {
+                continue;
+            }
+            let unit = e.time_unit.clone().unwrap_or_default();
+            let landmark_labels: Vec<String> = e.landmark_labels.clone().unwrap_or_else(|| {
+                e.landmarks
+                    .iter()
+                    .map(|t| format!("{t} {unit}").trim().to_string())
+                    .collect()
+            });
+            let groups: Vec<serde_json::Value> = curves
+                .iter()
+                .map(|k| {
+                    let label = results
+                        .groups
+                        .iter()
+                        .find(|g| g.value == k.group)
+                        .map_or(k.group.clone(), |g| g.label.clone());
+                    serde_json::json!({
+                        "label": label,
+                        "n": k.n,
+                        "events": k.events,
+                        "rates": k.landmarks.iter().map(|l| l.surv * 100.0).collect::<Vec<f64>>(),
+                        "median": k.median,
+                    })
+                })
+                .collect();
+            let logrank = results
+                .survival
+                .logrank
+                .iter()
+                .find(|l| l.endpoint == e.id && l.cohort == cohort);
+            let cox = results
+                .survival
+                .cox
+                .iter()
+                .find(|x| x.endpoint == e.id && x.cohort == cohort);
+            out.push(serde_json::json!({
+                "endpoint": e.id,
+                "label": e.label,
+                "unit": unit,
+                "cohort": cohort,
+                "landmark_labels": landmark_labels,
+                "custom_labels": e.landmark_labels.is_some(),
+                "landmark_times": e.landmarks.iter().map(|t| format!("{t}")).collect::<Vec<String>>(),
+                "groups": groups,
+                "logrank_p": logrank.and_then(|l| l.p),
+                "hr": cox.map(|c| c.terms.clone()).unwrap_or_default(),
+                "variance": cox.map(|c| c.variance.clone()),
+                "figure": format!("figures/km-{}-{cohort}.svg", e.id),
+            }));
+        }
+    }
+    out
 }
 
 /// Replaces each image that links a figure file with the figure's SVG, so

@@ -62,6 +62,39 @@ impl Formatter {
         self.fixed(x, self.conf.smd_digits)
     }
 
+    /// A survival rate in percent (0-100), without the % sign.
+    pub fn rate(&self, x: Option<f64>) -> String {
+        self.fixed(x, self.conf.rate_digits)
+    }
+
+    /// A survival time (a median and its limits).
+    pub fn time(&self, x: Option<f64>) -> String {
+        self.fixed(x, self.conf.time_digits)
+    }
+
+    /// A hazard ratio (or a limit).
+    pub fn hr(&self, x: Option<f64>) -> String {
+        self.fixed(x, self.conf.hr_digits)
+    }
+
+    /// "HR (lower-upper)", e.g. "1.13 (0.77-1.66)"; "NA" when not estimable.
+    pub fn hr_ci(&self, hr: Option<f64>, lower: Option<f64>, upper: Option<f64>) -> String {
+        match hr {
+            Some(_) => format!("{} ({}-{})", self.hr(hr), self.hr(lower), self.hr(upper)),
+            None => "NA".into(),
+        }
+    }
+
+    /// "p = 0.543" or "p < 0.001".
+    pub fn p_text(&self, p: Option<f64>) -> String {
+        let s = self.p(p);
+        if s.starts_with('<') {
+            format!("p {s}")
+        } else {
+            format!("p = {s}")
+        }
+    }
+
     /// A count: an integer with no separators.
     pub fn count(&self, n: usize) -> String {
         n.to_string()

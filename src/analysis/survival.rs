@@ -1,0 +1,385 @@
+//! Survival by group for each endpoint and cohort: Kaplan-Meier curves
+//! with landmark rates and medians, the log-rank test, and the Cox hazard
+//! ratio of the treatment (robust variance clustered on matched pairs after
+//! matching, as Austin 2013 recommends).
+
+use super::Diagnostic;
+use crate::cohort::Cohort;
+use crate::config::{ConfTypeKind, Endpoint, MatchedVariance, SurvivalSection, TiesKind};
+use crate::stats::cox::{self, Ties};
+use crate::stats::kaplan_meier::{self, ConfType};
+use crate::stats::log_rank;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A median (or other quantile) with its confidence limits.
+#[derive(Debug, Clone, Serialize)]
+pub struct MedianResult {
+    /// Estimate; `None` when the curve never reaches 0.5.
+    pub estimate: Option<f64>,
+    /// Lower limit.
+    pub lower: Option<f64>,
+    /// Upper limit.
+    pub upper: Option<f64>,
+}
+
+/// Survival at one landmark time.
+#[derive(Debug, Clone, Serialize)]
+pub struct LandmarkResult {
+    /// Time.
+    pub time: f64,
+    /// Survival probability (0-1).
+    pub surv: f64,
+    /// Lower limit.
+    pub lower: Option<f64>,
+    /// Upper limit.
+    pub upper: Option<f64>,
+    /// Patients still at risk.
+    pub n_risk: usize,
+}
+
+/// One Kaplan-Meier curve.
+#[derive(Debug, Clone, Serialize)]
+pub struct KmResult {
+    /// Endpoint id.
+    pub endpoint: String,
+    /// "unmatched" or "matched".
+    pub cohort: String,
+    /// Group value.
+    pub group: String,
+    /// Distinct times.
+    pub time: Vec<f64>,
+    /// At risk before each time.
+    pub n_risk: Vec<usize>,
+    /// Events at each time.
+    pub n_event: Vec<usize>,
+    /// Censored at each time.
+    pub n_censor: Vec<usize>,
+    /// Survival after each time.
+    pub surv: Vec<f64>,
+    /// SE of the cumulative hazard (R's `std.err`).
+    pub std_err: Vec<Option<f64>>,
+    /// Lower confidence limits.
+    pub lower: Vec<Option<f64>>,
+    /// Upper confidence limits.
+    pub upper: Vec<Option<f64>>,
+    /// CI transformation.
+    pub conf_type: ConfTypeKind,
+    /// Median survival.
+    pub median: MedianResult,
+    /// Survival at the endpoint's landmarks.
+    pub landmarks: Vec<LandmarkResult>,
+    /// Patients and events.
+    pub n: usize,
+    /// Events.
+    pub events: usize,
+}
+
+/// A log-rank test.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogRankResult {
+    /// Endpoint id.
+    pub endpoint: String,
+    /// Cohort.
+    pub cohort: String,
+    /// Chi-square.
+    pub chisq: f64,
+    /// Degrees of freedom.
+    pub df: usize,
+    /// p-value (`None` when df = 0).
+    pub p: Option<f64>,
+    /// Observed events by group.
+    pub observed: BTreeMap<String, f64>,
+    /// Expected events by group.
+    pub expected: BTreeMap<String, f64>,
+}
+
+/// One term of a Cox model.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoxTerm {
+    /// Term name ("treatment[TA]").
+    pub term: String,
+    /// Variable.
+    pub variable: String,
+    /// Level compared with the reference.
+    pub level: Option<String>,
+    /// Log hazard ratio.
+    pub coef: f64,
+    /// Model-based SE.
+    pub se: f64,
+    /// Robust SE (when used).
+    pub robust_se: Option<f64>,
+    /// Hazard ratio; `None` when not estimable (monotone likelihood).
+    pub hr: Option<f64>,
+    /// Lower confidence limit of the HR.
+    pub lower: Option<f64>,
+    /// Upper confidence limit of the HR.
+    pub upper: Option<f64>,
+    /// Wald z.
+    pub z: f64,
+    /// Wald p.
+    pub p: Option<f64>,
+}
+
+/// A likelihood-ratio, Wald or score test.
+#[derive(Debug, Clone, Serialize)]
+pub struct TestStat {
+    /// Statistic.
+    pub statistic: f64,
+    /// Degrees of freedom.
+    pub df: usize,
+    /// p-value.
+    pub p: f64,
+}
+
+/// A Cox model.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoxResult {
+    /// Endpoint id.
+    pub endpoint: String,
+    /// Cohort.
+    pub cohort: String,
+    /// "treatment", "univariable" or "multivariable".
+    pub model: String,
+    /// Ties method.
+    pub ties: TiesKind,
+    /// "model" or "robust (cluster: matched pair)".
+    pub variance: String,
+    /// Patients in the model.
+    pub n: usize,
+    /// Events.
+    pub events: usize,
+    /// Terms.
+    pub terms: Vec<CoxTerm>,
+    /// Log partial likelihood at 0 and at the estimate.
+    pub loglik: [f64; 2],
+    /// Likelihood-ratio test.
+    pub lr_test: TestStat,
+    /// Wald test.
+    pub wald_test: TestStat,
+    /// Score (log-rank) test.
+    pub score_test: TestStat,
+    /// Newton-Raphson iterations.
+    pub iterations: usize,
+    /// Converged.
+    pub converged: bool,
+}
+
+/// Everything survival computed for one cohort.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SurvivalResults {
+    /// Curves.
+    pub km: Vec<KmResult>,
+    /// Log-rank tests.
+    pub logrank: Vec<LogRankResult>,
+    /// Cox models.
+    pub cox: Vec<CoxResult>,
+}
+
+fn conf(kind: ConfTypeKind) -> ConfType {
+    match kind {
+        ConfTypeKind::Log => ConfType::Log,
+        ConfTypeKind::LogLog => ConfType::LogLog,
+        ConfTypeKind::Plain => ConfType::Plain,
+    }
+}
+
+fn test_stat(t: cox::ChiSquareTest) -> TestStat {
+    TestStat {
+        statistic: t.statistic,
+        df: t.df,
+        p: t.p,
+    }
+}
+
+/// Analyses every endpoint in `cohort`. `pairs` gives each patient's
+/// matched pair (for the clustered variance) in a matched cohort.
+pub fn compute(
+    cohort: &Cohort,
+    endpoints: &[Endpoint],
+    conf_s: &SurvivalSection,
+    cohort_name: &str,
+    pairs: Option<&[usize]>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> SurvivalResults {
+    let mut out = SurvivalResults::default();
+    let ct = conf(conf_s.conf_type);
+    let k = cohort.groups.len();
+    for e in endpoints {
+        let Some(values) = cohort.endpoints.get(&e.id) else {
+            continue;
+        };
+        let rows: Vec<usize> = (0..cohort.ids.len())
+            .filter(|&i| values.time[i].is_some() && values.event[i].is_some())
+            .collect();
+        let missing = cohort.ids.len() - rows.len();
+        if missing > 0 {
+            diagnostics.push(Diagnostic::warning(
+                "survival",
+                format!("{} ({cohort_name}): {missing} patients without follow-up time or status were left out", e.label),
+            ));
+        }
+        let time: Vec<f64> = rows
+            .iter()
+            .map(|&i| values.time[i].unwrap_or(0.0))
+            .collect();
+        let event: Vec<bool> = rows
+            .iter()
+            .map(|&i| values.event[i].unwrap_or(false))
+            .collect();
+        let group: Vec<usize> = rows.iter().map(|&i| cohort.group[i]).collect();
+        if !event.iter().any(|&x| x) {
+            diagnostics.push(Diagnostic::warning(
+                "survival",
+                format!("{} ({cohort_name}): no events; survival stays at 100% and no test or hazard ratio can be computed", e.label),
+            ));
+        }
+        for (g, grp) in cohort.groups.iter().enumerate() {
+            let idx: Vec<usize> = (0..rows.len()).filter(|&i| group[i] == g).collect();
+            let t: Vec<f64> = idx.iter().map(|&i| time[i]).collect();
+            let ev: Vec<bool> = idx.iter().map(|&i| event[i]).collect();
+            let km = kaplan_meier::fit(&t, &ev);
+            let (lower, upper) = km.limits(ct, conf_s.conf_level);
+            let q = km.quantiles(&[0.5], ct, conf_s.conf_level);
+            let median = MedianResult {
+                estimate: q[0].estimate,
+                lower: q[0].lower,
+                upper: q[0].upper,
+            };
+            let landmarks = e
+                .landmarks
+                .iter()
+                .map(|&lt| {
+                    let a = km.at(lt, ct, conf_s.conf_level);
+                    LandmarkResult {
+                        time: lt,
+                        surv: a.surv,
+                        lower: a.lower,
+                        upper: a.upper,
+                        n_risk: a.n_risk,
+                    }
+                })
+                .collect();
+            out.km.push(KmResult {
+                endpoint: e.id.clone(),
+                cohort: cohort_name.into(),
+                group: grp.value.clone(),
+                n: t.len(),
+                events: ev.iter().filter(|&&x| x).count(),
+                time: km.time.clone(),
+                n_risk: km.n_risk.clone(),
+                n_event: km.n_event.clone(),
+                n_censor: km.n_censor.clone(),
+                surv: km.surv.clone(),
+                std_err: km.std_err.clone(),
+                lower,
+                upper,
+                conf_type: conf_s.conf_type,
+                median,
+                landmarks,
+            });
+        }
+        let lr = log_rank::test(&time, &event, &group, k, None, 0.0);
+        out.logrank.push(LogRankResult {
+            endpoint: e.id.clone(),
+            cohort: cohort_name.into(),
+            chisq: lr.chisq,
+            df: lr.df,
+            p: lr.p,
+            observed: cohort
+                .groups
+                .iter()
+                .zip(&lr.observed)
+                .map(|(g, o)| (g.value.clone(), *o))
+                .collect(),
+            expected: cohort
+                .groups
+                .iter()
+                .zip(&lr.expected)
+                .map(|(g, x)| (g.value.clone(), *x))
+                .collect(),
+        });
+        // Treatment hazard ratio(s) against the reference group.
+        let columns: Vec<Vec<f64>> = (1..k)
+            .map(|g| group.iter().map(|&x| f64::from(u8::from(x == g))).collect())
+            .collect();
+        let ties = match conf_s.ties {
+            TiesKind::Efron => Ties::Efron,
+            TiesKind::Breslow => Ties::Breslow,
+        };
+        match cox::fit(&time, &event, &columns, None, ties) {
+            Ok(mut fit) => {
+                let mut variance = "model".to_string();
+                if let (Some(pairs), MatchedVariance::RobustPairs) =
+                    (pairs, conf_s.matched_variance)
+                {
+                    let cluster: Vec<usize> = rows.iter().map(|&i| pairs[i]).collect();
+                    let v =
+                        cox::robust_variance(&time, &event, &columns, None, ties, &fit, &cluster);
+                    fit = fit.with_robust_variance(v);
+                    variance = "robust (cluster: matched pair)".into();
+                }
+                if !fit.converged {
+                    diagnostics.push(Diagnostic::warning(
+                        "survival",
+                        format!(
+                            "{} ({cohort_name}): the Cox model did not converge",
+                            e.label
+                        ),
+                    ));
+                }
+                let z = kaplan_meier::z_value(conf_s.conf_level);
+                let se_used: Vec<f64> = fit.robust_se.clone().unwrap_or_else(|| fit.se.clone());
+                let terms = (1..k)
+                    .map(|g| {
+                        let j = g - 1;
+                        let estimable = !fit.infinite.contains(&j) && fit.coef[j].is_finite() && se_used[j].is_finite();
+                        if !estimable {
+                            diagnostics.push(Diagnostic::warning(
+                                "survival",
+                                format!(
+                                    "{} ({cohort_name}): the hazard ratio of {} vs {} is not estimable (monotone likelihood, e.g. no events in one group)",
+                                    e.label, cohort.groups[g].label, cohort.groups[0].label
+                                ),
+                            ));
+                        }
+                        CoxTerm {
+                            term: format!("treatment[{}]", cohort.groups[g].value),
+                            variable: "treatment".into(),
+                            level: Some(cohort.groups[g].value.clone()),
+                            coef: fit.coef[j],
+                            se: fit.se[j],
+                            robust_se: fit.robust_se.as_ref().map(|r| r[j]),
+                            hr: estimable.then(|| fit.coef[j].exp()),
+                            lower: estimable.then(|| (fit.coef[j] - z * se_used[j]).exp()),
+                            upper: estimable.then(|| (fit.coef[j] + z * se_used[j]).exp()),
+                            z: fit.z[j],
+                            p: estimable.then_some(fit.p[j]),
+                        }
+                    })
+                    .collect();
+                out.cox.push(CoxResult {
+                    endpoint: e.id.clone(),
+                    cohort: cohort_name.into(),
+                    model: "treatment".into(),
+                    ties: conf_s.ties,
+                    variance,
+                    n: fit.n,
+                    events: fit.events,
+                    terms,
+                    loglik: [fit.loglik_null, fit.loglik],
+                    lr_test: test_stat(fit.lr_test),
+                    wald_test: test_stat(fit.wald_test),
+                    score_test: test_stat(fit.score_test),
+                    iterations: fit.iterations,
+                    converged: fit.converged,
+                });
+            }
+            Err(err) => diagnostics.push(Diagnostic::warning(
+                "survival",
+                format!("{} ({cohort_name}): no Cox model: {err}", e.label),
+            )),
+        }
+    }
+    out
+}
