@@ -602,13 +602,26 @@ impl Env<'_> {
         let times = time_series
             .f64()
             .map_err(|err| Error::config(&self.cfg.path, format!("{at}: {err}")))?;
-        let event_series = self.named_series(&e.event, &format!("{at} event"), &mut Vec::new())?;
-        let event_text = event_series
-            .cast(&DataType::String)
-            .map_err(|err| Error::config(&self.cfg.path, format!("{at}: {err}")))?;
-        let event_text = event_text
-            .str()
-            .map_err(|err| Error::config(&self.cfg.path, format!("{at}: {err}")))?;
+        // The event cells as written, so that messages quote them exactly;
+        // a derived event variable is read through its expression.
+        let derived = self
+            .cfg
+            .config
+            .variables
+            .get(&e.event)
+            .is_some_and(|v| v.expr.is_some());
+        let event_cells: Vec<Option<String>> = if self.data.has(&e.event) && !derived {
+            self.data.column(&e.event, &format!("{at} event"))?.to_vec()
+        } else {
+            let series = self.named_series(&e.event, &format!("{at} event"), &mut Vec::new())?;
+            let text = series
+                .cast(&DataType::String)
+                .map_err(|err| Error::config(&self.cfg.path, format!("{at}: {err}")))?;
+            let text = text
+                .str()
+                .map_err(|err| Error::config(&self.cfg.path, format!("{at}: {err}")))?;
+            text.iter().map(|v| v.map(str::to_string)).collect()
+        };
         let coding = [e.censor_value.clone(), e.event_value.clone()];
         let mut time = Vec::with_capacity(rows.len());
         let mut event = Vec::with_capacity(rows.len());
@@ -627,7 +640,10 @@ impl Env<'_> {
                 ));
             }
             time.push(t);
-            let v = event_text.get(r).map(str::trim).filter(|v| !v.is_empty());
+            let v = event_cells[r]
+                .as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty());
             event.push(match v {
                 None => None,
                 Some(v) => match position_of(&coding, v) {

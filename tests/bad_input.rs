@@ -445,3 +445,109 @@ fn ratio_larger_than_pool() {
             .any(|d| d.message.contains("need 12 controls at 1:2 but only 6"))
     );
 }
+
+/// A survival study: `t`/`e` with censoring coded 0 and events 1.
+fn survival_config(extra: &str) -> String {
+    format!(
+        r#"
+[study]
+title = "S"
+data = "d.csv"
+[treatment]
+column = "arm"
+groups = ["A", "B"]
+[[endpoints]]
+id = "os"
+label = "Overall survival"
+time = "t"
+event = "e"
+landmarks = [2]
+{extra}
+"#
+    )
+}
+
+const SCSV: &str = "arm,t,e\nA,1,1\nA,2,0\nA,3,1\nA,4,1\nB,1.5,0\nB,2.5,1\nB,3.5,0\nB,5,1\n";
+
+// A negative follow-up time names the row and the rule.
+#[test]
+fn negative_time() {
+    let e = error_of(&survival_config(""), &SCSV.replace("A,3,1", "A,-3,1"));
+    assert_has(
+        &e,
+        &["row 3", "[[endpoints]] `os`", "must be zero or positive"],
+    );
+}
+
+// An event value outside the declared coding names the row and the keys to set.
+#[test]
+fn event_outside_coding() {
+    let e = error_of(&survival_config(""), &SCSV.replace("B,5,1", "B,5,2"));
+    assert_has(
+        &e,
+        &[
+            "row 8",
+            "`2`",
+            "neither the event value `1` nor the censoring value `0`",
+            "event-value / censor-value",
+        ],
+    );
+}
+
+// Missing time or status: the patients are left out with a count.
+#[test]
+fn missing_follow_up_is_counted() {
+    let (_d, path) = study(&survival_config(""), &SCSV.replace("B,2.5,1", "B,,1"));
+    let a = pipeline::analyse(&path).unwrap();
+    assert!(a.results.diagnostics.iter().any(|d| {
+        d.message
+            .contains("1 patients without follow-up time or status")
+    }));
+    assert_eq!(a.results.survival.km.iter().map(|k| k.n).sum::<usize>(), 7);
+}
+
+// No events in one arm: the HR is not estimable and says so; nothing prints NaN.
+#[test]
+fn zero_events_in_an_arm() {
+    let csv = "arm,t,e\nA,1,1\nA,2,0\nA,3,1\nA,4,1\nB,1.5,0\nB,2.5,0\nB,3.5,0\nB,5,0\n";
+    let (_d, path) = study(&survival_config(""), csv);
+    let out = tempfile::tempdir().unwrap();
+    let (a, _) = pipeline::render_study(&path, Some(out.path())).unwrap();
+    assert!(
+        a.results
+            .diagnostics
+            .iter()
+            .any(|d| d.message.contains("not estimable"))
+    );
+    assert_eq!(a.results.survival.cox[0].terms[0].hr, None);
+    let md = std::fs::read_to_string(out.path().join("manuscript.md")).unwrap();
+    assert!(md.contains("not estimable"));
+    assert!(!md.contains("NaN") && !md.contains("inf"));
+}
+
+// All censored: a diagnostic, survival at 100%, no test, no panic.
+#[test]
+fn all_censored() {
+    let csv = "arm,t,e\nA,1,0\nA,2,0\nB,1.5,0\nB,2.5,0\n";
+    let (_d, path) = study(&survival_config(""), csv);
+    let out = tempfile::tempdir().unwrap();
+    let (a, _) = pipeline::render_study(&path, Some(out.path())).unwrap();
+    assert!(
+        a.results
+            .diagnostics
+            .iter()
+            .any(|d| d.message.contains("no events"))
+    );
+    let md = std::fs::read_to_string(out.path().join("manuscript.md")).unwrap();
+    assert!(!md.contains("NaN") && !md.contains("inf"));
+}
+
+// Landmark labels must match the landmarks one to one.
+#[test]
+fn landmark_labels_mismatch() {
+    let e = error_of(
+        &survival_config("landmark-labels = [\"1-year\", \"2-year\"]"),
+        SCSV,
+    );
+    assert_has(&e, &["has 2 landmark-labels for 1 landmarks"]);
+}
