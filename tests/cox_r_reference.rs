@@ -4,19 +4,11 @@
 
 mod common;
 
-use common::{Csv, reference};
+use common::{Csv, nums, reference};
 use serde_json::Value;
 use studybook::stats::cox::{self, Ties};
 
 const TOL: f64 = 1e-6;
-
-fn nums(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
 
 /// (time, event, covariate columns, strata) of a model's complete cases.
 type Design = (Vec<f64>, Vec<bool>, Vec<Vec<f64>>, Option<Vec<usize>>);

@@ -5,19 +5,10 @@
 
 mod common;
 
-use common::{Csv, reference};
-use serde_json::Value;
+use common::{Csv, nums, reference};
 use studybook::stats::{describe, logistic, matching};
 
 const TOL: f64 = 1e-6;
-
-fn nums(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
 
 /// lalonde's design for `treat ~ age + educ + race + married + nodegree + re74 + re75`
 /// with race as treatment contrasts against "black".

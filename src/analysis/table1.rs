@@ -142,6 +142,16 @@ pub fn compute(
     rows
 }
 
+/// `values[g]` keyed by each group's value.
+fn by_group_value<T: Copy>(cohort: &Cohort, values: &[T]) -> BTreeMap<String, T> {
+    cohort
+        .groups
+        .iter()
+        .zip(values)
+        .map(|(g, &v)| (g.value.clone(), v))
+        .collect()
+}
+
 fn empty_row(kind: &str) -> Table1Row {
     Table1Row {
         variable: String::new(),
@@ -195,12 +205,7 @@ fn categorical(
     }
     let totals: Vec<u64> = (0..k).map(|g| table.iter().map(|r| r[g]).sum()).collect();
     let mut row = empty_row("categorical");
-    row.missing = cohort
-        .groups
-        .iter()
-        .zip(&missing)
-        .map(|(g, &m)| (g.value.clone(), m))
-        .collect();
+    row.missing = by_group_value(cohort, &missing);
     row.levels = Some(
         levels
             .iter()
@@ -283,12 +288,7 @@ fn continuous(
     }
     let mut row = empty_row("continuous");
     row.summary_kind = Some(summary);
-    row.missing = cohort
-        .groups
-        .iter()
-        .zip(&missing)
-        .map(|(g, &m)| (g.value.clone(), m))
-        .collect();
+    row.missing = by_group_value(cohort, &missing);
     row.summary = Some(
         cohort
             .groups

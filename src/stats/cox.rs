@@ -159,6 +159,24 @@ fn evaluate(d: &Data<'_>, beta: &DVector<f64>, ties: Ties) -> (f64, DVector<f64>
     (ll, u, imat)
 }
 
+/// Covariates by row, centred on their means (the partial likelihood does
+/// not change, and exp(x'b) stays in range), and each row's stratum.
+fn centred_rows(
+    columns: &[Vec<f64>],
+    strata: Option<&[usize]>,
+    n: usize,
+) -> (Vec<Vec<f64>>, Vec<usize>) {
+    let p = columns.len();
+    let means: Vec<f64> = columns
+        .iter()
+        .map(|c| c.iter().sum::<f64>() / n as f64)
+        .collect();
+    let x = (0..n)
+        .map(|i| (0..p).map(|j| columns[j][i] - means[j]).collect())
+        .collect();
+    (x, strata.map_or_else(|| vec![0; n], <[usize]>::to_vec))
+}
+
 fn chi2(statistic: f64, df: usize) -> ChiSquareTest {
     let p = ChiSquared::new(df as f64)
         .map(|c| c.sf(statistic))
@@ -186,14 +204,7 @@ pub fn fit(
             needed: 1,
         });
     }
-    let means: Vec<f64> = columns
-        .iter()
-        .map(|c| c.iter().sum::<f64>() / n as f64)
-        .collect();
-    let x: Vec<Vec<f64>> = (0..n)
-        .map(|i| (0..p).map(|j| columns[j][i] - means[j]).collect())
-        .collect();
-    let strata: Vec<usize> = strata.map_or_else(|| vec![0; n], <[usize]>::to_vec);
+    let (x, strata) = centred_rows(columns, strata, n);
     let mut order: Vec<usize> = (0..n).collect();
     // Descending time within stratum: risk sets grow as the scan goes back in time.
     order.sort_by(|&a, &b| strata[a].cmp(&strata[b]).then(time[b].total_cmp(&time[a])));
@@ -341,14 +352,7 @@ pub fn robust_variance(
 ) -> Vec<Vec<f64>> {
     let n = time.len();
     let p = columns.len();
-    let means: Vec<f64> = columns
-        .iter()
-        .map(|c| c.iter().sum::<f64>() / n as f64)
-        .collect();
-    let x: Vec<Vec<f64>> = (0..n)
-        .map(|i| (0..p).map(|j| columns[j][i] - means[j]).collect())
-        .collect();
-    let strata: Vec<usize> = strata.map_or_else(|| vec![0; n], <[usize]>::to_vec);
+    let (x, strata) = centred_rows(columns, strata, n);
     let r: Vec<f64> = x
         .iter()
         .map(|xi| {

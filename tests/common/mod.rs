@@ -80,3 +80,12 @@ impl Csv {
         self.rows.iter().map(|r| r[j].clone()).collect()
     }
 }
+
+/// A JSON array of numbers as a vector.
+pub fn nums(v: &serde_json::Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
