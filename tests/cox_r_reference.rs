@@ -5,7 +5,6 @@
 mod common;
 
 use common::{Csv, nums, reference};
-use serde_json::Value;
 use studybook::stats::cox::{self, Ties};
 
 const TOL: f64 = 1e-6;
