@@ -59,3 +59,75 @@ pub fn matching(n: usize, seed: u64) -> MatchingBench {
         matched: m.iter().filter(|c| !c.is_empty()).count(),
     }
 }
+
+/// Timings of one survival benchmark.
+#[derive(Debug, Clone)]
+pub struct SurvivalBench {
+    /// Patients.
+    pub n: usize,
+    /// Events.
+    pub events: usize,
+    /// Seconds for the Kaplan-Meier curves of both groups.
+    pub km_seconds: f64,
+    /// Seconds for the log-rank test.
+    pub logrank_seconds: f64,
+    /// Seconds for a 10-covariate Cox model (Efron).
+    pub cox_seconds: f64,
+    /// Newton-Raphson iterations of that model.
+    pub cox_iterations: usize,
+}
+
+/// Simulates `n` patients with 10 covariates (the first the group) and
+/// exponential event times with about 30% censoring, and times Kaplan-Meier
+/// by group, the log-rank test and the 10-covariate Cox model.
+pub fn survival(n: usize, seed: u64) -> SurvivalBench {
+    use crate::stats::{cox, kaplan_meier, log_rank};
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let columns: Vec<Vec<f64>> = (0..10)
+        .map(|j| {
+            (0..n)
+                .map(|_| {
+                    if j < 4 {
+                        f64::from(u8::from(rng.random::<f64>() < 0.4))
+                    } else {
+                        rng.random::<f64>() * 2.0 - 1.0
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let beta = [0.3, -0.2, 0.1, 0.0, 0.25, -0.15, 0.05, 0.1, -0.05, 0.2];
+    let mut time = Vec::with_capacity(n);
+    let mut event = Vec::with_capacity(n);
+    for i in 0..n {
+        let lp: f64 = (0..10).map(|j| beta[j] * columns[j][i]).sum();
+        let t = -(1.0 - rng.random::<f64>()).ln() / (0.05 * lp.exp());
+        let c = rng.random::<f64>() * 60.0;
+        // Whole months, as registry data are recorded: many tied times.
+        time.push(t.min(c).ceil());
+        event.push(t <= c);
+    }
+    let group: Vec<usize> = columns[0].iter().map(|&g| g as usize).collect();
+    let start = Instant::now();
+    for g in 0..2 {
+        let idx: Vec<usize> = (0..n).filter(|&i| group[i] == g).collect();
+        let t: Vec<f64> = idx.iter().map(|&i| time[i]).collect();
+        let e: Vec<bool> = idx.iter().map(|&i| event[i]).collect();
+        let _ = kaplan_meier::fit(&t, &e);
+    }
+    let km_seconds = start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    let _ = log_rank::test(&time, &event, &group, 2, None, 0.0);
+    let logrank_seconds = start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    let fit = cox::fit(&time, &event, &columns, None, cox::Ties::Efron);
+    let cox_seconds = start.elapsed().as_secs_f64();
+    SurvivalBench {
+        n,
+        events: event.iter().filter(|&&e| e).count(),
+        km_seconds,
+        logrank_seconds,
+        cox_seconds,
+        cox_iterations: fit.map(|f| f.iterations).unwrap_or(0),
+    }
+}
