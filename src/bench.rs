@@ -100,7 +100,7 @@ pub fn survival(n: usize, seed: u64) -> SurvivalBench {
     let mut time = Vec::with_capacity(n);
     let mut event = Vec::with_capacity(n);
     for i in 0..n {
-        let lp: f64 = (0..10).map(|j| beta[j] * columns[j][i]).sum();
+        let lp: f64 = beta.iter().zip(&columns).map(|(b, c)| b * c[i]).sum();
         let t = -(1.0 - rng.random::<f64>()).ln() / (0.05 * lp.exp());
         let c = rng.random::<f64>() * 60.0;
         // Whole months, as registry data are recorded: many tied times.

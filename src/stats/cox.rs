@@ -201,9 +201,7 @@ fn centred_rows(columns: &[Vec<f64>], strata: Option<&[usize]>, n: usize) -> (Ro
         .collect();
     let mut data = Vec::with_capacity(n * p);
     for i in 0..n {
-        for j in 0..p {
-            data.push(columns[j][i] - means[j]);
-        }
+        data.extend(columns.iter().zip(&means).map(|(c, m)| c[i] - m));
     }
     (
         Rows { data, n, p },
