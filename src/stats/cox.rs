@@ -443,8 +443,8 @@ pub fn robust_variance(
         for (t, &(a, b)) in times.iter().enumerate().rev() {
             for &k in &idx[a..b] {
                 s0 += r[k];
-                for j in 0..p {
-                    s1[j] += r[k] * x.row(k)[j];
+                for (s, xj) in s1.iter_mut().zip(x.row(k)) {
+                    *s += r[k] * xj;
                 }
             }
             s0_at[t] = s0;
