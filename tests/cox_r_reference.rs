@@ -210,3 +210,59 @@ fn lung_cox_matches_r() {
 fn veteran_cox_matches_r() {
     assert_eq!(check("veteran"), 15);
 }
+
+/// Every `zph_*` record: cox.zph per term and GLOBAL.
+fn check_zph(name: &str) -> usize {
+    let json = reference(name);
+    let csv = Csv::load(name);
+    let mut checked = 0;
+    for (key, rec) in json["results"].as_object().unwrap() {
+        if !key.starts_with("zph_") {
+            continue;
+        }
+        let call = rec["call"].as_str().unwrap();
+        let transform = if call.contains("\"identity\"") {
+            cox::ZphTransform::Identity
+        } else if call.contains("\"rank\"") {
+            cox::ZphTransform::Rank
+        } else {
+            cox::ZphTransform::Km
+        };
+        let ties = if call.contains("\"breslow\"") { Ties::Breslow } else { Ties::Efron };
+        let formula = call.split('~').nth(1).unwrap().split(", data").next().unwrap();
+        let vars: Vec<&str> = formula.split('+').map(str::trim).collect();
+        // Design columns and the term each belongs to (celltype: 3 dummies).
+        let mut terms_cols: Vec<String> = Vec::new();
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        for v in &vars {
+            if *v == "celltype" {
+                let start = terms_cols.len();
+                terms_cols.extend(["celltypesmallcell", "celltypeadeno", "celltypelarge"].map(String::from));
+                groups.push((start..start + 3).collect());
+            } else {
+                groups.push(vec![terms_cols.len()]);
+                terms_cols.push(v.to_string());
+            }
+        }
+        let (time, event, columns, _) = design(&csv, name, &vars, &terms_cols, None);
+        let fit = cox::fit(&time, &event, &columns, None, ties).unwrap();
+        let z = cox::zph(&time, &event, &columns, None, ties, &fit, transform, &groups).unwrap();
+        let chisq = nums(&rec["chisq"]);
+        let p = nums(&rec["p"]);
+        for (k, t) in z.terms.iter().chain(std::iter::once(&z.global)).enumerate() {
+            assert_close!(t.statistic, chisq[k], TOL);
+            assert_close!(t.p, p[k], TOL);
+            assert_eq!(t.df as u64, rec["df"][k].as_u64().unwrap(), "{key}");
+        }
+        checked += 1;
+    }
+    checked
+}
+
+// cox.zph on lung (km, identity, rank; Efron and Breslow) and veteran
+// (celltype as one 3-df term).
+#[test]
+fn cox_zph_matches_r() {
+    assert_eq!(check_zph("lung"), 4);
+    assert_eq!(check_zph("veteran"), 4);
+}

@@ -105,21 +105,29 @@ fn accumulate(s1: &mut [f64], s2: &mut [f64], x: &[f64], r: f64) {
     }
 }
 
-/// Log partial likelihood, score and information at `beta`. The sums are
-/// kept in flat arrays (S2 as a p x p lower triangle) with no allocation per
-/// row, so a pass over a million rows costs milliseconds per covariate.
-fn evaluate(d: &Data, beta: &DVector<f64>, ties: Ties) -> (f64, DVector<f64>, DMatrix<f64>) {
+/// Contributions of one event time: its log-likelihood term, score vector
+/// and information (lower triangle of a p x p row-major array).
+struct TimeTerm<'a> {
+    /// The event time (used by the time-varying tests of [`zph`]).
+    time: f64,
+    loglik: f64,
+    score: &'a [f64],
+    info: &'a [f64],
+}
+
+/// Scans the risk sets at `beta` and calls `visit` once per event time with
+/// that time's contributions. The sums are kept in flat arrays with no
+/// allocation per row, so a pass over a million rows takes milliseconds per
+/// covariate.
+fn scan(d: &Data, beta: &DVector<f64>, ties: Ties, mut visit: impl FnMut(TimeTerm<'_>)) {
     let p = beta.len();
     let tri = |a: usize, b: usize| a * p + b; // a >= b
-    let mut ll = 0.0;
-    let mut u = vec![0.0; p];
-    let mut imat = vec![0.0; p * p];
     let eta: Vec<f64> = (0..d.x.n)
         .map(|i| d.x.row(i).iter().zip(beta.iter()).map(|(a, b)| a * b).sum())
         .collect();
     let (mut s1, mut s2) = (vec![0.0; p], vec![0.0; p * p]);
     let (mut d1, mut d2) = (vec![0.0; p], vec![0.0; p * p]);
-    let (mut a1, mut mean) = (vec![0.0; p], vec![0.0; p]);
+    let (mut score, mut info, mut mean) = (vec![0.0; p], vec![0.0; p * p], vec![0.0; p]);
     let n = d.time.len();
     let mut i = 0;
     while i < n {
@@ -132,26 +140,28 @@ fn evaluate(d: &Data, beta: &DVector<f64>, ties: Ties) -> (f64, DVector<f64>, DM
             let mut d0 = 0.0;
             d1.iter_mut().for_each(|v| *v = 0.0);
             d2.iter_mut().for_each(|v| *v = 0.0);
+            score.iter_mut().for_each(|v| *v = 0.0);
+            let mut ll = 0.0;
             let mut deaths = 0usize;
             let mut j = i;
             while j < n && d.strata[j] == stratum && d.time[j] == t {
-                let k = j;
-                let r = eta[k].exp();
-                let xk = d.x.row(k);
+                let r = eta[j].exp();
+                let xk = d.x.row(j);
                 s0 += r;
                 accumulate(&mut s1, &mut s2, xk, r);
-                if d.event[k] {
+                if d.event[j] {
                     deaths += 1;
                     d0 += r;
                     accumulate(&mut d1, &mut d2, xk, r);
-                    for (ua, xa) in u.iter_mut().zip(xk) {
-                        *ua += xa;
+                    for (sa, xa) in score.iter_mut().zip(xk) {
+                        *sa += xa;
                     }
-                    ll += eta[k];
+                    ll += eta[j];
                 }
                 j += 1;
             }
             if deaths > 0 {
+                info.iter_mut().for_each(|v| *v = 0.0);
                 let dd = deaths as f64;
                 // Breslow: one stage with weight d; Efron: d stages, f = k/d.
                 let stages = match ties {
@@ -166,29 +176,53 @@ fn evaluate(d: &Data, beta: &DVector<f64>, ties: Ties) -> (f64, DVector<f64>, DM
                     let a0 = s0 - f * d0;
                     ll -= w * a0.ln();
                     for a in 0..p {
-                        a1[a] = s1[a] - f * d1[a];
-                        mean[a] = a1[a] / a0;
-                        u[a] -= w * mean[a];
+                        mean[a] = (s1[a] - f * d1[a]) / a0;
+                        score[a] -= w * mean[a];
                     }
                     for a in 0..p {
                         for b in 0..=a {
                             let a2 = s2[tri(a, b)] - f * d2[tri(a, b)];
-                            imat[tri(a, b)] += w * (a2 / a0 - mean[a] * mean[b]);
+                            info[tri(a, b)] += w * (a2 / a0 - mean[a] * mean[b]);
                         }
                     }
                 }
+                visit(TimeTerm {
+                    time: t,
+                    loglik: ll,
+                    score: &score,
+                    info: &info,
+                });
             }
             i = j;
         }
     }
-    let info = DMatrix::from_fn(p, p, |a, b| {
+}
+
+/// The full symmetric matrix of a lower triangle stored row-major.
+fn symmetric(tri: &[f64], p: usize) -> DMatrix<f64> {
+    DMatrix::from_fn(p, p, |a, b| {
         if a >= b {
-            imat[tri(a, b)]
+            tri[a * p + b]
         } else {
-            imat[tri(b, a)]
+            tri[b * p + a]
+        }
+    })
+}
+
+/// Log partial likelihood, score and information at `beta`.
+fn evaluate(d: &Data, beta: &DVector<f64>, ties: Ties) -> (f64, DVector<f64>, DMatrix<f64>) {
+    let p = beta.len();
+    let (mut ll, mut u, mut imat) = (0.0, vec![0.0; p], vec![0.0; p * p]);
+    scan(d, beta, ties, |term| {
+        ll += term.loglik;
+        for (a, b) in u.iter_mut().zip(term.score) {
+            *a += b;
+        }
+        for (a, b) in imat.iter_mut().zip(term.info) {
+            *a += b;
         }
     });
-    (ll, DVector::from_vec(u), info)
+    (ll, DVector::from_vec(u), symmetric(&imat, p))
 }
 
 /// Covariates by row, centred on their means (the partial likelihood does
@@ -207,6 +241,28 @@ fn centred_rows(columns: &[Vec<f64>], strata: Option<&[usize]>, n: usize) -> (Ro
         Rows { data, n, p },
         strata.map_or_else(|| vec![0; n], <[usize]>::to_vec),
     )
+}
+
+/// The rows in processing order: by stratum, then decreasing time, so that
+/// risk sets grow as the scan goes back in time.
+fn prepare(time: &[f64], event: &[bool], columns: &[Vec<f64>], strata: Option<&[usize]>) -> Data {
+    let (n, p) = (time.len(), columns.len());
+    let (x, strata) = centred_rows(columns, strata, n);
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| strata[a].cmp(&strata[b]).then(time[b].total_cmp(&time[a])));
+    Data {
+        time: order.iter().map(|&i| time[i]).collect(),
+        event: order.iter().map(|&i| event[i]).collect(),
+        x: Rows {
+            data: order
+                .iter()
+                .flat_map(|&i| x.row(i).iter().copied())
+                .collect(),
+            n,
+            p,
+        },
+        strata: order.iter().map(|&i| strata[i]).collect(),
+    }
 }
 
 /// An n x p matrix stored by row in one allocation.
@@ -249,23 +305,7 @@ pub fn fit(
             needed: 1,
         });
     }
-    let (x, strata) = centred_rows(columns, strata, n);
-    let mut order: Vec<usize> = (0..n).collect();
-    // Descending time within stratum: risk sets grow as the scan goes back in time.
-    order.sort_by(|&a, &b| strata[a].cmp(&strata[b]).then(time[b].total_cmp(&time[a])));
-    let data = Data {
-        time: order.iter().map(|&i| time[i]).collect(),
-        event: order.iter().map(|&i| event[i]).collect(),
-        x: Rows {
-            data: order
-                .iter()
-                .flat_map(|&i| x.row(i).iter().copied())
-                .collect(),
-            n,
-            p,
-        },
-        strata: order.iter().map(|&i| strata[i]).collect(),
-    };
+    let data = prepare(time, event, columns, strata);
     let mut beta = DVector::zeros(p);
     let (ll0, u0, i0) = evaluate(&data, &beta, ties);
     let chol0 = i0.clone().cholesky().ok_or(StatsError::Singular)?;
@@ -523,4 +563,115 @@ pub fn robust_variance(
         }
     }
     v
+}
+
+/// Time transform of [`zph`]: the g(t) of the alternative
+/// `beta(t) = beta + theta g(t)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ZphTransform {
+    /// `1 - S(t-)`, S the Kaplan-Meier curve of all rows (R's default).
+    Km,
+    /// t itself.
+    Identity,
+    /// The rank of t among all rows (average ranks for ties).
+    Rank,
+}
+
+/// Proportional-hazards tests of R's `cox.zph` (survival >= 3.0): for each
+/// term a score test of `theta = 0` in the model with extra covariates
+/// `x g(t)`, `g = transform - mean(transform over events)`, at the fitted
+/// beta (Therneau & Grambsch 2000, sec. 6.2; survival 3.0 NEWS). Per event
+/// time t with score contribution `s_t` and information `I_t`:
+/// `U_theta = sum g_t s_t`, and the information of `(beta, theta)` has blocks
+/// `sum I_t`, `sum g_t I_t`, `sum g_t^2 I_t`. The test of a term with columns
+/// J is `u' I_[beta,J]^-1 u` with `u = (0, U_theta[J])`, df = |J|; GLOBAL uses
+/// every column.
+pub struct Zph {
+    /// One test per term, in the order of `terms`.
+    pub terms: Vec<ChiSquareTest>,
+    /// The joint test.
+    pub global: ChiSquareTest,
+}
+
+/// Runs the tests of [`Zph`] for a fitted model; `terms` groups the design
+/// columns (a factor's dummies form one term).
+#[allow(clippy::too_many_arguments)]
+pub fn zph(
+    time: &[f64],
+    event: &[bool],
+    columns: &[Vec<f64>],
+    strata: Option<&[usize]>,
+    ties: Ties,
+    fit: &CoxFit,
+    transform: ZphTransform,
+    terms: &[Vec<usize>],
+) -> Result<Zph, StatsError> {
+    let p = columns.len();
+    let n = time.len();
+    // g(t) as a function of time, then centred on its mean over events.
+    let tt: Box<dyn Fn(f64) -> f64> = match transform {
+        ZphTransform::Identity => Box::new(|t| t),
+        ZphTransform::Rank => {
+            let mut sorted = time.to_vec();
+            sorted.sort_by(f64::total_cmp);
+            Box::new(move |t| {
+                let lo = sorted.partition_point(|&x| x < t);
+                let hi = sorted.partition_point(|&x| x <= t);
+                (lo + hi + 1) as f64 / 2.0
+            })
+        }
+        ZphTransform::Km => {
+            let km = super::kaplan_meier::fit(time, event);
+            Box::new(move |t| {
+                let k = km.time.partition_point(|&x| x < t);
+                1.0 - if k == 0 { 1.0 } else { km.surv[k - 1] }
+            })
+        }
+    };
+    let events: Vec<f64> = (0..n).filter(|&i| event[i]).map(|i| tt(time[i])).collect();
+    if events.is_empty() {
+        return Err(StatsError::TooFewObservations {
+            found: 0,
+            needed: 1,
+        });
+    }
+    let gbar = events.iter().sum::<f64>() / events.len() as f64;
+    let data = prepare(time, event, columns, strata);
+    let beta = DVector::from_column_slice(&fit.coef);
+    let q = 2 * p;
+    let mut big = DMatrix::<f64>::zeros(q, q);
+    let mut u_theta = vec![0.0; p];
+    scan(&data, &beta, ties, |term| {
+        let g = tt(term.time) - gbar;
+        let info = symmetric(term.info, p);
+        for a in 0..p {
+            u_theta[a] += g * term.score[a];
+            for b in 0..p {
+                let v = info[(a, b)];
+                big[(a, b)] += v;
+                big[(a, p + b)] += g * v;
+                big[(p + a, b)] += g * v;
+                big[(p + a, p + b)] += g * g * v;
+            }
+        }
+    });
+    let test = |cols: &[usize]| -> Result<ChiSquareTest, StatsError> {
+        let kk: Vec<usize> = (0..p).chain(cols.iter().map(|j| p + j)).collect();
+        let m = DMatrix::from_fn(kk.len(), kk.len(), |a, b| big[(kk[a], kk[b])]);
+        let u = DVector::from_iterator(
+            kk.len(),
+            (0..p).map(|_| 0.0).chain(cols.iter().map(|&j| u_theta[j])),
+        );
+        let x = m.lu().solve(&u).ok_or(StatsError::Singular)?;
+        Ok(chi2(u.dot(&x), cols.len()))
+    };
+    let term_tests = terms
+        .iter()
+        .map(|cols| test(cols))
+        .collect::<Result<Vec<_>, _>>()?;
+    let all: Vec<usize> = (0..p).collect();
+    Ok(Zph {
+        terms: term_tests,
+        global: test(&all)?,
+    })
 }
