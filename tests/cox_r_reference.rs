@@ -191,6 +191,35 @@ fn check(name: &str) -> usize {
             assert_eq!(ours.df as u64, rec[test]["df"].as_u64().unwrap());
         }
         assert!(fit.infinite.is_empty(), "{key}");
+        // Concordance of the linear predictor (within strata; clustered SE
+        // when the model has a cluster term).
+        let lp: Vec<f64> = (0..time.len())
+            .map(|i| columns.iter().zip(&fit.coef).map(|(c, b)| c[i] * b).sum())
+            .collect();
+        let cluster = cluster_var.map(|c| cluster_ids(&csv, &vars, c));
+        let cc = studybook::stats::concordance::concordance(
+            &time,
+            &event,
+            &lp,
+            strata.as_deref(),
+            cluster.as_deref(),
+        );
+        let rc = &rec["concordance"];
+        assert_eq!(
+            cc.concordant,
+            rc["concordant"].as_f64().unwrap(),
+            "{key} concordant"
+        );
+        assert_eq!(
+            cc.discordant,
+            rc["discordant"].as_f64().unwrap(),
+            "{key} discordant"
+        );
+        assert_eq!(cc.tied_x, rc["tied.x"].as_f64().unwrap(), "{key} tied.x");
+        assert_eq!(cc.tied_y, rc["tied.y"].as_f64().unwrap(), "{key} tied.y");
+        assert_eq!(cc.tied_xy, rc["tied.xy"].as_f64().unwrap(), "{key} tied.xy");
+        assert_close!(cc.concordance, rc["concordance"].as_f64().unwrap(), TOL);
+        assert_close!(cc.std, rc["std"].as_f64().unwrap(), TOL);
         checked += 1;
     }
     checked
@@ -228,8 +257,18 @@ fn check_zph(name: &str) -> usize {
         } else {
             cox::ZphTransform::Km
         };
-        let ties = if call.contains("\"breslow\"") { Ties::Breslow } else { Ties::Efron };
-        let formula = call.split('~').nth(1).unwrap().split(", data").next().unwrap();
+        let ties = if call.contains("\"breslow\"") {
+            Ties::Breslow
+        } else {
+            Ties::Efron
+        };
+        let formula = call
+            .split('~')
+            .nth(1)
+            .unwrap()
+            .split(", data")
+            .next()
+            .unwrap();
         let vars: Vec<&str> = formula.split('+').map(str::trim).collect();
         // Design columns and the term each belongs to (celltype: 3 dummies).
         let mut terms_cols: Vec<String> = Vec::new();
@@ -237,7 +276,9 @@ fn check_zph(name: &str) -> usize {
         for v in &vars {
             if *v == "celltype" {
                 let start = terms_cols.len();
-                terms_cols.extend(["celltypesmallcell", "celltypeadeno", "celltypelarge"].map(String::from));
+                terms_cols.extend(
+                    ["celltypesmallcell", "celltypeadeno", "celltypelarge"].map(String::from),
+                );
                 groups.push((start..start + 3).collect());
             } else {
                 groups.push(vec![terms_cols.len()]);
@@ -246,7 +287,10 @@ fn check_zph(name: &str) -> usize {
         }
         let (time, event, columns, _) = design(&csv, name, &vars, &terms_cols, None);
         let fit = cox::fit(&time, &event, &columns, None, ties).unwrap();
-        let z = cox::zph(&time, &event, &columns, None, ties, &fit, transform, &groups).unwrap();
+        let z = cox::zph(
+            &time, &event, &columns, None, ties, &fit, transform, &groups,
+        )
+        .unwrap();
         let chisq = nums(&rec["chisq"]);
         let p = nums(&rec["p"]);
         for (k, t) in z.terms.iter().chain(std::iter::once(&z.global)).enumerate() {
