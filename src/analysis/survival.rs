@@ -8,7 +8,7 @@ use crate::cohort::Cohort;
 use crate::config::{ConfTypeKind, Endpoint, MatchedVariance, SurvivalSection, TiesKind};
 use crate::stats::cox::{self, Ties};
 use crate::stats::kaplan_meier::{self, ConfType};
-use crate::stats::log_rank;
+use crate::stats::{concordance, log_rank};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -163,6 +163,42 @@ pub struct CoxResult {
     pub iterations: usize,
     /// Converged.
     pub converged: bool,
+    /// Harrell's C of the linear predictor, with its standard error.
+    pub concordance: Option<ConcordanceResult>,
+    /// Proportional-hazards tests (cox.zph, KM transform): per term, then GLOBAL.
+    pub zph: Vec<ZphRow>,
+}
+
+/// Harrell's C.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConcordanceResult {
+    /// C statistic.
+    pub concordance: f64,
+    /// Standard error (infinitesimal jackknife; clustered on pairs after matching).
+    pub std: f64,
+    /// Concordant pairs.
+    pub concordant: f64,
+    /// Discordant pairs.
+    pub discordant: f64,
+    /// Comparable pairs tied on the score.
+    pub tied_x: f64,
+    /// Event pairs tied on time.
+    pub tied_y: f64,
+    /// Event pairs tied on both.
+    pub tied_xy: f64,
+}
+
+/// One row of the proportional-hazards test.
+#[derive(Debug, Clone, Serialize)]
+pub struct ZphRow {
+    /// Term ("treatment") or "GLOBAL".
+    pub term: String,
+    /// Chi-square.
+    pub chisq: f64,
+    /// Degrees of freedom.
+    pub df: usize,
+    /// p-value.
+    pub p: f64,
 }
 
 /// Everything survival computed for one cohort.
@@ -309,6 +345,47 @@ pub fn compute(
         };
         match cox::fit(&time, &event, &columns, None, ties) {
             Ok(mut fit) => {
+                let lp: Vec<f64> = (0..time.len())
+                    .map(|i| columns.iter().zip(&fit.coef).map(|(c, b)| c[i] * b).sum())
+                    .collect();
+                let cluster: Option<Vec<usize>> = pairs
+                    .filter(|_| conf_s.matched_variance == MatchedVariance::RobustPairs)
+                    .map(|p| rows.iter().map(|&i| p[i]).collect());
+                let cc = concordance::concordance(&time, &event, &lp, None, cluster.as_deref());
+                let concordance_result = cc.concordance.is_finite().then_some(ConcordanceResult {
+                    concordance: cc.concordance,
+                    std: cc.std,
+                    concordant: cc.concordant,
+                    discordant: cc.discordant,
+                    tied_x: cc.tied_x,
+                    tied_y: cc.tied_y,
+                    tied_xy: cc.tied_xy,
+                });
+                let term_cols = vec![(0..k - 1).collect::<Vec<usize>>()];
+                let zph = match cox::zph(
+                    &time,
+                    &event,
+                    &columns,
+                    None,
+                    ties,
+                    &fit,
+                    cox::ZphTransform::Km,
+                    &term_cols,
+                ) {
+                    Ok(z) => z
+                        .terms
+                        .iter()
+                        .map(|t| ("treatment", t))
+                        .chain(std::iter::once(("GLOBAL", &z.global)))
+                        .map(|(term, t)| ZphRow {
+                            term: term.into(),
+                            chisq: t.statistic,
+                            df: t.df,
+                            p: t.p,
+                        })
+                        .collect(),
+                    Err(_) => Vec::new(),
+                };
                 let mut variance = "model".to_string();
                 if let (Some(pairs), MatchedVariance::RobustPairs) =
                     (pairs, conf_s.matched_variance)
@@ -373,6 +450,8 @@ pub fn compute(
                     score_test: test_stat(fit.score_test),
                     iterations: fit.iterations,
                     converged: fit.converged,
+                    concordance: concordance_result,
+                    zph,
                 });
             }
             Err(err) => diagnostics.push(Diagnostic::warning(

@@ -288,6 +288,8 @@ fn survival_view(results: &Results) -> Vec<serde_json::Value> {
                 "logrank_p": logrank.and_then(|l| l.p),
                 "hr": cox.map(|c| c.terms.clone()).unwrap_or_default(),
                 "variance": cox.map(|c| c.variance.clone()),
+                "zph_p": cox.and_then(|c| c.zph.iter().find(|z| z.term == "GLOBAL").map(|z| z.p)),
+                "concordance": cox.and_then(|c| c.concordance.as_ref().map(|x| x.concordance)),
                 "figure": format!("figures/km-{}-{cohort}.svg", e.id),
             }));
         }
