@@ -113,3 +113,95 @@ fn balance_uses_the_unmatched_denominator() {
         1e-12
     );
 }
+
+fn veteran() -> pipeline::Analysis {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/studies/veteran/study.toml");
+    pipeline::analyse(&path).unwrap()
+}
+
+// veteran end to end: the match equals MatchIt's, and the matched cohort's
+// Kaplan-Meier landmarks, log-rank test and Cox model with a robust variance
+// clustered on pairs equal R's on match.data(m).
+#[test]
+fn veteran_matched_survival_matches_r() {
+    let a = veteran();
+    let json = reference("veteran");
+    let r = &json["results"];
+    let m = a.results.matching.as_ref().unwrap();
+    let mut ours: Vec<(u64, u64)> = m
+        .pairs
+        .iter()
+        .map(|p| (p.focal.parse().unwrap(), p.control.parse().unwrap()))
+        .collect();
+    ours.sort();
+    let expected: Vec<(u64, u64)> = r["psm_trt_matchit"]["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p[0].as_u64().unwrap(), p[1].as_u64().unwrap()))
+        .collect();
+    assert_eq!(ours, expected);
+    // Log-rank in the matched cohort.
+    let lr = a
+        .results
+        .survival
+        .logrank
+        .iter()
+        .find(|l| l.cohort == "matched")
+        .unwrap();
+    assert_close!(
+        lr.chisq,
+        r["psm_trt_logrank_os_by_trt01"]["chisq"].as_f64().unwrap(),
+        TOL
+    );
+    assert_close!(
+        lr.p.unwrap(),
+        r["psm_trt_logrank_os_by_trt01"]["p"].as_f64().unwrap(),
+        TOL
+    );
+    // Cox with cluster(subclass).
+    let rc = &r["psm_trt_cox_os_treat_cluster"];
+    let cox = a
+        .results
+        .survival
+        .cox
+        .iter()
+        .find(|c| c.cohort == "matched")
+        .unwrap();
+    let t = &cox.terms[0];
+    assert_close!(t.coef, rc["coef"][0].as_f64().unwrap(), TOL);
+    assert_close!(t.se, rc["se"][0].as_f64().unwrap(), TOL);
+    assert_close!(
+        t.robust_se.unwrap(),
+        rc["robust_se"][0].as_f64().unwrap(),
+        TOL
+    );
+    assert_close!(t.p.unwrap(), rc["p"][0].as_f64().unwrap(), TOL);
+    assert_close!(t.lower.unwrap(), rc["hr_lower95"][0].as_f64().unwrap(), TOL);
+    assert_close!(t.upper.unwrap(), rc["hr_upper95"][0].as_f64().unwrap(), TOL);
+    let cc = cox.concordance.as_ref().unwrap();
+    assert_close!(
+        cc.concordance,
+        rc["concordance"]["concordance"].as_f64().unwrap(),
+        TOL
+    );
+    assert_close!(cc.std, rc["concordance"]["std"].as_f64().unwrap(), TOL);
+    // Landmark survival by group (log CI).
+    let lm = &r["psm_trt_km_os_by_trt01"]["landmarks"]["extend_TRUE"]["log"];
+    for (g, group) in ["1", "2"].iter().enumerate() {
+        let km = a
+            .results
+            .survival
+            .km
+            .iter()
+            .find(|k| k.cohort == "matched" && k.group == *group)
+            .unwrap();
+        for (j, l) in km.landmarks.iter().enumerate() {
+            let row = g * 4 + j;
+            assert_close!(l.surv, lm["surv"][row].as_f64().unwrap(), TOL);
+            assert_eq!(l.n_risk as u64, lm["n.risk"][row].as_u64().unwrap());
+            assert_close!(l.lower.unwrap(), lm["lower"][row].as_f64().unwrap(), TOL);
+        }
+    }
+}

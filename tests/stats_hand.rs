@@ -256,3 +256,23 @@ fn kaplan_meier_by_hand() {
     let q = km.quantiles(&[0.5], ConfType::Log, 0.95);
     assert_eq!(q[0].estimate, Some(2.0));
 }
+
+// Stratified: without tied event times the stratified log-rank test equals
+// the score test of a Cox model with the same strata.
+#[test]
+fn stratified_log_rank_equals_stratified_cox_score_test() {
+    use studybook::stats::{cox, log_rank};
+    let time = [
+        2.0, 3.5, 4.0, 5.0, 6.5, 7.0, 8.0, 9.5, 11.0, 12.0, 13.0, 15.0, 1.0, 2.5, 4.5, 6.0,
+    ];
+    let event = [
+        true, true, false, true, true, true, false, true, true, false, true, true, true, true,
+        false, true,
+    ];
+    let group = [0usize, 1, 0, 0, 1, 0, 1, 1, 0, 1, 1, 1, 0, 1, 0, 1];
+    let strata = [0usize, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1];
+    let x = vec![group.iter().map(|&g| g as f64).collect::<Vec<f64>>()];
+    let lr = log_rank::test(&time, &event, &group, 2, Some(&strata), 0.0);
+    let fit = cox::fit(&time, &event, &x, Some(&strata), cox::Ties::Efron).unwrap();
+    assert_close!(lr.chisq, fit.score_test.statistic, 1e-10);
+}
