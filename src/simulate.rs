@@ -98,7 +98,7 @@ type Row = BTreeMap<&'static str, String>;
 type Follow = [(f64, bool); 4];
 
 /// Candidate survival draws per group (see `add_survival`).
-const SURVIVAL_ATTEMPTS: usize = 400;
+const SURVIVAL_ATTEMPTS: usize = 1000;
 
 /// Builds the twin cohort from the manifest at `published` and writes it as
 /// CSV to `out`; returns the number of rows.
@@ -600,6 +600,61 @@ fn piecewise_hazards(years: &[f64], pct: &[f64]) -> Vec<(f64, f64)> {
     out
 }
 
+/// Hazard ratios of (ALBI grade 2-3, AFP > 400 ng/mL, no targeted
+/// therapy or immunotherapy) for OS and PFS: the paper's univariable
+/// estimates (Tables 2 and 3, unmatched). The paper's tables give the
+/// targeted-therapy HR as "presence vs absence" but its text and Discussion
+/// call not receiving it the risk factor; the text is followed here.
+const RISK_OS: [f64; 3] = [1.58, 1.42, 1.83];
+const RISK_PFS: [f64; 3] = [1.41, 1.37, 1.51];
+
+/// The linear predictor of a patient's risk factors.
+fn risk_score(row: &Row, hr: [f64; 3]) -> f64 {
+    let num = |c: &str| row.get(c).and_then(|v| v.parse::<f64>().ok());
+    let albi = match (num("tbil"), num("alb")) {
+        (Some(tbil), Some(alb)) => 0.66 * tbil.log10() - 0.085 * alb > -2.60,
+        _ => false,
+    };
+    let afp = num("afp").is_some_and(|a| a > 400.0);
+    let untreated = row.get("targeted_immunotherapy").is_some_and(|v| v == "0");
+    [albi, afp, untreated]
+        .iter()
+        .zip(hr)
+        .filter(|(x, _)| **x)
+        .map(|(_, h)| h.ln())
+        .sum()
+}
+
+/// Baseline piecewise-constant hazards such that the population curve,
+/// the mean over patients of `exp(-H0(t) exp(lp_i))`, passes through the
+/// published rates at the landmark years (bisection at each landmark).
+fn calibrated_hazards(years: &[f64], pct: &[f64], lp: &[f64]) -> Vec<(f64, f64)> {
+    let risk: Vec<f64> = lp.iter().map(|v| v.exp()).collect();
+    let surv = |h0: f64| risk.iter().map(|r| (-h0 * r).exp()).sum::<f64>() / risk.len() as f64;
+    let mut out = Vec::new();
+    let (mut t0, mut h_prev) = (0.0, 0.0);
+    for (&y, &p) in years.iter().zip(pct) {
+        let target = (p / 100.0).clamp(1e-6, 1.0);
+        let (mut lo, mut hi) = (0.0f64, 1e3f64);
+        for _ in 0..200 {
+            let mid = 0.5 * (lo + hi);
+            if surv(mid) > target {
+                lo = mid
+            } else {
+                hi = mid
+            }
+        }
+        let h = lo.max(h_prev);
+        let t1 = y * 12.0;
+        out.push((t0, (h - h_prev) / (t1 - t0)));
+        t0 = t1;
+        h_prev = h;
+    }
+    let last = out.last().map_or(0.0, |&(_, h)| h);
+    out.push((t0, last));
+    out
+}
+
 /// The time at which the cumulative hazard of `pieces` reaches `target`
 /// (infinite when it never does).
 fn invert_hazard(pieces: &[(f64, f64)], target: f64) -> f64 {
@@ -681,12 +736,23 @@ fn add_survival(t: &Targets<'_>, g: &str, rows: &mut [Row], rng: &mut ChaCha8Rng
             .and_then(Value::as_float)
             .ok_or_else(|| Error::config(t.path, format!("[followup.{g}] has no {key}")))
     };
-    let os = piecewise_hazards(&years, &curve("os")?);
-    let pfs = piecewise_hazards(&years, &curve("pfs")?);
-    let progression: Vec<(f64, f64)> = pfs
-        .iter()
-        .zip(&os)
-        .map(|(&(s, hp), &(_, ho))| (s, (hp - ho).max(0.0)))
+    // Risk factors with the paper's univariable hazard ratios (OS: Table 2,
+    // PFS: Table 3), as multipliers of calibrated baseline hazards.
+    let lp_os: Vec<f64> = rows.iter().map(|r| risk_score(r, RISK_OS)).collect();
+    let lp_pfs: Vec<f64> = rows.iter().map(|r| risk_score(r, RISK_PFS)).collect();
+    let os = calibrated_hazards(&years, &curve("os")?, &lp_os);
+    let pfs = calibrated_hazards(&years, &curve("pfs")?, &lp_pfs);
+    // Each patient's progression hazard is their PFS hazard minus their
+    // death hazard, so that min(progression, death) has the PFS hazard.
+    let progression: Vec<Vec<(f64, f64)>> = (0..n)
+        .map(|i| {
+            pfs.iter()
+                .zip(&os)
+                .map(|(&(s, hp), &(_, ho))| {
+                    (s, (hp * lp_pfs[i].exp() - ho * lp_os[i].exp()).max(0.0))
+                })
+                .collect()
+        })
         .collect();
     let epfs = piecewise_hazards(&years, &curve("epfs")?);
     let pps = piecewise_hazards(&years, &curve("pps")?);
@@ -711,13 +777,24 @@ fn add_survival(t: &Targets<'_>, g: &str, rows: &mut [Row], rng: &mut ChaCha8Rng
     for seed in seeds {
         let mut local = ChaCha8Rng::seed_from_u64(seed);
         let censor = censoring_times(n, quartiles, &mut local);
-        let mut draw = |pieces: &[(f64, f64)]| -> Vec<f64> {
-            grid_uniforms(n, &mut local)
+        let t_os: Vec<f64> = grid_uniforms(n, &mut local)
+            .into_iter()
+            .zip(&lp_os)
+            .map(|(u, lp)| invert_hazard(&os, -(1.0 - u).ln() / lp.exp()))
+            .collect();
+        let t_prog: Vec<f64> = grid_uniforms(n, &mut local)
+            .into_iter()
+            .zip(&progression)
+            .map(|(u, pieces)| invert_hazard(pieces, -(1.0 - u).ln()))
+            .collect();
+        let draw = |pieces: &[(f64, f64)], rng: &mut ChaCha8Rng| -> Vec<f64> {
+            grid_uniforms(n, rng)
                 .into_iter()
                 .map(|u| invert_hazard(pieces, -(1.0 - u).ln()))
                 .collect()
         };
-        let (t_os, t_prog, t_ext, t_pps) = (draw(&os), draw(&progression), draw(&epfs), draw(&pps));
+        let t_ext = draw(&epfs, &mut local);
+        let t_pps = draw(&pps, &mut local);
         let patients: Vec<Follow> = (0..n)
             .map(|i| {
                 let c = censor[i];
