@@ -276,3 +276,35 @@ fn stratified_log_rank_equals_stratified_cox_score_test() {
     let fit = cox::fit(&time, &event, &x, Some(&strata), cox::Ties::Efron).unwrap();
     assert_close!(lr.chisq, fit.score_test.statistic, 1e-10);
 }
+
+// With no covariates, the Cox baseline cumulative hazard (Breslow) is the
+// Nelson-Aalen estimate, and exp(-H) is the curve R's
+// survfit(coxph(Surv(time, status) ~ 1)) draws. A zero covariate stands in
+// for "no covariates" (its coefficient is 0, so r = 1 for every row).
+#[test]
+fn cox_null_baseline_equals_nelson_aalen() {
+    use studybook::stats::{cox, kaplan_meier};
+    let time = [2.0, 3.0, 3.0, 5.0, 6.0, 6.0, 6.0, 8.0, 9.0, 12.0];
+    let event = [
+        true, true, false, true, true, true, false, false, true, true,
+    ];
+    let x = vec![vec![0.0; 10]];
+    let fit = cox::CoxFit::null(10, 7);
+    let h = cox::baseline_cumhaz(&time, &event, &x, cox::Ties::Breslow, &fit);
+    let km = kaplan_meier::fit(&time, &event);
+    let na: Vec<(f64, f64)> = km
+        .time
+        .iter()
+        .zip(&km.cumhaz)
+        .zip(&km.n_event)
+        .filter(|(_, d)| **d > 0)
+        .map(|((t, c), _)| (*t, *c))
+        .collect();
+    assert_eq!(h.len(), na.len());
+    for ((t1, a), (t2, b)) in h.iter().zip(&na) {
+        assert_eq!(t1, t2);
+        assert_close!(*a, *b, 1e-12);
+    }
+    // By hand at t = 3: 1/10 + 1/9.
+    assert_close!(h[1].1, 0.1 + 1.0 / 9.0, 1e-12);
+}

@@ -400,6 +400,35 @@ pub fn fit(
 }
 
 impl CoxFit {
+    /// A model with one covariate whose coefficient is 0 (the null model), for
+    /// baseline quantities without covariates.
+    pub fn null(n: usize, events: usize) -> CoxFit {
+        let zero = ChiSquareTest {
+            statistic: 0.0,
+            df: 1,
+            p: 1.0,
+        };
+        CoxFit {
+            coef: vec![0.0],
+            var: vec![vec![0.0]],
+            naive_var: None,
+            se: vec![0.0],
+            robust_se: None,
+            z: vec![0.0],
+            p: vec![1.0],
+            loglik_null: 0.0,
+            loglik: 0.0,
+            lr_test: zero,
+            wald_test: zero,
+            score_test: zero,
+            iterations: 0,
+            converged: true,
+            infinite: Vec::new(),
+            n,
+            events,
+        }
+    }
+
     /// The same fit with inference based on the robust variance `v` (from
     /// [`robust_variance`]): z, p and the Wald test use it; the model-based
     /// variance moves to `naive_var`; LR and score tests are unchanged, as in R.
@@ -674,4 +703,67 @@ pub fn zph(
         terms: term_tests,
         global: test(&all)?,
     })
+}
+
+/// Baseline cumulative hazard of a fitted model at each distinct event time
+/// (all strata pooled; rows with covariates at their means), as R's
+/// `survfit(coxph(...))`: Breslow increments `d / sum r_i`, or with Efron
+/// ties `sum_k 1 / (S0 - (k/d) D0)`. With no covariates and Breslow ties it
+/// is the Nelson-Aalen estimate. Returns (time, cumulative hazard) pairs in
+/// ascending time.
+pub fn baseline_cumhaz(
+    time: &[f64],
+    event: &[bool],
+    columns: &[Vec<f64>],
+    ties: Ties,
+    fit: &CoxFit,
+) -> Vec<(f64, f64)> {
+    let n = time.len();
+    let (x, _) = centred_rows(columns, None, n);
+    let r: Vec<f64> = (0..n)
+        .map(|i| {
+            x.row(i)
+                .iter()
+                .zip(&fit.coef)
+                .map(|(a, b)| a * b)
+                .sum::<f64>()
+                .exp()
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| time[b].total_cmp(&time[a]));
+    // Scan backwards for the risk sets, then accumulate forwards.
+    let mut steps: Vec<(f64, f64)> = Vec::new();
+    let mut s0 = 0.0;
+    let mut i = 0;
+    while i < n {
+        let t = time[order[i]];
+        let (mut d0, mut d) = (0.0, 0usize);
+        while i < n && time[order[i]] == t {
+            let k = order[i];
+            s0 += r[k];
+            if event[k] {
+                d0 += r[k];
+                d += 1;
+            }
+            i += 1;
+        }
+        if d > 0 {
+            let dd = d as f64;
+            let step = match ties {
+                Ties::Breslow => dd / s0,
+                Ties::Efron => (0..d).map(|k| 1.0 / (s0 - k as f64 / dd * d0)).sum(),
+            };
+            steps.push((t, step));
+        }
+    }
+    steps.reverse();
+    let mut h = 0.0;
+    steps
+        .into_iter()
+        .map(|(t, step)| {
+            h += step;
+            (t, h)
+        })
+        .collect()
 }
