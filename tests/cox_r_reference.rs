@@ -77,9 +77,41 @@ fn cluster_ids(csv: &Csv, vars: &[&str], cluster: &str) -> Vec<usize> {
 fn check(name: &str) -> usize {
     let json = reference(name);
     let csv = Csv::load(name);
+    check_records(name, &json, &csv, "cox_os_")
+}
+
+/// veteran's matched data `md = match.data(m)`: the matched rows, with
+/// `trt01 = (trt == 2)` and the pair number `subclass`.
+fn matched_veteran(json: &serde_json::Value) -> Csv {
+    let csv = Csv::load("veteran");
+    let md = &json["results"]["psm_trt_matched_data"];
+    let mut header = csv.header.clone();
+    header.extend(["trt01".to_string(), "subclass".to_string()]);
+    let trt = header.iter().position(|h| h == "trt").unwrap();
+    let rows = md["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(md["subclass"].as_array().unwrap())
+        .map(|(r, s)| {
+            let mut row = csv.rows[r.as_u64().unwrap() as usize - 1].clone();
+            row.push(if row[trt] == "2" {
+                "1".into()
+            } else {
+                "0".into()
+            });
+            row.push(s.as_u64().unwrap().to_string());
+            row
+        })
+        .collect();
+    Csv { header, rows }
+}
+
+fn check_records(name: &str, json: &serde_json::Value, csv: &Csv, prefix: &str) -> usize {
+    let csv = csv.clone();
     let mut checked = 0;
     for (key, rec) in json["results"].as_object().unwrap() {
-        if !key.starts_with("cox_os_") {
+        if !key.starts_with(prefix) {
             continue;
         }
         let call = rec["call"].as_str().unwrap();
@@ -231,6 +263,15 @@ fn check(name: &str) -> usize {
 #[test]
 fn lung_cox_matches_r() {
     assert_eq!(check("lung"), 22);
+}
+
+// veteran after matching (match.data): treatment alone (Efron, Breslow),
+// with cluster(subclass), and the full model with cluster(subclass).
+#[test]
+fn veteran_matched_cox_matches_r() {
+    let json = reference("veteran");
+    let md = matched_veteran(&json);
+    assert_eq!(check_records("veteran", &json, &md, "psm_trt_cox_"), 4);
 }
 
 // veteran: 6 univariable x 2 ties (celltype as 3 dummies), full model x 2

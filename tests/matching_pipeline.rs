@@ -129,6 +129,18 @@ fn veteran_matched_survival_matches_r() {
     let json = reference("veteran");
     let r = &json["results"];
     let m = a.results.matching.as_ref().unwrap();
+    // The propensity model: glm(trt01 ~ celltype + karno + diagtime + age + prior).
+    let glm = &r["psm_trt_ps_glm"];
+    for (field, ours) in [
+        ("coef", &m.model.coef),
+        ("se", &m.model.se),
+        ("p", &m.model.p),
+    ] {
+        for (a, e) in ours.iter().zip(common::nums(&glm[field])) {
+            assert_close!(*a, e, TOL);
+        }
+    }
+    assert_close!(m.model.deviance, glm["deviance"].as_f64().unwrap(), TOL);
     let mut ours: Vec<(u64, u64)> = m
         .pairs
         .iter()

@@ -74,7 +74,12 @@ fn data(name: &str, by: Option<&str>) -> Vec<(String, Vec<f64>, Vec<bool>)> {
 fn check_km(name: &str, key: &str, by: Option<&str>) {
     let json = reference(name);
     let rec = &json["results"][key];
-    let strata = data(name, by);
+    let mut strata = data(name, by);
+    if by == Some("celltype") {
+        // veteran's data_prep sets the factor levels in this order.
+        let order = ["squamous", "smallcell", "adeno", "large"];
+        strata.sort_by_key(|(l, _, _)| order.iter().position(|o| o == l));
+    }
     // Full table: every distinct time, stratum after stratum.
     let ft = &rec["full_table"];
     let mut row = 0;
@@ -184,11 +189,12 @@ fn lung_kaplan_meier_matches_r() {
     check_km("lung", "km_os_by_ph.ecog", Some("ph.ecog"));
 }
 
-// veteran: one curve and by treatment.
+// veteran: one curve, by treatment and by cell type (4 groups).
 #[test]
 fn veteran_kaplan_meier_matches_r() {
     check_km("veteran", "km_os_overall", None);
     check_km("veteran", "km_os_by_trt", Some("trt"));
+    check_km("veteran", "km_os_by_celltype", Some("celltype"));
 }
 
 fn check_log_rank(name: &str, key: &str, by: &str) {

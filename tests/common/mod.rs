@@ -49,6 +49,7 @@ pub fn reference(name: &str) -> serde_json::Value {
 }
 
 /// A reference CSV as header + rows of raw strings (these files have no quoting).
+#[derive(Clone)]
 pub struct Csv {
     pub header: Vec<String>,
     pub rows: Vec<Vec<String>>,
