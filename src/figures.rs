@@ -245,11 +245,57 @@ pub struct KmFigureSpec<'a> {
     pub step: f64,
     /// Text drawn in the plot (log-rank p, HR), already formatted.
     pub annotation: Vec<String>,
+    /// Panel title in a grid ("(a) Overall survival").
+    pub panel: String,
 }
 
-/// Kaplan-Meier curves by group: steps, censoring marks (+), and the number
-/// at risk at each tick below the plot, aligned with the axis.
+/// Height in pixels of a Kaplan-Meier panel with `groups` risk-table rows.
+fn km_height(groups: usize) -> u32 {
+    380 + 34 + 20 * groups as u32
+}
+
+/// Kaplan-Meier curves by group: steps, censoring marks (crosses), and the
+/// number at risk at each tick below the plot, aligned with the axis (one
+/// shared x-scale: the table's columns are placed with the chart's own
+/// coordinate mapping).
 pub fn km_plot(curves: &[&KmResult], spec: &KmFigureSpec<'_>) -> Figure {
+    let mut svg = String::new();
+    {
+        let root =
+            SVGBackend::with_string(&mut svg, (720, km_height(curves.len()))).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        draw_km(&root, curves, spec);
+        let _ = root.present();
+    }
+    finish(&spec.name, svg)
+}
+
+/// Several Kaplan-Meier panels in a grid of two columns (the paper's 2 x 2
+/// figure for four endpoints), each titled by its `panel` text.
+pub fn km_grid(name: &str, panels: &[(Vec<&KmResult>, KmFigureSpec<'_>)]) -> Figure {
+    let rows = panels.len().div_ceil(2).max(1);
+    let groups = panels.iter().map(|(c, _)| c.len()).max().unwrap_or(2);
+    let h = km_height(groups) + 24;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (1440, h * rows as u32)).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        let cells = root.split_evenly((rows, 2));
+        for ((curves, spec), cell) in panels.iter().zip(&cells) {
+            let (title, body) = cell.split_vertically(24);
+            let _ = title.draw(&Text::new(spec.panel.clone(), (12, 4), ("sans-serif", 15)));
+            draw_km(&body, curves, spec);
+        }
+        let _ = root.present();
+    }
+    finish(name, svg)
+}
+
+fn draw_km<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    curves: &[&KmResult],
+    spec: &KmFigureSpec<'_>,
+) {
     let x_max_data = curves
         .iter()
         .filter_map(|c| c.time.last().copied())
@@ -259,13 +305,8 @@ pub fn km_plot(curves: &[&KmResult], spec: &KmFigureSpec<'_>) -> Figure {
     let ticks: Vec<f64> = (0..=((x_max / step).round() as usize))
         .map(|i| i as f64 * step)
         .collect();
-    let rows = curves.len();
-    let table_h = 34 + 20 * rows as u32;
-    let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (720, 380 + table_h)).into_drawing_area();
-        let _ = root.fill(&WHITE);
-        let (upper, lower) = root.split_vertically(380);
+        let (upper, lower) = area.split_vertically(380);
         let chart = ChartBuilder::on(&upper)
             .margin_left(12)
             .margin_right(24)
@@ -277,15 +318,9 @@ pub fn km_plot(curves: &[&KmResult], spec: &KmFigureSpec<'_>) -> Figure {
             let _ = chart
                 .configure_mesh()
                 .disable_mesh()
-                .x_labels(ticks.len())
-                .x_label_formatter(&|x: &f64| {
-                    let k = (x / step).round();
-                    if (x - k * step).abs() < 1e-9 * step.max(1.0) {
-                        format!("{}", k * step)
-                    } else {
-                        String::new()
-                    }
-                })
+                // The x ticks are drawn below at exact multiples of `step`,
+                // the same positions as the number-at-risk columns.
+                .x_labels(0)
                 .y_label_formatter(&|y: &f64| format!("{:.0}%", y * 100.0))
                 .x_desc(spec.x_title.as_str())
                 .y_desc("Survival probability")
@@ -328,7 +363,11 @@ pub fn km_plot(curves: &[&KmResult], spec: &KmFigureSpec<'_>) -> Figure {
                 .position(SeriesLabelPosition::LowerLeft)
                 .draw();
             for (i, line) in spec.annotation.iter().enumerate() {
+                // backend_coord is in the whole figure's pixels; the areas
+                // of a panel grid do not start at (0, 0).
                 let (px, py) = chart.backend_coord(&(x_max * 0.98, 1.0));
+                let (ox, oy) = upper.get_base_pixel();
+                let (px, py) = (px - ox, py - oy);
                 let style = TextStyle::from(("sans-serif", 13)).pos(
                     plotters::style::text_anchor::Pos::new(
                         plotters::style::text_anchor::HPos::Right,
@@ -340,6 +379,19 @@ pub fn km_plot(curves: &[&KmResult], spec: &KmFigureSpec<'_>) -> Figure {
                     (px, py + 4 + 16 * i as i32),
                     style,
                 ));
+            }
+            let (ux, uy) = upper.get_base_pixel();
+            for &t in &ticks {
+                let (px, py) = chart.backend_coord(&(t, 0.0));
+                let (px, py) = (px - ux, py - uy);
+                let _ = upper.draw(&PathElement::new(vec![(px, py), (px, py + 5)], BLACK));
+                let style = TextStyle::from(("sans-serif", 12)).pos(
+                    plotters::style::text_anchor::Pos::new(
+                        plotters::style::text_anchor::HPos::Center,
+                        plotters::style::text_anchor::VPos::Top,
+                    ),
+                );
+                let _ = upper.draw(&Text::new(format!("{t}"), (px, py + 8), style));
             }
             // Number at risk, aligned with the x-axis ticks.
             let head = TextStyle::from(("sans-serif", 13));
@@ -356,6 +408,7 @@ pub fn km_plot(curves: &[&KmResult], spec: &KmFigureSpec<'_>) -> Figure {
                     let k = c.time.partition_point(|&x| x < t);
                     let n = c.n_risk.get(k).copied().unwrap_or(0);
                     let (px, _) = chart.backend_coord(&(t, 0.0));
+                    let px = px - lower.get_base_pixel().0;
                     let style = TextStyle::from(("sans-serif", 12)).pos(
                         plotters::style::text_anchor::Pos::new(
                             plotters::style::text_anchor::HPos::Center,
@@ -366,7 +419,5 @@ pub fn km_plot(curves: &[&KmResult], spec: &KmFigureSpec<'_>) -> Figure {
                 }
             }
         }
-        let _ = root.present();
     }
-    finish(&spec.name, svg)
 }

@@ -142,8 +142,9 @@ pub fn analyse(config_path: &Path) -> Result<Analysis> {
     })
 }
 
-/// One Kaplan-Meier figure per endpoint and cohort, annotated with the
-/// log-rank p and the treatment hazard ratio.
+/// Kaplan-Meier figures: one per endpoint and cohort, annotated with the
+/// log-rank p and the treatment hazard ratio, plus one panel figure per
+/// cohort when there are several endpoints (the paper's Figures 4 and 5).
 fn km_figures(
     cohort: &Cohort,
     c: &config::StudyConfig,
@@ -158,8 +159,9 @@ fn km_figures(
     } else {
         &["unmatched"]
     };
-    for e in &c.endpoints {
-        for &co in cohorts {
+    for &co in cohorts {
+        let mut panels = Vec::new();
+        for e in &c.endpoints {
             let curves: Vec<&survival::KmResult> = surv
                 .km
                 .iter()
@@ -200,6 +202,7 @@ fn km_figures(
                 .fold(0.0, f64::max);
             let unit = e.time_unit.clone().unwrap_or_default();
             let months = unit.starts_with("month");
+            let letter = char::from(b'a' + (panels.len() % 26) as u8);
             let spec = figures::KmFigureSpec {
                 name: format!("km-{}-{co}", e.id),
                 labels: labels.clone(),
@@ -212,8 +215,13 @@ fn km_figures(
                     .axis_step
                     .unwrap_or_else(|| figures::nice_step(max, months)),
                 annotation,
+                panel: format!("({letter}) {}", e.label),
             };
             out.push(figures::km_plot(&curves, &spec));
+            panels.push((curves, spec));
+        }
+        if panels.len() > 1 {
+            out.push(figures::km_grid(&format!("km-{co}"), &panels));
         }
     }
     out

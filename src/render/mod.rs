@@ -227,12 +227,13 @@ pub fn render(results: &Results, templates: &Templates, figures: &[Figure]) -> R
     Ok(Rendered { markdown, html })
 }
 
-/// One entry per endpoint and cohort with what the Results text and the
-/// figure caption need, in endpoint order, unmatched before matched.
+/// Per cohort (unmatched, then matched): its figure and one entry per
+/// endpoint with what the Results text needs.
 fn survival_view(results: &Results) -> Vec<serde_json::Value> {
     let mut out = Vec::new();
-    for e in &results.endpoints {
-        for cohort in ["unmatched", "matched"] {
+    for cohort in ["unmatched", "matched"] {
+        let mut entries = Vec::new();
+        for e in &results.endpoints {
             let curves: Vec<_> = results
                 .survival
                 .km
@@ -276,7 +277,7 @@ fn survival_view(results: &Results) -> Vec<serde_json::Value> {
                 .cox
                 .iter()
                 .find(|x| x.endpoint == e.id && x.cohort == cohort);
-            out.push(serde_json::json!({
+            entries.push(serde_json::json!({
                 "endpoint": e.id,
                 "label": e.label,
                 "unit": unit,
@@ -293,6 +294,18 @@ fn survival_view(results: &Results) -> Vec<serde_json::Value> {
                 "figure": format!("figures/km-{}-{cohort}.svg", e.id),
             }));
         }
+        if entries.is_empty() {
+            continue;
+        }
+        let figure = if entries.len() > 1 {
+            format!("figures/km-{cohort}.svg")
+        } else {
+            entries[0]["figure"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        };
+        out.push(serde_json::json!({ "cohort": cohort, "figure": figure, "entries": entries }));
     }
     out
 }
