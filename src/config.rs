@@ -35,6 +35,8 @@ pub struct StudyConfig {
     /// Survival analysis conventions.
     #[serde(default)]
     pub survival: SurvivalSection,
+    /// Univariable and multivariable Cox tables (Tables 2-3).
+    pub cox: Option<CoxSection>,
     /// Propensity-score matching; absent: no matched cohort.
     pub matching: Option<MatchingSection>,
     /// How numbers are printed.
@@ -111,6 +113,47 @@ impl Default for SurvivalSection {
 
 fn conf_level() -> f64 {
     0.95
+}
+
+/// How factors enter the multivariable Cox model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Selection {
+    /// Every factor whose univariable p is below `p-enter` (the paper's rule).
+    #[default]
+    UnivariableP,
+    /// Every factor.
+    None,
+}
+
+/// `[cox]`: the risk-factor tables.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(
+    deny_unknown_fields,
+    rename_all(deserialize = "kebab-case", serialize = "snake_case")
+)]
+pub struct CoxSection {
+    /// Endpoint ids (default: every endpoint).
+    #[serde(default)]
+    pub endpoints: Vec<String>,
+    /// Variables (names from `[variables]`); the treatment is added last.
+    pub factors: Vec<String>,
+    /// Label of the treatment row.
+    #[serde(default = "treatment_label")]
+    pub treatment_label: String,
+    /// Selection of the multivariable model's factors.
+    #[serde(default)]
+    pub selection: Selection,
+    /// Entry threshold of `univariable-p`.
+    #[serde(default = "p_enter")]
+    pub p_enter: f64,
+}
+
+fn treatment_label() -> String {
+    "Treatment modalities".into()
+}
+fn p_enter() -> f64 {
+    0.05
 }
 
 /// Scale of the matching distance.
@@ -772,6 +815,28 @@ fn check(c: &StudyConfig) -> std::result::Result<(), String> {
         }
         if !(m.smd_threshold.is_finite() && m.smd_threshold > 0.0) {
             return Err("[matching] smd-threshold must be a positive number (default 0.1)".into());
+        }
+    }
+    if let Some(cx) = &c.cox {
+        for v in &cx.factors {
+            if !c.variables.contains_key(v) {
+                return Err(format!(
+                    "[cox] factors names `{v}`, which is not defined under [variables].{}",
+                    did_you_mean(v, names.iter().copied())
+                ));
+            }
+        }
+        for e in &cx.endpoints {
+            if !c.endpoints.iter().any(|x| &x.id == e) {
+                let ids: Vec<&str> = c.endpoints.iter().map(|x| x.id.as_str()).collect();
+                return Err(format!(
+                    "[cox] endpoints names `{e}`, which is not an [[endpoints]] id.{}",
+                    did_you_mean(e, ids.iter().copied())
+                ));
+            }
+        }
+        if !(cx.p_enter > 0.0 && cx.p_enter <= 1.0) {
+            return Err(format!("[cox] p-enter = {} must be in (0, 1]", cx.p_enter));
         }
     }
     if !(c.survival.conf_level > 0.0 && c.survival.conf_level < 1.0) {

@@ -2,7 +2,7 @@
 //! config -> data -> cohort -> matching -> analysis -> figures -> report ->
 //! render -> files.
 
-use crate::analysis::{Diagnostic, survival, table1};
+use crate::analysis::{Diagnostic, regression, survival, table1};
 use crate::cohort::{self, Cohort};
 use crate::config::{self, LoadedConfig};
 use crate::data::Dataset;
@@ -81,6 +81,31 @@ pub fn analyse(config_path: &Path) -> Result<Analysis> {
         surv.logrank.extend(ms.logrank);
         surv.cox.extend(ms.cox);
     }
+    let mut reg = regression::RegressionResults::default();
+    if let Some(cx) = &c.cox {
+        reg = regression::compute(
+            &cohort,
+            &c.endpoints,
+            &c.survival,
+            cx,
+            "unmatched",
+            None,
+            &mut diagnostics,
+        );
+        if let Some(m) = &matched {
+            let r = regression::compute(
+                &m.matched,
+                &c.endpoints,
+                &c.survival,
+                cx,
+                "matched",
+                Some(&m.pair_of),
+                &mut diagnostics,
+            );
+            reg.models.extend(r.models);
+            reg.selection.extend(r.selection);
+        }
+    }
     figures.extend(km_figures(&cohort, c, &surv, matched.is_some()));
     if let Some(m) = &matched {
         let labels = [
@@ -113,6 +138,8 @@ pub fn analyse(config_path: &Path) -> Result<Analysis> {
         table1,
         matching: matched.as_ref().map(|m| m.results.clone()),
         survival: surv,
+        regression: reg,
+        cox_settings: c.cox.clone(),
         survival_settings: c.survival.clone(),
         endpoints: c.endpoints.clone(),
         variable_labels: cohort

@@ -2,10 +2,12 @@
 //! precision, written as `results.json` and the single input to rendering.
 
 use crate::analysis::Diagnostic;
+use crate::analysis::regression::RegressionResults;
+pub use crate::analysis::survival::CoxTerm;
 use crate::analysis::survival::SurvivalResults;
 pub use crate::analysis::table1::Table1Row;
 use crate::cohort::{Flow, Group};
-use crate::config::{Endpoint, FormatSection, SurvivalSection, Table1Section};
+use crate::config::{CoxSection, Endpoint, FormatSection, SurvivalSection, Table1Section};
 use crate::matching::MatchingResults;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -32,6 +34,10 @@ pub struct Results {
     pub table1: Vec<Table1Row>,
     /// Propensity-score matching, when configured.
     pub matching: Option<MatchingResults>,
+    /// Settings of the risk-factor tables.
+    pub cox_settings: Option<CoxSection>,
+    /// Univariable and multivariable Cox models of the risk-factor tables.
+    pub regression: RegressionResults,
     /// Survival conventions (named in Methods).
     pub survival_settings: SurvivalSection,
     /// Survival analyses of every endpoint, unmatched then matched.

@@ -551,3 +551,31 @@ fn landmark_labels_mismatch() {
     );
     assert_has(&e, &["has 2 landmark-labels for 1 landmarks"]);
 }
+
+// A Cox factor with one level among the patients is left out with a
+// diagnostic; collinear factors make the model unfittable: a diagnostic, no panic.
+#[test]
+fn cox_factor_with_one_level_and_collinear_factors() {
+    let csv = "arm,t,e,k,x,y\nA,1,1,u,1,2\nA,2,0,u,0,0\nA,3,1,u,1,2\nA,4,1,u,0,0\nB,1.5,0,u,1,2\nB,2.5,1,u,0,0\nB,3.5,0,u,1,2\nB,5,1,u,0,0\n";
+    let config = survival_config(
+        "[variables.k]\nlevels = [\"u\", \"v\"]\n[variables.x]\nsummary = \"mean_sd\"\n[variables.y]\nsummary = \"mean_sd\"\n[cox]\nfactors = [\"k\", \"x\", \"y\"]\nselection = \"none\"\n",
+    );
+    let (_d, path) = study(&config, csv);
+    let a = pipeline::analyse(&path).unwrap();
+    let messages: Vec<&str> = a
+        .results
+        .diagnostics
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
+    assert!(
+        messages.iter().any(|m| m.contains("k has one level")),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("not fitted") && m.contains("collinear")),
+        "{messages:?}"
+    );
+}

@@ -217,3 +217,59 @@ fn veteran_matched_survival_matches_r() {
         }
     }
 }
+
+// The risk-factor table's multivariable model on lung (age, ph.ecog and the
+// treatment column sex, all entered) is R's
+// coxph(Surv(time, status) ~ age + sex + ph.ecog); each univariable row is
+// the corresponding univariable model.
+#[test]
+fn cox_table_models_match_r_on_lung() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/studies/lung/study.toml");
+    let a = pipeline::analyse(&path).unwrap();
+    let json = reference("lung");
+    let r = &json["results"];
+    let models = &a.results.regression.models;
+    let multi = models
+        .iter()
+        .find(|m| m.model.model == "multivariable")
+        .unwrap();
+    // Our column order: age, ph.ecog, then the treatment (sex: 2 vs 1).
+    let rec = &r["cox_os_multi_efron"];
+    let order = [0usize, 2, 1]; // R's terms: age, sex, ph.ecog
+    for (ours, &k) in multi.model.terms.iter().zip(&order) {
+        assert_close!(ours.coef, rec["coef"][k].as_f64().unwrap(), TOL);
+        assert_close!(ours.se, rec["se"][k].as_f64().unwrap(), TOL);
+        assert_close!(ours.p.unwrap(), rec["p"][k].as_f64().unwrap(), TOL);
+        assert_close!(
+            ours.lower.unwrap(),
+            rec["hr_lower95"][k].as_f64().unwrap(),
+            TOL
+        );
+        assert_close!(
+            ours.upper.unwrap(),
+            rec["hr_upper95"][k].as_f64().unwrap(),
+            TOL
+        );
+    }
+    assert_eq!(multi.model.n, 227);
+    for (variable, key) in [
+        ("age", "cox_os_uni_age_efron"),
+        ("ph_ecog", "cox_os_uni_ph.ecog_efron"),
+        ("treatment", "cox_os_uni_sex_efron"),
+    ] {
+        let m = models
+            .iter()
+            .find(|m| m.model.model == "univariable" && m.factors[0].variable == variable)
+            .unwrap();
+        assert_close!(
+            m.model.terms[0].coef,
+            r[key]["coef"][0].as_f64().unwrap(),
+            TOL
+        );
+        assert_close!(
+            m.factors[0].p.unwrap(),
+            r[key]["p"][0].as_f64().unwrap(),
+            TOL
+        );
+    }
+}

@@ -2,6 +2,7 @@
 //! Results are plain serializable data with full precision; presentation
 //! (rounding, wording) belongs to `render`.
 
+pub mod regression;
 pub mod survival;
 pub mod table1;
 

@@ -212,7 +212,7 @@ pub struct SurvivalResults {
     pub cox: Vec<CoxResult>,
 }
 
-fn conf(kind: ConfTypeKind) -> ConfType {
+pub(crate) fn conf(kind: ConfTypeKind) -> ConfType {
     match kind {
         ConfTypeKind::Log => ConfType::Log,
         ConfTypeKind::LogLog => ConfType::LogLog,
@@ -220,7 +220,7 @@ fn conf(kind: ConfTypeKind) -> ConfType {
     }
 }
 
-fn test_stat(t: cox::ChiSquareTest) -> TestStat {
+pub(crate) fn test_stat(t: cox::ChiSquareTest) -> TestStat {
     TestStat {
         statistic: t.statistic,
         df: t.df,

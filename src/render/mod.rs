@@ -29,6 +29,10 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/survival.md.j2"),
     ),
     (
+        "cox_tables.md.j2",
+        include_str!("../../templates/cox_tables.md.j2"),
+    ),
+    (
         "matching.md.j2",
         include_str!("../../templates/matching.md.j2"),
     ),
@@ -204,6 +208,7 @@ pub fn render(results: &Results, templates: &Templates, figures: &[Figure]) -> R
         table1_rows => Value::from(Serde(&table1_rows)),
         covariate_labels => Value::from(Serde(&covariate_labels)),
         survival_view => Value::from(Serde(&survival_view(results))),
+        cox_tables => Value::from(Serde(&cox_tables(results))),
         test_marks => Value::from(Serde(&test_marks)),
         test_list => Value::from(Serde(&test_list)),
     };
@@ -306,6 +311,90 @@ fn survival_view(results: &Results) -> Vec<serde_json::Value> {
                 .to_string()
         };
         out.push(serde_json::json!({ "cohort": cohort, "figure": figure, "entries": entries }));
+    }
+    out
+}
+
+/// Rows of the risk-factor tables, one table per endpoint: each factor's
+/// level rows with the univariable and multivariable HR (95% CI) and p in
+/// each cohort (`null` where a factor did not enter the model).
+fn cox_tables(results: &Results) -> Vec<serde_json::Value> {
+    use serde_json::json;
+    let models = &results.regression.models;
+    let mut out = Vec::new();
+    for e in &results.endpoints {
+        let uni: Vec<_> = models
+            .iter()
+            .filter(|m| {
+                m.model.endpoint == e.id
+                    && m.model.model == "univariable"
+                    && m.model.cohort == "unmatched"
+            })
+            .collect();
+        if uni.is_empty() {
+            continue;
+        }
+        let cohorts: Vec<&str> = ["unmatched", "matched"]
+            .into_iter()
+            .filter(|c| {
+                models
+                    .iter()
+                    .any(|m| m.model.endpoint == e.id && m.model.cohort == *c)
+            })
+            .collect();
+        let find = |cohort: &str, kind: &str, variable: &str| {
+            models.iter().find(|m| {
+                m.model.endpoint == e.id
+                    && m.model.cohort == cohort
+                    && m.model.model == kind
+                    && (kind == "multivariable" || m.factors.iter().any(|f| f.variable == variable))
+            })
+        };
+        let mut rows = Vec::new();
+        for m in &uni {
+            let Some(f) = m.factors.first() else { continue };
+            let levels: Vec<&crate::report::CoxTerm> = m
+                .model
+                .terms
+                .iter()
+                .filter(|t| t.variable == f.variable)
+                .collect();
+            let cell = |cohort: &str, kind: &str, term: &str| -> serde_json::Value {
+                let Some(model) = find(cohort, kind, &f.variable) else {
+                    return serde_json::Value::Null;
+                };
+                match model.model.terms.iter().find(|t| t.term == term) {
+                    Some(t) => json!({"hr": t.hr, "lower": t.lower, "upper": t.upper, "p": t.p}),
+                    None => serde_json::Value::Null,
+                }
+            };
+            let factor_p = |cohort: &str, kind: &str| -> serde_json::Value {
+                find(cohort, kind, &f.variable)
+                    .and_then(|model| model.factors.iter().find(|x| x.variable == f.variable))
+                    .map_or(serde_json::Value::Null, |x| json!(x.p))
+            };
+            if levels.len() > 1 {
+                let cells: Vec<_> = cohorts.iter().map(|c| json!({"uni_p": factor_p(c, "univariable"), "multi_p": factor_p(c, "multivariable")})).collect();
+                rows.push(json!({"label": f.label, "header": true, "cells": cells}));
+            }
+            for t in &levels {
+                let label = match (&t.level, &f.reference) {
+                    (Some(l), Some(r)) if levels.len() == 1 => format!("{} ({l} vs {r})", f.label),
+                    (Some(l), Some(r)) => format!("{l} vs {r}"),
+                    _ => format!("{} (per unit)", f.label),
+                };
+                let cells: Vec<_> = cohorts.iter().map(|c| json!({"uni": cell(c, "univariable", &t.term), "multi": cell(c, "multivariable", &t.term)})).collect();
+                rows.push(json!({"label": label, "header": false, "indent": levels.len() > 1, "cells": cells}));
+            }
+        }
+        let counts: Vec<_> = cohorts
+            .iter()
+            .map(|c| {
+                let m = models.iter().find(|m| m.model.endpoint == e.id && m.model.cohort == *c && m.model.model == "multivariable");
+                json!({"cohort": c, "n": m.map(|m| m.model.n), "events": m.map(|m| m.model.events), "variance": m.map(|m| m.model.variance.clone())})
+            })
+            .collect();
+        out.push(json!({"endpoint": e.id, "label": e.label, "cohorts": cohorts, "rows": rows, "counts": counts}));
     }
     out
 }

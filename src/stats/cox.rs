@@ -767,3 +767,19 @@ pub fn baseline_cumhaz(
         })
         .collect()
 }
+
+/// Wald test of the coefficients `cols` jointly being 0, with the fit's
+/// variance (robust when set): `b_J' V_JJ^-1 b_J`, df = |J|.
+pub fn wald_subset(fit: &CoxFit, cols: &[usize]) -> Option<ChiSquareTest> {
+    let k = cols.len();
+    let v = DMatrix::from_fn(k, k, |a, b| fit.var[cols[a]][cols[b]]);
+    let b = DVector::from_iterator(k, cols.iter().map(|&j| fit.coef[j]));
+    let x = v.lu().solve(&b)?;
+    Some(chi2(b.dot(&x), k))
+}
+
+/// Likelihood-ratio test of nested models: `2 (l_full - l_reduced)` on the
+/// difference in parameters.
+pub fn lr_test(loglik_full: f64, loglik_reduced: f64, df: usize) -> ChiSquareTest {
+    chi2((2.0 * (loglik_full - loglik_reduced)).max(0.0), df)
+}

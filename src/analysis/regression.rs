@@ -1,0 +1,406 @@
+//! Risk-factor tables (the paper's Tables 2 and 3): a univariable Cox model
+//! per factor, then a multivariable model of the factors selected by their
+//! univariable p-value, for each endpoint and cohort. After matching the
+//! variance is clustered on the matched pairs, as for the treatment HR.
+
+use super::Diagnostic;
+use super::survival::{CoxResult, CoxTerm, test_stat};
+use crate::cohort::{Cohort, Values};
+use crate::config::{CoxSection, Endpoint, MatchedVariance, Selection, SurvivalSection, TiesKind};
+use crate::stats::cox::{self, Ties};
+use crate::stats::kaplan_meier;
+use serde::Serialize;
+
+/// One factor's overall test in a model.
+#[derive(Debug, Clone, Serialize)]
+pub struct FactorTest {
+    /// Variable name ("treatment" for the treatment).
+    pub variable: String,
+    /// Printed name.
+    pub label: String,
+    /// Reference level (categorical factors).
+    pub reference: Option<String>,
+    /// Overall p: for a one-column factor its Wald p (as printed); for a
+    /// factor of several columns the likelihood-ratio test with the
+    /// model-based variance, the Wald test when the variance is robust.
+    pub p: Option<f64>,
+    /// Which test `p` is.
+    pub test: String,
+}
+
+/// One model of a table.
+#[derive(Debug, Clone, Serialize)]
+pub struct TableModel {
+    /// The fitted model (terms with HRs).
+    pub model: CoxResult,
+    /// Overall test of each factor.
+    pub factors: Vec<FactorTest>,
+}
+
+/// A selection step: what entered the multivariable model and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct SelectionStep {
+    /// Endpoint id.
+    pub endpoint: String,
+    /// Cohort.
+    pub cohort: String,
+    /// Variable.
+    pub variable: String,
+    /// "entered" or "not entered".
+    pub action: String,
+    /// The univariable p that decided it.
+    pub p: Option<f64>,
+}
+
+/// Everything the tables need.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RegressionResults {
+    /// Univariable and multivariable models.
+    pub models: Vec<TableModel>,
+    /// Selection steps.
+    pub selection: Vec<SelectionStep>,
+}
+
+/// A factor: the treatment or a cohort variable.
+#[derive(Debug, Clone)]
+enum Factor {
+    Treatment,
+    Variable(String),
+}
+
+struct Design {
+    rows: Vec<usize>,
+    columns: Vec<Vec<f64>>,
+    terms: Vec<(String, Option<String>)>, // (variable, level)
+    groups: Vec<Vec<usize>>,              // columns of each factor
+    meta: Vec<(String, String, Option<String>)>, // (variable, label, reference)
+}
+
+fn design(cohort: &Cohort, factors: &[Factor], endpoint: &str, treatment_label: &str) -> Design {
+    let ep = &cohort.endpoints[endpoint];
+    let rows: Vec<usize> = (0..cohort.ids.len())
+        .filter(|&i| ep.time[i].is_some() && ep.event[i].is_some())
+        .filter(|&i| {
+            factors.iter().all(|f| match f {
+                Factor::Treatment => true,
+                Factor::Variable(v) => match &cohort.variables[v].values {
+                    Values::Continuous { values, .. } => values[i].is_some(),
+                    Values::Categorical { codes, .. } => codes[i].is_some(),
+                },
+            })
+        })
+        .collect();
+    let mut d = Design {
+        rows: rows.clone(),
+        columns: Vec::new(),
+        terms: Vec::new(),
+        groups: Vec::new(),
+        meta: Vec::new(),
+    };
+    for f in factors {
+        let start = d.columns.len();
+        match f {
+            Factor::Treatment => {
+                for g in 1..cohort.groups.len() {
+                    d.columns.push(
+                        rows.iter()
+                            .map(|&i| f64::from(u8::from(cohort.group[i] == g)))
+                            .collect(),
+                    );
+                    d.terms
+                        .push(("treatment".into(), Some(cohort.groups[g].label.clone())));
+                }
+                d.meta.push((
+                    "treatment".into(),
+                    treatment_label.into(),
+                    Some(cohort.groups[0].label.clone()),
+                ));
+            }
+            Factor::Variable(v) => {
+                let var = &cohort.variables[v];
+                match &var.values {
+                    Values::Continuous { values, .. } => {
+                        d.columns
+                            .push(rows.iter().map(|&i| values[i].unwrap_or(0.0)).collect());
+                        d.terms.push((v.clone(), None));
+                        d.meta.push((v.clone(), var.label.clone(), None));
+                    }
+                    Values::Categorical { labels, codes, .. } => {
+                        // Levels present among these rows; the first present is the reference.
+                        let present: Vec<usize> = (0..labels.len())
+                            .filter(|&k| rows.iter().any(|&i| codes[i] == Some(k)))
+                            .collect();
+                        for &k in present.iter().skip(1) {
+                            d.columns.push(
+                                rows.iter()
+                                    .map(|&i| f64::from(u8::from(codes[i] == Some(k))))
+                                    .collect(),
+                            );
+                            d.terms.push((v.clone(), Some(labels[k].clone())));
+                        }
+                        d.meta.push((
+                            v.clone(),
+                            var.label.clone(),
+                            present.first().map(|&k| labels[k].clone()),
+                        ));
+                    }
+                }
+            }
+        }
+        d.groups.push((start..d.columns.len()).collect());
+    }
+    d
+}
+
+fn ties(t: TiesKind) -> Ties {
+    match t {
+        TiesKind::Efron => Ties::Efron,
+        TiesKind::Breslow => Ties::Breslow,
+    }
+}
+
+/// Fits one model; `None` (with a diagnostic) when it cannot be fitted.
+#[allow(clippy::too_many_arguments)]
+fn fit_model(
+    cohort: &Cohort,
+    factors: &[Factor],
+    e: &Endpoint,
+    conf: &SurvivalSection,
+    cox_conf: &CoxSection,
+    cohort_name: &str,
+    kind: &str,
+    pairs: Option<&[usize]>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<TableModel> {
+    let d = design(cohort, factors, &e.id, &cox_conf.treatment_label);
+    let what = format!(
+        "{} ({cohort_name}, {kind}: {})",
+        e.label,
+        d.meta
+            .iter()
+            .map(|m| m.1.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    // A factor left with a single level has no column: say so and drop it.
+    for (g, m) in d.groups.iter().zip(&d.meta) {
+        if g.is_empty() {
+            diagnostics.push(Diagnostic::warning(
+                "cox",
+                format!(
+                    "{what}: {} has one level among these patients and was left out",
+                    m.1
+                ),
+            ));
+        }
+    }
+    if d.columns.is_empty() {
+        return None;
+    }
+    let ep = &cohort.endpoints[&e.id];
+    let time: Vec<f64> = d.rows.iter().map(|&i| ep.time[i].unwrap_or(0.0)).collect();
+    let event: Vec<bool> = d
+        .rows
+        .iter()
+        .map(|&i| ep.event[i].unwrap_or(false))
+        .collect();
+    let t = ties(conf.ties);
+    let fit = match cox::fit(&time, &event, &d.columns, None, t) {
+        Ok(f) => f,
+        Err(err) => {
+            diagnostics.push(Diagnostic::warning(
+                "cox",
+                format!("{what}: not fitted: {err} (collinear or constant factors?)"),
+            ));
+            return None;
+        }
+    };
+    let robust = pairs.is_some() && conf.matched_variance == MatchedVariance::RobustPairs;
+    let base = fit.clone();
+    let fit = if let (true, Some(p)) = (robust, pairs) {
+        let cluster: Vec<usize> = d.rows.iter().map(|&i| p[i]).collect();
+        let v = cox::robust_variance(&time, &event, &d.columns, None, t, &fit, &cluster);
+        fit.with_robust_variance(v)
+    } else {
+        fit
+    };
+    let z = kaplan_meier::z_value(conf.conf_level);
+    let se: Vec<f64> = fit.robust_se.clone().unwrap_or_else(|| fit.se.clone());
+    let terms: Vec<CoxTerm> = d
+        .terms
+        .iter()
+        .enumerate()
+        .map(|(j, (variable, level))| {
+            let ok = !fit.infinite.contains(&j) && se[j].is_finite();
+            if !ok {
+                diagnostics.push(Diagnostic::warning(
+                    "cox",
+                    format!(
+                        "{what}: the HR of {variable} {} is not estimable (monotone likelihood)",
+                        level.clone().unwrap_or_default()
+                    ),
+                ));
+            }
+            CoxTerm {
+                term: match level {
+                    Some(l) => format!("{variable}[{l}]"),
+                    None => variable.clone(),
+                },
+                variable: variable.clone(),
+                level: level.clone(),
+                coef: fit.coef[j],
+                se: fit.se[j],
+                robust_se: fit.robust_se.as_ref().map(|r| r[j]),
+                hr: ok.then(|| fit.coef[j].exp()),
+                lower: ok.then(|| (fit.coef[j] - z * se[j]).exp()),
+                upper: ok.then(|| (fit.coef[j] + z * se[j]).exp()),
+                z: fit.z[j],
+                p: ok.then_some(fit.p[j]),
+            }
+        })
+        .collect();
+    // Overall test per factor.
+    let mut factor_tests = Vec::new();
+    for (k, (g, m)) in d.groups.iter().zip(&d.meta).enumerate() {
+        if g.is_empty() {
+            continue;
+        }
+        let (p, test) = if g.len() == 1 {
+            // One column: the row's own Wald p, so that the p printed is
+            // the p that decides selection.
+            (terms[g[0]].p, if robust { "robust Wald" } else { "Wald" })
+        } else if robust {
+            (cox::wald_subset(&fit, g).map(|t| t.p), "robust Wald")
+        } else if d.groups.len() == 1 {
+            (Some(base.lr_test.p), "likelihood ratio")
+        } else {
+            // Refit without the factor on the same patients.
+            let keep: Vec<Vec<f64>> = d
+                .groups
+                .iter()
+                .enumerate()
+                .filter(|(kk, _)| *kk != k)
+                .flat_map(|(_, cols)| cols.iter().map(|&c| d.columns[c].clone()))
+                .collect();
+            let reduced = if keep.is_empty() {
+                Some(base.loglik_null)
+            } else {
+                cox::fit(&time, &event, &keep, None, t)
+                    .ok()
+                    .map(|f| f.loglik)
+            };
+            (
+                reduced.map(|l| cox::lr_test(base.loglik, l, g.len()).p),
+                "likelihood ratio",
+            )
+        };
+        factor_tests.push(FactorTest {
+            variable: m.0.clone(),
+            label: m.1.clone(),
+            reference: m.2.clone(),
+            p,
+            test: test.into(),
+        });
+    }
+    let variance = if robust {
+        "robust (cluster: matched pair)"
+    } else {
+        "model"
+    };
+    Some(TableModel {
+        model: CoxResult {
+            endpoint: e.id.clone(),
+            cohort: cohort_name.into(),
+            model: kind.into(),
+            ties: conf.ties,
+            variance: variance.into(),
+            n: fit.n,
+            events: fit.events,
+            terms,
+            loglik: [fit.loglik_null, fit.loglik],
+            lr_test: test_stat(fit.lr_test),
+            wald_test: test_stat(fit.wald_test),
+            score_test: test_stat(fit.score_test),
+            iterations: fit.iterations,
+            converged: fit.converged,
+            concordance: None,
+            zph: Vec::new(),
+        },
+        factors: factor_tests,
+    })
+}
+
+/// Univariable models of every factor (and the treatment), then the
+/// multivariable model of the selected ones, per endpoint of `conf`.
+pub fn compute(
+    cohort: &Cohort,
+    endpoints: &[Endpoint],
+    surv: &SurvivalSection,
+    conf: &CoxSection,
+    cohort_name: &str,
+    pairs: Option<&[usize]>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> RegressionResults {
+    let mut out = RegressionResults::default();
+    let mut factors: Vec<Factor> = conf.factors.iter().cloned().map(Factor::Variable).collect();
+    factors.push(Factor::Treatment);
+    for e in endpoints
+        .iter()
+        .filter(|e| conf.endpoints.is_empty() || conf.endpoints.contains(&e.id))
+    {
+        let mut selected = Vec::new();
+        for f in &factors {
+            let Some(m) = fit_model(
+                cohort,
+                std::slice::from_ref(f),
+                e,
+                surv,
+                conf,
+                cohort_name,
+                "univariable",
+                pairs,
+                diagnostics,
+            ) else {
+                continue;
+            };
+            let p = m.factors.first().and_then(|t| t.p);
+            let enter = match conf.selection {
+                Selection::None => true,
+                Selection::UnivariableP => p.is_some_and(|p| p < conf.p_enter),
+            };
+            let variable = match f {
+                Factor::Treatment => "treatment".to_string(),
+                Factor::Variable(v) => v.clone(),
+            };
+            out.selection.push(SelectionStep {
+                endpoint: e.id.clone(),
+                cohort: cohort_name.into(),
+                variable,
+                action: if enter { "entered" } else { "not entered" }.into(),
+                p,
+            });
+            if enter {
+                selected.push(f.clone());
+            }
+            out.models.push(m);
+        }
+        if selected.is_empty() {
+            diagnostics.push(Diagnostic::note("cox", format!("{} ({cohort_name}): no factor had a univariable p below {}; no multivariable model", e.label, conf.p_enter)));
+            continue;
+        }
+        if let Some(m) = fit_model(
+            cohort,
+            &selected,
+            e,
+            surv,
+            conf,
+            cohort_name,
+            "multivariable",
+            pairs,
+            diagnostics,
+        ) {
+            out.models.push(m);
+        }
+    }
+    out
+}
