@@ -106,6 +106,26 @@ pub fn analyse(config_path: &Path) -> Result<Analysis> {
             reg.selection.extend(r.selection);
         }
     }
+    let group_labels: Vec<&str> = cohort.groups.iter().map(|g| g.label.as_str()).collect();
+    let matched_counts: Option<(Vec<usize>, usize, String)> = matched.as_ref().map(|m| {
+        let n = cohort
+            .groups
+            .iter()
+            .map(|g| m.results.n.get(&g.value).copied().unwrap_or(0))
+            .collect();
+        (
+            n,
+            m.results.unmatched_focal.len(),
+            m.results.focal_label.clone(),
+        )
+    });
+    figures.push(figures::flow_diagram(
+        &cohort.flow,
+        &group_labels,
+        matched_counts
+            .as_ref()
+            .map(|(n, u, f)| (n.as_slice(), *u, f.as_str())),
+    ));
     figures.extend(km_figures(&cohort, c, &surv, matched.is_some()));
     if let Some(m) = &matched {
         let labels = [

@@ -16,7 +16,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("format", &["config"]),
     ("matching", &["cohort", "config", "stats"]),
     ("analysis", &["cohort", "config", "stats"]),
-    ("figures", &["matching", "analysis", "format"]),
+    ("figures", &["matching", "analysis", "cohort", "format"]),
     ("report", &["analysis", "matching", "cohort", "config"]),
     ("render", &["report", "figures", "format", "config"]),
     ("simulate", &["pipeline", "stats"]),
