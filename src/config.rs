@@ -37,6 +37,8 @@ pub struct StudyConfig {
     pub survival: SurvivalSection,
     /// Univariable and multivariable Cox tables (Tables 2-3).
     pub cox: Option<CoxSection>,
+    /// Subgroup analyses of the treatment effect (forest plots).
+    pub subgroups: Option<SubgroupSection>,
     /// Propensity-score matching; absent: no matched cohort.
     pub matching: Option<MatchingSection>,
     /// How numbers are printed.
@@ -113,6 +115,20 @@ impl Default for SurvivalSection {
 
 fn conf_level() -> f64 {
     0.95
+}
+
+/// `[subgroups]`: treatment hazard ratios within levels of variables.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(
+    deny_unknown_fields,
+    rename_all(deserialize = "kebab-case", serialize = "snake_case")
+)]
+pub struct SubgroupSection {
+    /// Endpoint ids (default: every endpoint).
+    #[serde(default)]
+    pub endpoints: Vec<String>,
+    /// Categorical variables defining the subgroups.
+    pub variables: Vec<String>,
 }
 
 /// How factors enter the multivariable Cox model.
@@ -815,6 +831,31 @@ fn check(c: &StudyConfig) -> std::result::Result<(), String> {
         }
         if !(m.smd_threshold.is_finite() && m.smd_threshold > 0.0) {
             return Err("[matching] smd-threshold must be a positive number (default 0.1)".into());
+        }
+    }
+    if let Some(sg) = &c.subgroups {
+        for v in &sg.variables {
+            match c.variables.get(v) {
+                None => {
+                    return Err(format!(
+                        "[subgroups] variables names `{v}`, which is not defined under [variables].{}",
+                        did_you_mean(v, names.iter().copied())
+                    ));
+                }
+                Some(var) if var.levels.is_none() && var.cut.is_none() => {
+                    return Err(format!(
+                        "[subgroups] variable `{v}` is continuous; subgroups need a categorical variable (add cut or levels)"
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        for e in &sg.endpoints {
+            if !c.endpoints.iter().any(|x| &x.id == e) {
+                return Err(format!(
+                    "[subgroups] endpoints names `{e}`, which is not an [[endpoints]] id"
+                ));
+            }
         }
     }
     if let Some(cx) = &c.cox {

@@ -2,7 +2,7 @@
 //! config -> data -> cohort -> matching -> analysis -> figures -> report ->
 //! render -> files.
 
-use crate::analysis::{Diagnostic, regression, survival, table1};
+use crate::analysis::{Diagnostic, regression, subgroups, survival, table1};
 use crate::cohort::{self, Cohort};
 use crate::config::{self, LoadedConfig};
 use crate::data::Dataset;
@@ -106,6 +106,42 @@ pub fn analyse(config_path: &Path) -> Result<Analysis> {
             reg.selection.extend(r.selection);
         }
     }
+    let subgroup_rows = match &c.subgroups {
+        Some(sg) => subgroups::compute(
+            &cohort,
+            &c.endpoints,
+            &c.survival,
+            sg,
+            "unmatched",
+            &mut diagnostics,
+        ),
+        None => Vec::new(),
+    };
+    let fmt = Formatter::new(c.format.clone());
+    let group_pairs: Vec<(&str, &str)> = cohort
+        .groups
+        .iter()
+        .map(|g| (g.value.as_str(), g.label.as_str()))
+        .collect();
+    for e in &c.endpoints {
+        let rows: Vec<&subgroups::SubgroupRow> = subgroup_rows
+            .iter()
+            .filter(|r| r.endpoint == e.id)
+            .collect();
+        if !rows.is_empty() {
+            let title = format!(
+                "Hazard ratio, {} vs {}",
+                cohort.groups[1].label, cohort.groups[0].label
+            );
+            figures.push(figures::forest_plot(
+                &format!("forest-{}", e.id),
+                &rows,
+                &group_pairs,
+                &fmt,
+                &title,
+            ));
+        }
+    }
     let group_labels: Vec<&str> = cohort.groups.iter().map(|g| g.label.as_str()).collect();
     let matched_counts: Option<(Vec<usize>, usize, String)> = matched.as_ref().map(|m| {
         let n = cohort
@@ -159,6 +195,7 @@ pub fn analyse(config_path: &Path) -> Result<Analysis> {
         matching: matched.as_ref().map(|m| m.results.clone()),
         survival: surv,
         regression: reg,
+        subgroups: subgroup_rows,
         cox_settings: c.cox.clone(),
         survival_settings: c.survival.clone(),
         endpoints: c.endpoints.clone(),

@@ -3,6 +3,7 @@
 
 use crate::analysis::Diagnostic;
 use crate::analysis::regression::RegressionResults;
+use crate::analysis::subgroups::SubgroupRow;
 pub use crate::analysis::survival::CoxTerm;
 use crate::analysis::survival::SurvivalResults;
 pub use crate::analysis::table1::Table1Row;
@@ -34,6 +35,8 @@ pub struct Results {
     pub table1: Vec<Table1Row>,
     /// Propensity-score matching, when configured.
     pub matching: Option<MatchingResults>,
+    /// Treatment effect within subgroups (unmatched cohort).
+    pub subgroups: Vec<SubgroupRow>,
     /// Settings of the risk-factor tables.
     pub cox_settings: Option<CoxSection>,
     /// Univariable and multivariable Cox models of the risk-factor tables.

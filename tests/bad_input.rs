@@ -579,3 +579,47 @@ fn cox_factor_with_one_level_and_collinear_factors() {
         "{messages:?}"
     );
 }
+
+// A subgroup with no events in one arm: the row says "not estimable", the
+// analysis goes on, nothing prints NaN.
+#[test]
+fn subgroup_without_events_in_one_arm() {
+    let csv =
+        "arm,t,e,s\nA,1,1,x\nA,2,0,y\nA,3,1,x\nA,4,1,y\nB,1.5,0,x\nB,2.5,1,y\nB,3.5,0,x\nB,5,1,y\n";
+    let config = survival_config(
+        "[variables.s]\nlevels = [\"x\", \"y\"]\n[subgroups]\nvariables = [\"s\"]\n",
+    );
+    let (_d, path) = study(&config, csv);
+    let out = tempfile::tempdir().unwrap();
+    let (a, _) = pipeline::render_study(&path, Some(out.path())).unwrap();
+    assert!(
+        a.results
+            .subgroups
+            .iter()
+            .any(|r| r.level.as_deref() == Some("x") && r.hr.is_none())
+    );
+    assert!(
+        a.results
+            .diagnostics
+            .iter()
+            .any(|d| d.message.contains("not estimable"))
+    );
+    let svg = std::fs::read_to_string(out.path().join("figures/forest-os.svg")).unwrap();
+    assert!(svg.contains("not estimable") && !svg.contains("NaN"));
+}
+
+// A continuous subgroup variable is rejected with the fix.
+#[test]
+fn subgroup_variable_continuous() {
+    let e = error_of(
+        &survival_config("[variables.t2]\nexpr = \"t\"\n[subgroups]\nvariables = [\"t2\"]\n"),
+        SCSV,
+    );
+    assert_has(
+        &e,
+        &[
+            "[subgroups] variable `t2` is continuous",
+            "add cut or levels",
+        ],
+    );
+}

@@ -57,9 +57,9 @@ fn html_is_self_contained() {
     for attr in ["src=\"http", "href=\"http", "url(http", "@import"] {
         assert!(!html.contains(attr), "external reference `{attr}`");
     }
-    // The flow diagram, two matching figures and one Kaplan-Meier panel
-    // figure per cohort.
-    assert!(html.contains("<style>") && html.matches("<svg").count() == 1 + 2 + 2);
+    // The flow diagram, two matching figures, one Kaplan-Meier panel figure
+    // per cohort and two subgroup forest plots.
+    assert!(html.contains("<style>") && html.matches("<svg").count() == 1 + 2 + 2 + 2);
 }
 
 // `simulate` regenerates the committed twin cohort byte for byte.

@@ -33,6 +33,10 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/cox_tables.md.j2"),
     ),
     (
+        "subgroups.md.j2",
+        include_str!("../../templates/subgroups.md.j2"),
+    ),
+    (
         "matching.md.j2",
         include_str!("../../templates/matching.md.j2"),
     ),

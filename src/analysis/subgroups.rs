@@ -1,0 +1,198 @@
+//! Treatment effect within subgroups (forest plots): for each level of each
+//! subgroup variable the treatment hazard ratio from a Cox model fitted in
+//! that level alone, and the interaction p-value from the likelihood-ratio
+//! test of `treatment + variable + treatment x variable` against
+//! `treatment + variable` in all patients.
+
+use super::Diagnostic;
+use crate::cohort::{Cohort, Values};
+use crate::config::{Endpoint, SubgroupSection, SurvivalSection, TiesKind};
+use crate::stats::cox::{self, Ties};
+use crate::stats::kaplan_meier;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One row of a forest plot.
+#[derive(Debug, Clone, Serialize)]
+pub struct SubgroupRow {
+    /// Endpoint id.
+    pub endpoint: String,
+    /// Cohort.
+    pub cohort: String,
+    /// Variable ("overall" for the first row).
+    pub variable: String,
+    /// Printed variable name.
+    pub label: String,
+    /// Level (printed), `None` on the overall row.
+    pub level: Option<String>,
+    /// Patients per group.
+    pub n: BTreeMap<String, usize>,
+    /// Events per group.
+    pub events: BTreeMap<String, usize>,
+    /// Treatment HR (second group vs reference); `None` when not estimable.
+    pub hr: Option<f64>,
+    /// Lower confidence limit.
+    pub lower: Option<f64>,
+    /// Upper confidence limit.
+    pub upper: Option<f64>,
+    /// SE of log HR (for the square sizes).
+    pub se: Option<f64>,
+    /// Interaction p of the variable (on its first level's row only).
+    pub p_interaction: Option<f64>,
+}
+
+fn ties(t: TiesKind) -> Ties {
+    match t {
+        TiesKind::Efron => Ties::Efron,
+        TiesKind::Breslow => Ties::Breslow,
+    }
+}
+
+/// Subgroup rows of every endpoint of `conf` in `cohort` (two groups only).
+pub fn compute(
+    cohort: &Cohort,
+    endpoints: &[Endpoint],
+    surv: &SurvivalSection,
+    conf: &SubgroupSection,
+    cohort_name: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<SubgroupRow> {
+    let mut out = Vec::new();
+    if cohort.groups.len() != 2 {
+        diagnostics.push(Diagnostic::note(
+            "subgroups",
+            "subgroup analyses need exactly two groups; skipped",
+        ));
+        return out;
+    }
+    let t = ties(surv.ties);
+    let z = kaplan_meier::z_value(surv.conf_level);
+    for e in endpoints
+        .iter()
+        .filter(|e| conf.endpoints.is_empty() || conf.endpoints.contains(&e.id))
+    {
+        let ep = &cohort.endpoints[&e.id];
+        let usable: Vec<usize> = (0..cohort.ids.len())
+            .filter(|&i| ep.time[i].is_some() && ep.event[i].is_some())
+            .collect();
+        let row = |variable: &str,
+                   label: &str,
+                   level: Option<String>,
+                   rows: &[usize],
+                   diagnostics: &mut Vec<Diagnostic>| {
+            let time: Vec<f64> = rows.iter().map(|&i| ep.time[i].unwrap_or(0.0)).collect();
+            let event: Vec<bool> = rows.iter().map(|&i| ep.event[i].unwrap_or(false)).collect();
+            let x = vec![
+                rows.iter()
+                    .map(|&i| f64::from(u8::from(cohort.group[i] == 1)))
+                    .collect::<Vec<f64>>(),
+            ];
+            let mut n = BTreeMap::new();
+            let mut events = BTreeMap::new();
+            for (g, grp) in cohort.groups.iter().enumerate() {
+                n.insert(
+                    grp.value.clone(),
+                    rows.iter().filter(|&&i| cohort.group[i] == g).count(),
+                );
+                events.insert(
+                    grp.value.clone(),
+                    rows.iter()
+                        .zip(&event)
+                        .filter(|(i, e)| cohort.group[**i] == g && **e)
+                        .count(),
+                );
+            }
+            let fit = cox::fit(&time, &event, &x, None, t)
+                .ok()
+                .filter(|f| f.infinite.is_empty() && f.se[0].is_finite());
+            if fit.is_none() {
+                diagnostics.push(Diagnostic::warning(
+                    "subgroups",
+                    format!("{} ({cohort_name}), {label} {}: the hazard ratio is not estimable (too few events in a group)", e.label, level.clone().unwrap_or_default()),
+                ));
+            }
+            SubgroupRow {
+                endpoint: e.id.clone(),
+                cohort: cohort_name.into(),
+                variable: variable.into(),
+                label: label.into(),
+                level,
+                n,
+                events,
+                hr: fit.as_ref().map(|f| f.coef[0].exp()),
+                lower: fit.as_ref().map(|f| (f.coef[0] - z * f.se[0]).exp()),
+                upper: fit.as_ref().map(|f| (f.coef[0] + z * f.se[0]).exp()),
+                se: fit.as_ref().map(|f| f.se[0]),
+                p_interaction: None,
+            }
+        };
+        out.push(row("overall", "All patients", None, &usable, diagnostics));
+        for v in &conf.variables {
+            let var = &cohort.variables[v];
+            let Values::Categorical { labels, codes, .. } = &var.values else {
+                continue;
+            };
+            let rows: Vec<usize> = usable
+                .iter()
+                .copied()
+                .filter(|&i| codes[i].is_some())
+                .collect();
+            let present: Vec<usize> = (0..labels.len())
+                .filter(|&k| rows.iter().any(|&i| codes[i] == Some(k)))
+                .collect();
+            // Interaction: LR test of treatment x variable (df = levels - 1).
+            let time: Vec<f64> = rows.iter().map(|&i| ep.time[i].unwrap_or(0.0)).collect();
+            let event: Vec<bool> = rows.iter().map(|&i| ep.event[i].unwrap_or(false)).collect();
+            let treat: Vec<f64> = rows
+                .iter()
+                .map(|&i| f64::from(u8::from(cohort.group[i] == 1)))
+                .collect();
+            let dummies: Vec<Vec<f64>> = present
+                .iter()
+                .skip(1)
+                .map(|&k| {
+                    rows.iter()
+                        .map(|&i| f64::from(u8::from(codes[i] == Some(k))))
+                        .collect()
+                })
+                .collect();
+            let mut main = vec![treat.clone()];
+            main.extend(dummies.iter().cloned());
+            let mut full = main.clone();
+            full.extend(dummies.iter().map(|d| {
+                d.iter()
+                    .zip(&treat)
+                    .map(|(a, b)| a * b)
+                    .collect::<Vec<f64>>()
+            }));
+            let p_int = match (
+                cox::fit(&time, &event, &main, None, t),
+                cox::fit(&time, &event, &full, None, t),
+            ) {
+                (Ok(m), Ok(f)) if !dummies.is_empty() => {
+                    Some(cox::lr_test(f.loglik, m.loglik, dummies.len()).p)
+                }
+                _ => {
+                    diagnostics.push(Diagnostic::warning(
+                        "subgroups",
+                        format!("{} ({cohort_name}): no interaction test for {} (a single level, or a model that cannot be fitted)", e.label, var.label),
+                    ));
+                    None
+                }
+            };
+            for (j, &k) in present.iter().enumerate() {
+                let sub: Vec<usize> = rows
+                    .iter()
+                    .copied()
+                    .filter(|&i| codes[i] == Some(k))
+                    .collect();
+                let mut r = row(v, &var.label, Some(labels[k].clone()), &sub, diagnostics);
+                if j == 0 {
+                    r.p_interaction = p_int;
+                }
+                out.push(r);
+            }
+        }
+    }
+    out
+}
