@@ -2,7 +2,7 @@
 //! expressions, cut into levels), exclusion steps with their counts (the
 //! patient flow), and each patient's group.
 
-use crate::config::{Closed, Kind, LoadedConfig, SummaryKind, Variable};
+use crate::config::{Closed, ComplicationsSection, Kind, LoadedConfig, SummaryKind, Variable};
 use crate::data::{Dataset, parse_number};
 use crate::error::{Error, Result, did_you_mean};
 use polars::prelude::*;
@@ -325,6 +325,35 @@ pub fn build(cfg: &LoadedConfig, data: &Dataset) -> Result<Cohort> {
         flow,
         warnings,
     })
+}
+
+/// Reads the complication columns for the cohort's patients: `true` where
+/// the cell equals the event value.
+pub fn complication_columns(
+    data: &Dataset,
+    cohort_rows: &[usize],
+    conf: &ComplicationsSection,
+) -> Result<BTreeMap<String, Vec<bool>>> {
+    let mut out = BTreeMap::new();
+    for g in &conf.groups {
+        for item in &g.items {
+            let cells = data.column(&item.column, "[complications] items")?;
+            let ev = &conf.event_value;
+            let values = cohort_rows
+                .iter()
+                .map(|&r| {
+                    cells[r].as_deref().is_some_and(|v| {
+                        v == ev
+                            || parse_number(v)
+                                .zip(parse_number(ev))
+                                .is_some_and(|(a, b)| a == b)
+                    })
+                })
+                .collect();
+            out.insert(item.column.clone(), values);
+        }
+    }
+    Ok(out)
 }
 
 /// Index of `value` in `levels`: equal text, or equal numbers ("2" = "2.0").

@@ -37,6 +37,8 @@ pub struct StudyConfig {
     pub survival: SurvivalSection,
     /// Univariable and multivariable Cox tables (Tables 2-3).
     pub cox: Option<CoxSection>,
+    /// Complications by group (Table 4).
+    pub complications: Option<ComplicationsSection>,
     /// Subgroup analyses of the treatment effect (forest plots).
     pub subgroups: Option<SubgroupSection>,
     /// Propensity-score matching; absent: no matched cohort.
@@ -115,6 +117,46 @@ impl Default for SurvivalSection {
 
 fn conf_level() -> f64 {
     0.95
+}
+
+/// `[complications]`: event columns (0/1) in groups such as major and minor.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(
+    deny_unknown_fields,
+    rename_all(deserialize = "kebab-case", serialize = "snake_case")
+)]
+pub struct ComplicationsSection {
+    /// Value of an event column that means the complication occurred.
+    #[serde(default = "default_event_value")]
+    pub event_value: String,
+    /// Groups of complications, in table order.
+    pub groups: Vec<ComplicationGroup>,
+}
+
+/// `[[complications.groups]]`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(
+    deny_unknown_fields,
+    rename_all(deserialize = "kebab-case", serialize = "snake_case")
+)]
+pub struct ComplicationGroup {
+    /// Printed name ("Major complications").
+    pub label: String,
+    /// The complications: data column and printed name.
+    pub items: Vec<ComplicationItem>,
+}
+
+/// One complication.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(
+    deny_unknown_fields,
+    rename_all(deserialize = "kebab-case", serialize = "snake_case")
+)]
+pub struct ComplicationItem {
+    /// Data column (event value = occurred, anything else or empty = not).
+    pub column: String,
+    /// Printed name.
+    pub label: String,
 }
 
 /// `[subgroups]`: treatment hazard ratios within levels of variables.

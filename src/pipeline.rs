@@ -2,7 +2,7 @@
 //! config -> data -> cohort -> matching -> analysis -> figures -> report ->
 //! render -> files.
 
-use crate::analysis::{Diagnostic, regression, subgroups, survival, table1};
+use crate::analysis::{Diagnostic, complications, regression, subgroups, survival, table1};
 use crate::cohort::{self, Cohort};
 use crate::config::{self, LoadedConfig};
 use crate::data::Dataset;
@@ -106,6 +106,29 @@ pub fn analyse(config_path: &Path) -> Result<Analysis> {
             reg.selection.extend(r.selection);
         }
     }
+    let mut complication_rows = Vec::new();
+    if let Some(cc) = &c.complications {
+        let columns = crate::cohort::complication_columns(&data, &cohort.rows, cc)?;
+        complication_rows = complications::compute(
+            &cohort,
+            &columns,
+            cc,
+            &c.table1,
+            "unmatched",
+            &mut diagnostics,
+        );
+        if let Some(m) = &matched {
+            let columns = crate::cohort::complication_columns(&data, &m.matched.rows, cc)?;
+            complication_rows.extend(complications::compute(
+                &m.matched,
+                &columns,
+                cc,
+                &c.table1,
+                "matched",
+                &mut diagnostics,
+            ));
+        }
+    }
     let subgroup_rows = match &c.subgroups {
         Some(sg) => subgroups::compute(
             &cohort,
@@ -196,6 +219,7 @@ pub fn analyse(config_path: &Path) -> Result<Analysis> {
         survival: surv,
         regression: reg,
         subgroups: subgroup_rows,
+        complications: complication_rows,
         cox_settings: c.cox.clone(),
         survival_settings: c.survival.clone(),
         endpoints: c.endpoints.clone(),

@@ -2,6 +2,7 @@
 //! precision, written as `results.json` and the single input to rendering.
 
 use crate::analysis::Diagnostic;
+use crate::analysis::complications::ComplicationRow;
 use crate::analysis::regression::RegressionResults;
 use crate::analysis::subgroups::SubgroupRow;
 pub use crate::analysis::survival::CoxTerm;
@@ -35,6 +36,8 @@ pub struct Results {
     pub table1: Vec<Table1Row>,
     /// Propensity-score matching, when configured.
     pub matching: Option<MatchingResults>,
+    /// Complications by group (Table 4), unmatched then matched.
+    pub complications: Vec<ComplicationRow>,
     /// Treatment effect within subgroups (unmatched cohort).
     pub subgroups: Vec<SubgroupRow>,
     /// Settings of the risk-factor tables.

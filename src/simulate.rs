@@ -85,6 +85,22 @@ const COLUMNS: &[&str] = &[
     "epfs_event",
     "pps_months",
     "pps_event",
+    "major_peritoneal_effusion",
+    "major_liver_abscess",
+    "major_biliary_fistula",
+    "major_biloma",
+    "major_hemorrhage",
+    "major_massive_ascites",
+    "major_others",
+    "minor_liver_dysfunction",
+    "minor_fever",
+    "minor_abdominal_nonspecific_pain",
+    "minor_bile_duct_dilatation",
+    "minor_hemorrhage",
+    "minor_mild_pleural_effusion",
+    "minor_mild_ascites",
+    "minor_jaundice",
+    "minor_others",
 ];
 
 /// Patients per group (SR, TA) treated with TACE plus targeted therapy or
@@ -110,19 +126,16 @@ pub fn write_twin_cohort(published: &Path, out: &Path, seed: u64) -> Result<usiz
     // Survival draws come from their own stream, so that adding or tuning
     // endpoints leaves the covariates (and hence the match) unchanged.
     let mut survival_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x9E37_79B9_7F4A_7C15);
+    let mut complications_rng = ChaCha8Rng::seed_from_u64(seed ^ 0xC2B2_AE3D_27D4_EB4F);
     let target = Targets {
         manifest: &manifest,
         path: published,
     };
     let mut rows: Vec<Row> = Vec::new();
     for (g, group) in [("sr", "SR"), ("ta", "TA")] {
-        rows.extend(included_group(
-            &target,
-            g,
-            group,
-            &mut rng,
-            &mut survival_rng,
-        )?);
+        let mut group_rows = included_group(&target, g, group, &mut rng, &mut survival_rng)?;
+        add_complications(&target, g, &mut group_rows, &mut complications_rng)?;
+        rows.extend(group_rows);
     }
     for (k, (step, count)) in EXCLUDED.iter().enumerate() {
         for _ in 0..*count {
@@ -598,6 +611,98 @@ fn piecewise_hazards(years: &[f64], pct: &[f64]) -> Vec<(f64, f64)> {
     let last = out.last().map_or(0.0, |&(_, h)| h);
     out.push((t0, last));
     out
+}
+
+/// Complication columns (0/1) reproducing the published unmatched Table 4
+/// counts exactly: for each severity, the published number of patients with
+/// any complication is chosen at random, each gets one complication, and
+/// the remaining complications go to random patients of that set who do not
+/// have that one yet (patients may have several; each complication's count
+/// and the total are exact). "ND" cells (not done) are taken as 0.
+fn add_complications(
+    t: &Targets<'_>,
+    g: &str,
+    rows: &mut [Row],
+    rng: &mut ChaCha8Rng,
+) -> Result<()> {
+    let n = rows.len();
+    let table = t
+        .manifest
+        .get("table4")
+        .ok_or_else(|| Error::config(t.path, "[table4] is missing from the manifest"))?;
+    for severity in ["major", "minor"] {
+        let keys: Vec<String> = table
+            .get(format!("{severity}_rows"))
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .filter(|k| *k != "total")
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let cell = |key: &str| -> usize {
+            table
+                .get("unmatched")
+                .and_then(|u| u.get(severity))
+                .and_then(|s| s.get(key))
+                .and_then(|c| c.get(format!("{g}_n")))
+                .and_then(Value::as_integer)
+                .map_or(0, |v| v as usize)
+        };
+        let total = cell("total").min(n);
+        let mut patients: Vec<usize> = (0..n).collect();
+        shuffle(&mut patients, rng);
+        let chosen = &patients[..total];
+        let mut events: Vec<usize> = Vec::new();
+        for (j, k) in keys.iter().enumerate() {
+            events.extend(std::iter::repeat_n(j, cell(k).min(total)));
+        }
+        shuffle(&mut events, rng);
+        let mut has = vec![vec![false; keys.len()]; total];
+        // One complication each first (when there are enough), then the rest
+        // to patients who lack that complication.
+        let mut rest = Vec::new();
+        let mut next = 0;
+        for &j in &events {
+            if next < total && !has[next][j] {
+                has[next][j] = true;
+                next += 1;
+            } else {
+                rest.push(j);
+            }
+        }
+        for j in rest {
+            let free: Vec<usize> = (0..total).filter(|&p| !has[p][j]).collect();
+            if let Some(&p) = free.get(rng.random_range(0..free.len().max(1))) {
+                has[p][j] = true;
+            }
+        }
+        for row in rows.iter_mut() {
+            for k in &keys {
+                row.insert(column_name(severity, k), "0".into());
+            }
+        }
+        for (p, &patient) in chosen.iter().enumerate() {
+            for (j, k) in keys.iter().enumerate() {
+                if has[p][j] {
+                    rows[patient].insert(column_name(severity, k), "1".into());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The static column name of a complication (`major_fever`).
+fn column_name(severity: &str, key: &str) -> &'static str {
+    let name = format!("{severity}_{key}");
+    COLUMNS
+        .iter()
+        .copied()
+        .find(|c| *c == name)
+        .unwrap_or("others")
 }
 
 /// Hazard ratios of (ALBI grade 2-3, AFP > 400 ng/mL, no targeted

@@ -257,3 +257,36 @@ fn parquet_gives_the_same_results_as_csv() {
         serde_json::to_string(&from_csv.results.table1).unwrap()
     );
 }
+
+// Table 4 of the twin cohort reproduces every published unmatched count.
+#[test]
+fn twin_complications_match_published_counts() {
+    let a = pipeline::analyse(&root().join("reports/tace-downstaging/study.toml")).unwrap();
+    let text =
+        std::fs::read_to_string(root().join("data/tace-downstaging/published.toml")).unwrap();
+    let published: toml::Value = toml::from_str(&text).unwrap();
+    let t4 = &published["table4"];
+    let rows: Vec<_> = a
+        .results
+        .complications
+        .iter()
+        .filter(|r| r.cohort == "unmatched")
+        .collect();
+    let mut k = 0;
+    let mut compared = 0;
+    for severity in ["major", "minor"] {
+        for key in t4[format!("{severity}_rows").as_str()].as_array().unwrap() {
+            let cell = &t4["unmatched"][severity][key.as_str().unwrap()];
+            for (g, field) in [("SR", "sr_n"), ("TA", "ta_n")] {
+                let expected = cell
+                    .get(field)
+                    .and_then(toml::Value::as_integer)
+                    .unwrap_or(0) as usize;
+                assert_eq!(rows[k].n[g], expected, "{severity} {key} {g}");
+                compared += 1;
+            }
+            k += 1;
+        }
+    }
+    assert_eq!(compared, 2 * (8 + 10));
+}

@@ -2,6 +2,7 @@
 //! Results are plain serializable data with full precision; presentation
 //! (rounding, wording) belongs to `render`.
 
+pub mod complications;
 pub mod regression;
 pub mod subgroups;
 pub mod survival;

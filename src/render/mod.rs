@@ -37,6 +37,10 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/subgroups.md.j2"),
     ),
     (
+        "complications.md.j2",
+        include_str!("../../templates/complications.md.j2"),
+    ),
+    (
         "matching.md.j2",
         include_str!("../../templates/matching.md.j2"),
     ),

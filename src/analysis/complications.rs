@@ -1,0 +1,128 @@
+//! Complications by group (Table 4): for each group of complications
+//! (major, minor) the patients with any of them, then each complication,
+//! as n (%) per treatment group with a chi-square or Fisher test chosen by
+//! the same rule as Table 1.
+
+use super::Diagnostic;
+use super::table1::TestKind;
+use crate::cohort::Cohort;
+use crate::config::{CategoricalTest, ComplicationsSection, Table1Section};
+use crate::stats::contingency;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One row of Table 4.
+#[derive(Debug, Clone, Serialize)]
+pub struct ComplicationRow {
+    /// Cohort.
+    pub cohort: String,
+    /// Complication group ("Major complications").
+    pub group: String,
+    /// Row label ("Total" for any complication of the group).
+    pub label: String,
+    /// Whether this is the group's total row.
+    pub total: bool,
+    /// Patients with the complication, per treatment group.
+    pub n: BTreeMap<String, usize>,
+    /// Percent of the treatment group.
+    pub pct: BTreeMap<String, f64>,
+    /// Test used.
+    pub test: Option<TestKind>,
+    /// p-value.
+    pub p: Option<f64>,
+}
+
+/// Table 4 rows for `cohort`; `columns[c][i]` is complication `c` of the
+/// cohort's patient `i` (from `cohort::complication_columns`).
+pub fn compute(
+    cohort: &Cohort,
+    columns: &BTreeMap<String, Vec<bool>>,
+    conf: &ComplicationsSection,
+    table1: &Table1Section,
+    cohort_name: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<ComplicationRow> {
+    let k = cohort.groups.len();
+    let sizes: Vec<usize> = (0..k)
+        .map(|g| cohort.group.iter().filter(|&&x| x == g).count())
+        .collect();
+    let mut out = Vec::new();
+    for grp in &conf.groups {
+        let any: Vec<bool> = (0..cohort.ids.len())
+            .map(|i| grp.items.iter().any(|it| columns[&it.column][i]))
+            .collect();
+        let mut rows: Vec<(String, bool, Vec<bool>)> = vec![("Total".into(), true, any)];
+        for it in &grp.items {
+            let v: Vec<bool> = (0..cohort.ids.len())
+                .map(|i| columns[&it.column][i])
+                .collect();
+            if !v.iter().any(|&x| x) && cohort_name == "unmatched" {
+                diagnostics.push(Diagnostic::note(
+                    "complications",
+                    format!("{}: no patient has {}", grp.label, it.label),
+                ));
+            }
+            rows.push((it.label.clone(), false, v));
+        }
+        for (label, total, v) in rows {
+            let counts: Vec<u64> = (0..k)
+                .map(|g| {
+                    (0..v.len())
+                        .filter(|&i| v[i] && cohort.group[i] == g)
+                        .count() as u64
+                })
+                .collect();
+            let table: Vec<Vec<u64>> = vec![
+                counts.clone(),
+                (0..k).map(|g| sizes[g] as u64 - counts[g]).collect(),
+            ];
+            let fisher = match table1.categorical_test {
+                CategoricalTest::Fisher => true,
+                CategoricalTest::ChiSquare => false,
+                CategoricalTest::Auto => {
+                    contingency::min_expected(&table).is_some_and(|m| m < table1.fisher_below)
+                }
+            };
+            let (test, r) = if fisher {
+                (
+                    TestKind::Fisher,
+                    contingency::fisher_exact(&table, contingency::DEFAULT_FISHER_BUDGET),
+                )
+            } else {
+                let kind = if table1.yates && k == 2 {
+                    TestKind::ChiSquareYates
+                } else {
+                    TestKind::ChiSquare
+                };
+                (kind, contingency::chi_square(&table, table1.yates))
+            };
+            let (test, p) = match r {
+                Ok(t) => (Some(test), Some(t.p)),
+                Err(_) => (None, None),
+            };
+            out.push(ComplicationRow {
+                cohort: cohort_name.into(),
+                group: grp.label.clone(),
+                label,
+                total,
+                n: cohort
+                    .groups
+                    .iter()
+                    .zip(&counts)
+                    .map(|(g, &c)| (g.value.clone(), c as usize))
+                    .collect(),
+                pct: cohort
+                    .groups
+                    .iter()
+                    .zip(&counts)
+                    .zip(&sizes)
+                    .filter(|(_, s)| **s > 0)
+                    .map(|((g, &c), &s)| (g.value.clone(), 100.0 * c as f64 / s as f64))
+                    .collect(),
+                test,
+                p,
+            });
+        }
+    }
+    out
+}
