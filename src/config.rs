@@ -180,6 +180,11 @@ pub enum Selection {
     /// Every factor whose univariable p is below `p-enter` (the paper's rule).
     #[default]
     UnivariableP,
+    /// Forward stepwise on likelihood-ratio tests (SPSS's "Forward: LR"):
+    /// add the factor with the smallest p below `p-enter`, then drop any
+    /// whose p rises above `p-remove`; repeat. All steps use the patients
+    /// with every candidate factor recorded.
+    ForwardStepwise,
     /// Every factor.
     None,
 }
@@ -202,9 +207,12 @@ pub struct CoxSection {
     /// Selection of the multivariable model's factors.
     #[serde(default)]
     pub selection: Selection,
-    /// Entry threshold of `univariable-p`.
+    /// Entry threshold (`univariable-p`, `forward-stepwise`).
     #[serde(default = "p_enter")]
     pub p_enter: f64,
+    /// Removal threshold (`forward-stepwise`).
+    #[serde(default = "p_remove")]
+    pub p_remove: f64,
 }
 
 fn treatment_label() -> String {
@@ -212,6 +220,9 @@ fn treatment_label() -> String {
 }
 fn p_enter() -> f64 {
     0.05
+}
+fn p_remove() -> f64 {
+    0.10
 }
 
 /// Scale of the matching distance.
@@ -917,6 +928,12 @@ fn check(c: &StudyConfig) -> std::result::Result<(), String> {
                     did_you_mean(e, ids.iter().copied())
                 ));
             }
+        }
+        if cx.selection == Selection::ForwardStepwise && cx.p_remove < cx.p_enter {
+            return Err(format!(
+                "[cox] p-remove = {} is below p-enter = {}; a factor could enter and leave forever. Use p-remove >= p-enter",
+                cx.p_remove, cx.p_enter
+            ));
         }
         if !(cx.p_enter > 0.0 && cx.p_enter <= 1.0) {
             return Err(format!("[cox] p-enter = {} must be in (0, 1]", cx.p_enter));

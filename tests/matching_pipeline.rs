@@ -273,3 +273,46 @@ fn cox_table_models_match_r_on_lung() {
         );
     }
 }
+
+// Forward stepwise selection takes R's step() path (k = qchisq(0.95, 1),
+// i.e. LR p < 0.05 to enter and > 0.05 to leave) on the complete cases of
+// every candidate, with the same deviance after each step.
+#[test]
+fn forward_stepwise_path_matches_r_step() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/studies/lung-stepwise/study.toml");
+    let a = pipeline::analyse(&path).unwrap();
+    let text = std::fs::read_to_string(common::reference_dir().join("stepwise/lung_stepwise.json"))
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let ours: Vec<String> = a
+        .results
+        .regression
+        .selection
+        .iter()
+        .map(|s| {
+            format!(
+                "{} {}",
+                if s.action == "entered" { "+" } else { "-" },
+                s.variable
+            )
+        })
+        .collect();
+    // R's names: ph.ecog for our ph_ecog, sex for the treatment.
+    let expected: Vec<String> = r["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            s.as_str()
+                .unwrap()
+                .replace("ph.ecog", "ph_ecog")
+                .replace("sex", "treatment")
+        })
+        .collect();
+    assert_eq!(ours, expected);
+    let deviance = common::nums(&r["deviance"]);
+    for (s, e) in a.results.regression.selection.iter().zip(&deviance[1..]) {
+        assert_close!(s.deviance.unwrap(), *e, TOL);
+    }
+}

@@ -46,10 +46,14 @@ pub struct SelectionStep {
     pub cohort: String,
     /// Variable.
     pub variable: String,
-    /// "entered" or "not entered".
+    /// Order of the step (forward-stepwise), 0 for univariable screening.
+    pub step: usize,
+    /// "entered", "not entered" or "removed".
     pub action: String,
-    /// The univariable p that decided it.
+    /// The p-value that decided it (univariable, or the step's LR test).
     pub p: Option<f64>,
+    /// -2 log partial likelihood of the model after the step (forward-stepwise).
+    pub deviance: Option<f64>,
 }
 
 /// Everything the tables need.
@@ -367,14 +371,21 @@ pub fn compute(
             let enter = match conf.selection {
                 Selection::None => true,
                 Selection::UnivariableP => p.is_some_and(|p| p < conf.p_enter),
+                Selection::ForwardStepwise => false,
             };
             let variable = match f {
                 Factor::Treatment => "treatment".to_string(),
                 Factor::Variable(v) => v.clone(),
             };
+            if conf.selection == Selection::ForwardStepwise {
+                out.models.push(m);
+                continue;
+            }
             out.selection.push(SelectionStep {
                 endpoint: e.id.clone(),
                 cohort: cohort_name.into(),
+                step: 0,
+                deviance: None,
                 variable,
                 action: if enter { "entered" } else { "not entered" }.into(),
                 p,
@@ -383,6 +394,11 @@ pub fn compute(
                 selected.push(f.clone());
             }
             out.models.push(m);
+        }
+        if conf.selection == Selection::ForwardStepwise {
+            let (chosen, steps) = forward_stepwise(cohort, &factors, e, surv, conf, cohort_name);
+            out.selection.extend(steps);
+            selected = chosen;
         }
         if selected.is_empty() {
             diagnostics.push(Diagnostic::note("cox", format!("{} ({cohort_name}): no factor had a univariable p below {}; no multivariable model", e.label, conf.p_enter)));
@@ -403,4 +419,107 @@ pub fn compute(
         }
     }
     out
+}
+
+/// Forward stepwise selection on likelihood-ratio tests over the patients
+/// with every candidate recorded: repeatedly add the candidate with the
+/// smallest p (if below `p-enter`), then remove the member with the largest
+/// p (if above `p-remove`). Returns the chosen factors and the steps taken.
+fn forward_stepwise(
+    cohort: &Cohort,
+    factors: &[Factor],
+    e: &Endpoint,
+    surv: &SurvivalSection,
+    conf: &CoxSection,
+    cohort_name: &str,
+) -> (Vec<Factor>, Vec<SelectionStep>) {
+    let d = design(cohort, factors, &e.id, &conf.treatment_label);
+    let ep = &cohort.endpoints[&e.id];
+    let time: Vec<f64> = d.rows.iter().map(|&i| ep.time[i].unwrap_or(0.0)).collect();
+    let event: Vec<bool> = d
+        .rows
+        .iter()
+        .map(|&i| ep.event[i].unwrap_or(false))
+        .collect();
+    let t = ties(surv.ties);
+    let loglik = |members: &[usize]| -> Option<f64> {
+        let cols: Vec<Vec<f64>> = members
+            .iter()
+            .flat_map(|&f| d.groups[f].iter().map(|&c| d.columns[c].clone()))
+            .collect();
+        if cols.is_empty() {
+            // The null model: its log partial likelihood from any fit's start.
+            let any: Vec<Vec<f64>> = d.columns.first().cloned().into_iter().collect();
+            return cox::fit(&time, &event, &any, None, t)
+                .ok()
+                .map(|f| f.loglik_null);
+        }
+        cox::fit(&time, &event, &cols, None, t)
+            .ok()
+            .map(|f| f.loglik)
+    };
+    let name = |f: usize| d.meta[f].0.clone();
+    let mut current: Vec<usize> = Vec::new();
+    let mut steps = Vec::new();
+    let mut step = 0;
+    let candidates: Vec<usize> = (0..factors.len())
+        .filter(|&f| !d.groups[f].is_empty())
+        .collect();
+    for _ in 0..(4 * candidates.len()).max(1) {
+        let Some(base) = loglik(&current) else { break };
+        // Entry.
+        let best = candidates
+            .iter()
+            .filter(|f| !current.contains(f))
+            .filter_map(|&f| {
+                let mut with = current.clone();
+                with.push(f);
+                loglik(&with).map(|l| (f, cox::lr_test(l, base, d.groups[f].len()).p))
+            })
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        match best {
+            Some((f, p)) if p < conf.p_enter => {
+                current.push(f);
+                step += 1;
+                steps.push(SelectionStep {
+                    endpoint: e.id.clone(),
+                    cohort: cohort_name.into(),
+                    step,
+                    variable: name(f),
+                    action: "entered".into(),
+                    p: Some(p),
+                    deviance: loglik(&current).map(|l| -2.0 * l),
+                });
+            }
+            _ => break,
+        }
+        // Removal.
+        let Some(full) = loglik(&current) else { break };
+        let worst = current
+            .iter()
+            .filter_map(|&f| {
+                let without: Vec<usize> = current.iter().copied().filter(|&g| g != f).collect();
+                loglik(&without).map(|l| (f, cox::lr_test(full, l, d.groups[f].len()).p))
+            })
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some((f, p)) = worst
+            && p > conf.p_remove
+        {
+            current.retain(|&g| g != f);
+            step += 1;
+            steps.push(SelectionStep {
+                endpoint: e.id.clone(),
+                cohort: cohort_name.into(),
+                step,
+                variable: name(f),
+                action: "removed".into(),
+                p: Some(p),
+                deviance: loglik(&current).map(|l| -2.0 * l),
+            });
+        }
+    }
+    (
+        current.into_iter().map(|f| factors[f].clone()).collect(),
+        steps,
+    )
 }
