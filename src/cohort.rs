@@ -21,6 +21,8 @@ pub struct Group {
 /// One step of the patient flow.
 #[derive(Debug, Clone, Serialize)]
 pub struct FlowStep {
+    /// 1-based step number.
+    pub step: usize,
     /// Printed reason.
     pub reason: String,
     /// The SQL condition.
@@ -199,6 +201,7 @@ pub fn build(cfg: &LoadedConfig, data: &Dataset) -> Result<Cohort> {
             }
         }
         steps.push(FlowStep {
+            step: k + 1,
             reason: step.reason.clone(),
             condition: step.condition.clone(),
             excluded,

@@ -572,11 +572,19 @@ fn cox_factor_with_one_level_and_collinear_factors() {
         messages.iter().any(|m| m.contains("k has one level")),
         "{messages:?}"
     );
+    // y = 2 x: the multivariable model drops y with a diagnostic and is fitted.
     assert!(
         messages
             .iter()
-            .any(|m| m.contains("not fitted") && m.contains("collinear")),
+            .any(|m| m.contains("y is collinear") && m.contains("dropped")),
         "{messages:?}"
+    );
+    assert!(
+        a.results
+            .regression
+            .models
+            .iter()
+            .any(|m| m.model.model == "multivariable")
     );
 }
 

@@ -212,6 +212,42 @@ fn fit_model(
     let fit = match cox::fit(&time, &event, &d.columns, None, t) {
         Ok(f) => f,
         Err(err) => {
+            // As R reports NA for an aliased coefficient, drop the last
+            // factor whose removal lets the model be fitted, and say so.
+            if factors.len() > 1 {
+                for k in (0..factors.len()).rev() {
+                    let fewer: Vec<Factor> = factors
+                        .iter()
+                        .enumerate()
+                        .filter(|(j, _)| *j != k)
+                        .map(|(_, f)| f.clone())
+                        .collect();
+                    let dd = design(cohort, &fewer, &e.id, &cox_conf.treatment_label);
+                    let tt: Vec<f64> = dd.rows.iter().map(|&i| ep.time[i].unwrap_or(0.0)).collect();
+                    let ee: Vec<bool> = dd
+                        .rows
+                        .iter()
+                        .map(|&i| ep.event[i].unwrap_or(false))
+                        .collect();
+                    if cox::fit(&tt, &ee, &dd.columns, None, t).is_ok() {
+                        diagnostics.push(Diagnostic::warning(
+                            "cox",
+                            format!("{what}: {} is collinear with the other factors (coefficient not estimable, as R's NA) and was dropped", d.meta[k].1),
+                        ));
+                        return fit_model(
+                            cohort,
+                            &fewer,
+                            e,
+                            conf,
+                            cox_conf,
+                            cohort_name,
+                            kind,
+                            pairs,
+                            diagnostics,
+                        );
+                    }
+                }
+            }
             diagnostics.push(Diagnostic::warning(
                 "cox",
                 format!("{what}: not fitted: {err} (collinear or constant factors?)"),
