@@ -290,3 +290,27 @@ fn twin_complications_match_published_counts() {
     }
     assert_eq!(compared, 2 * (8 + 10));
 }
+
+// A render that fails midway leaves the previous report as it was and no
+// temporary files behind (writes go to temporary names, then renames).
+#[test]
+fn failed_render_leaves_previous_report_intact() {
+    let study = root().join("reports/tace-downstaging/study.toml");
+    let out = tempfile::tempdir().unwrap();
+    pipeline::render_study(&study, Some(out.path())).unwrap();
+    let before = std::fs::read(out.path().join("manuscript.md")).unwrap();
+    // Block the temporary file of the second output with a folder.
+    std::fs::create_dir(out.path().join(".manuscript.html.tmp")).unwrap();
+    std::fs::write(out.path().join("manuscript.md"), b"previous").unwrap();
+    let err = pipeline::render_study(&study, Some(out.path()));
+    assert!(err.is_err());
+    assert_eq!(
+        std::fs::read(out.path().join("manuscript.md")).unwrap(),
+        b"previous"
+    );
+    assert!(
+        !out.path().join(".manuscript.md.tmp").exists(),
+        "temporary file left behind"
+    );
+    assert!(!before.is_empty());
+}

@@ -1,0 +1,131 @@
+//! Properties that must hold for any data (proptest): Kaplan-Meier stays a
+//! survival curve, results do not depend on row order or the time unit,
+//! the log-rank test equals the Cox score test without ties, and matching
+//! respects its caliper and never reuses a control.
+
+use proptest::prelude::*;
+use studybook::stats::{cox, kaplan_meier, log_rank, matching};
+
+/// Survival data: (time, event, group) rows with times from a small grid
+/// (so that ties occur) or distinct.
+fn survival_rows(max_n: usize) -> impl Strategy<Value = Vec<(f64, bool, usize)>> {
+    prop::collection::vec((1u32..60, any::<bool>(), 0usize..2), 6..max_n)
+        .prop_map(|v| v.into_iter().map(|(t, e, g)| (t as f64, e, g)).collect())
+}
+
+fn has_both_groups_with_events(rows: &[(f64, bool, usize)]) -> bool {
+    (0..2).all(|g| rows.iter().any(|r| r.2 == g && r.1))
+        && (0..2).all(|g| rows.iter().filter(|r| r.2 == g).count() >= 2)
+}
+
+proptest! {
+    // A fixed seed: the same cases on every run and machine; no failure files.
+    #![proptest_config(ProptestConfig {
+        cases: 128,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(20_250_101),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    // S(t) is non-increasing in [0, 1] and every CI contains it.
+    #[test]
+    fn kaplan_meier_is_a_survival_curve(rows in survival_rows(80)) {
+        let time: Vec<f64> = rows.iter().map(|r| r.0).collect();
+        let event: Vec<bool> = rows.iter().map(|r| r.1).collect();
+        let km = kaplan_meier::fit(&time, &event);
+        for w in km.surv.windows(2) {
+            prop_assert!(w[1] <= w[0]);
+        }
+        for conf in [kaplan_meier::ConfType::Log, kaplan_meier::ConfType::LogLog, kaplan_meier::ConfType::Plain] {
+            let (lo, up) = km.limits(conf, 0.95);
+            for (i, &s) in km.surv.iter().enumerate() {
+                prop_assert!((0.0..=1.0).contains(&s));
+                if let (Some(l), Some(u)) = (lo[i], up[i]) {
+                    prop_assert!(l <= s + 1e-12 && s <= u + 1e-12, "{l} {s} {u}");
+                }
+            }
+        }
+    }
+
+    // Reordering rows changes neither the log-rank statistic nor the Cox fit.
+    #[test]
+    fn results_do_not_depend_on_row_order(rows in survival_rows(60), seed in any::<u64>()) {
+        prop_assume!(has_both_groups_with_events(&rows));
+        let mut shuffled = rows.clone();
+        let mut state = seed | 1;
+        for i in (1..shuffled.len()).rev() {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17;
+            shuffled.swap(i, (state % (i as u64 + 1)) as usize);
+        }
+        let fit = |r: &[(f64, bool, usize)]| {
+            let t: Vec<f64> = r.iter().map(|x| x.0).collect();
+            let e: Vec<bool> = r.iter().map(|x| x.1).collect();
+            let g: Vec<usize> = r.iter().map(|x| x.2).collect();
+            let x = vec![g.iter().map(|&v| v as f64).collect::<Vec<f64>>()];
+            (log_rank::test(&t, &e, &g, 2, None, 0.0).chisq, cox::fit(&t, &e, &x, None, cox::Ties::Efron).ok().map(|f| f.coef[0]))
+        };
+        let (a, b) = (fit(&rows), fit(&shuffled));
+        prop_assert!((a.0 - b.0).abs() <= 1e-9 * a.0.abs().max(1.0));
+        if let (Some(x), Some(y)) = (a.1, b.1) {
+            prop_assert!((x - y).abs() <= 1e-9 * x.abs().max(1.0));
+        }
+    }
+
+    // Multiplying every time by a constant (a change of unit) changes no
+    // test or hazard ratio: they depend on the order of times only.
+    #[test]
+    fn results_do_not_depend_on_the_time_unit(rows in survival_rows(60), scale in 0.01f64..100.0) {
+        prop_assume!(has_both_groups_with_events(&rows));
+        let run = |k: f64| {
+            let t: Vec<f64> = rows.iter().map(|x| x.0 * k).collect();
+            let e: Vec<bool> = rows.iter().map(|x| x.1).collect();
+            let g: Vec<usize> = rows.iter().map(|x| x.2).collect();
+            let x = vec![g.iter().map(|&v| v as f64).collect::<Vec<f64>>()];
+            (log_rank::test(&t, &e, &g, 2, None, 0.0).p, cox::fit(&t, &e, &x, None, cox::Ties::Breslow).ok().map(|f| f.coef[0]))
+        };
+        let (a, b) = (run(1.0), run(scale));
+        if let (Some(x), Some(y)) = (a.0, b.0) {
+            prop_assert!((x - y).abs() <= 1e-9 * x.abs().max(1e-300));
+        }
+        if let (Some(x), Some(y)) = (a.1, b.1) {
+            prop_assert!((x - y).abs() <= 1e-9 * x.abs().max(1.0));
+        }
+    }
+
+    // With no tied event times the log-rank statistic is the Cox score test.
+    #[test]
+    fn log_rank_is_the_cox_score_test_without_ties(n in 6usize..60, events in prop::collection::vec(any::<bool>(), 60), groups in prop::collection::vec(0usize..2, 60)) {
+        let t: Vec<f64> = (0..n).map(|i| i as f64 + 1.0).collect();
+        let e: Vec<bool> = events[..n].to_vec();
+        let g: Vec<usize> = groups[..n].to_vec();
+        prop_assume!(has_both_groups_with_events(&t.iter().zip(&e).zip(&g).map(|((a, b), c)| (*a, *b, *c)).collect::<Vec<_>>()));
+        let x = vec![g.iter().map(|&v| v as f64).collect::<Vec<f64>>()];
+        let lr = log_rank::test(&t, &e, &g, 2, None, 0.0);
+        if let Ok(fit) = cox::fit(&t, &e, &x, None, cox::Ties::Efron) {
+            prop_assert!((lr.chisq - fit.score_test.statistic).abs() <= 1e-9 * lr.chisq.abs().max(1.0));
+        }
+    }
+
+    // Without replacement no control is used twice, and no pair is farther
+    // apart than the caliper.
+    #[test]
+    fn matching_respects_caliper_and_reuses_no_control(
+        d in prop::collection::vec(0.0f64..1.0, 4..120),
+        f in prop::collection::vec(any::<bool>(), 120),
+        ratio in 1usize..3,
+        caliper in 0.001f64..0.3,
+    ) {
+        let focal: Vec<bool> = f[..d.len()].to_vec();
+        let order = matching::processing_order(&d, &focal, matching::MatchOrder::Largest);
+        let m = matching::nearest(&d, &focal, &order, matching::NearestOptions { ratio, caliper: Some(caliper), replace: false });
+        let mut used = std::collections::HashSet::new();
+        for (i, controls) in m.iter().enumerate() {
+            prop_assert!(controls.len() <= ratio);
+            for &c in controls {
+                prop_assert!(focal[i] && !focal[c]);
+                prop_assert!((d[i] - d[c]).abs() <= caliper);
+                prop_assert!(used.insert(c), "control {c} used twice");
+            }
+        }
+    }
+}
