@@ -830,6 +830,19 @@ fn check(c: &StudyConfig) -> std::result::Result<(), String> {
             ));
         }
         ids.push(&e.id);
+        // Endpoint ids name figure files: keep them to safe characters so
+        // that no id can point outside the output folder.
+        if e.id.is_empty()
+            || !e
+                .id
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
+        {
+            return Err(format!(
+                "[[endpoints]] id `{}` may contain only letters, digits, `_` and `-` (it names the figure files)",
+                e.id
+            ));
+        }
         if let Some(labels) = &e.landmark_labels
             && labels.len() != e.landmarks.len()
         {

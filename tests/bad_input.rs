@@ -631,3 +631,17 @@ fn subgroup_variable_continuous() {
         ],
     );
 }
+
+// An endpoint id that would lead a figure file out of the output folder is
+// rejected.
+#[test]
+fn endpoint_id_with_path_characters() {
+    let e = error_of(
+        &survival_config("").replace("id = \"os\"", "id = \"../../etc/os\""),
+        SCSV,
+    );
+    assert_has(
+        &e,
+        &["[[endpoints]] id `../../etc/os`", "only letters, digits"],
+    );
+}

@@ -54,6 +54,10 @@ fn html_is_self_contained() {
     let html =
         std::fs::read_to_string(root().join("reports/tace-downstaging/manuscript.html")).unwrap();
     assert!(!html.to_lowercase().contains("<script"));
+    assert!(
+        html.contains(r#"http-equiv="Content-Security-Policy" content="default-src 'none'"#),
+        "strict CSP"
+    );
     for attr in ["src=\"http", "href=\"http", "url(http", "@import"] {
         assert!(!html.contains(attr), "external reference `{attr}`");
     }
