@@ -9,3 +9,24 @@ pub mod survival;
 pub mod table1;
 
 pub use crate::diagnostics::Diagnostic;
+
+use crate::cohort::EndpointValues;
+use crate::config::TiesKind;
+use crate::stats::cox::Ties;
+
+/// The stats kernel's ties method for a configured one.
+pub(crate) fn ties(kind: TiesKind) -> Ties {
+    match kind {
+        TiesKind::Efron => Ties::Efron,
+        TiesKind::Breslow => Ties::Breslow,
+    }
+}
+
+/// Follow-up time and event of the patients `rows` (missing values were
+/// excluded before; they read as 0 / censored here).
+pub(crate) fn follow_up(ep: &EndpointValues, rows: &[usize]) -> (Vec<f64>, Vec<bool>) {
+    (
+        rows.iter().map(|&i| ep.time[i].unwrap_or(0.0)).collect(),
+        rows.iter().map(|&i| ep.event[i].unwrap_or(false)).collect(),
+    )
+}

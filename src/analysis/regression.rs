@@ -3,11 +3,11 @@
 //! univariable p-value, for each endpoint and cohort. After matching the
 //! variance is clustered on the matched pairs, as for the treatment HR.
 
-use super::Diagnostic;
 use super::survival::{CoxResult, CoxTerm, test_stat};
+use super::{Diagnostic, follow_up, ties};
 use crate::cohort::{Cohort, Values};
-use crate::config::{CoxSection, Endpoint, MatchedVariance, Selection, SurvivalSection, TiesKind};
-use crate::stats::cox::{self, Ties};
+use crate::config::{CoxSection, Endpoint, MatchedVariance, Selection, SurvivalSection};
+use crate::stats::cox;
 use crate::stats::kaplan_meier;
 use serde::Serialize;
 
@@ -156,13 +156,6 @@ fn design(cohort: &Cohort, factors: &[Factor], endpoint: &str, treatment_label: 
     d
 }
 
-fn ties(t: TiesKind) -> Ties {
-    match t {
-        TiesKind::Efron => Ties::Efron,
-        TiesKind::Breslow => Ties::Breslow,
-    }
-}
-
 /// Fits one model; `None` (with a diagnostic) when it cannot be fitted.
 #[allow(clippy::too_many_arguments)]
 fn fit_model(
@@ -202,12 +195,7 @@ fn fit_model(
         return None;
     }
     let ep = &cohort.endpoints[&e.id];
-    let time: Vec<f64> = d.rows.iter().map(|&i| ep.time[i].unwrap_or(0.0)).collect();
-    let event: Vec<bool> = d
-        .rows
-        .iter()
-        .map(|&i| ep.event[i].unwrap_or(false))
-        .collect();
+    let (time, event) = follow_up(ep, &d.rows);
     let t = ties(conf.ties);
     let fit = match cox::fit(&time, &event, &d.columns, None, t) {
         Ok(f) => f,
@@ -223,12 +211,7 @@ fn fit_model(
                         .map(|(_, f)| f.clone())
                         .collect();
                     let dd = design(cohort, &fewer, &e.id, &cox_conf.treatment_label);
-                    let tt: Vec<f64> = dd.rows.iter().map(|&i| ep.time[i].unwrap_or(0.0)).collect();
-                    let ee: Vec<bool> = dd
-                        .rows
-                        .iter()
-                        .map(|&i| ep.event[i].unwrap_or(false))
-                        .collect();
+                    let (tt, ee) = follow_up(ep, &dd.rows);
                     if cox::fit(&tt, &ee, &dd.columns, None, t).is_ok() {
                         diagnostics.push(Diagnostic::warning(
                             "cox",
@@ -471,12 +454,7 @@ fn forward_stepwise(
 ) -> (Vec<Factor>, Vec<SelectionStep>) {
     let d = design(cohort, factors, &e.id, &conf.treatment_label);
     let ep = &cohort.endpoints[&e.id];
-    let time: Vec<f64> = d.rows.iter().map(|&i| ep.time[i].unwrap_or(0.0)).collect();
-    let event: Vec<bool> = d
-        .rows
-        .iter()
-        .map(|&i| ep.event[i].unwrap_or(false))
-        .collect();
+    let (time, event) = follow_up(ep, &d.rows);
     let t = ties(surv.ties);
     let loglik = |members: &[usize]| -> Option<f64> {
         let cols: Vec<Vec<f64>> = members

@@ -4,10 +4,10 @@
 //! test of `treatment + variable + treatment x variable` against
 //! `treatment + variable` in all patients.
 
-use super::Diagnostic;
+use super::{Diagnostic, follow_up, ties};
 use crate::cohort::{Cohort, Values};
-use crate::config::{Endpoint, SubgroupSection, SurvivalSection, TiesKind};
-use crate::stats::cox::{self, Ties};
+use crate::config::{Endpoint, SubgroupSection, SurvivalSection};
+use crate::stats::cox;
 use crate::stats::kaplan_meier;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -39,13 +39,6 @@ pub struct SubgroupRow {
     pub se: Option<f64>,
     /// Interaction p of the variable (on its first level's row only).
     pub p_interaction: Option<f64>,
-}
-
-fn ties(t: TiesKind) -> Ties {
-    match t {
-        TiesKind::Efron => Ties::Efron,
-        TiesKind::Breslow => Ties::Breslow,
-    }
 }
 
 /// Subgroup rows of every endpoint of `conf` in `cohort` (two groups only).
@@ -80,8 +73,7 @@ pub fn compute(
                    level: Option<String>,
                    rows: &[usize],
                    diagnostics: &mut Vec<Diagnostic>| {
-            let time: Vec<f64> = rows.iter().map(|&i| ep.time[i].unwrap_or(0.0)).collect();
-            let event: Vec<bool> = rows.iter().map(|&i| ep.event[i].unwrap_or(false)).collect();
+            let (time, event) = follow_up(ep, &rows);
             let x = vec![
                 rows.iter()
                     .map(|&i| f64::from(u8::from(cohort.group[i] == 1)))
@@ -141,8 +133,7 @@ pub fn compute(
                 .filter(|&k| rows.iter().any(|&i| codes[i] == Some(k)))
                 .collect();
             // Interaction: LR test of treatment x variable (df = levels - 1).
-            let time: Vec<f64> = rows.iter().map(|&i| ep.time[i].unwrap_or(0.0)).collect();
-            let event: Vec<bool> = rows.iter().map(|&i| ep.event[i].unwrap_or(false)).collect();
+            let (time, event) = follow_up(ep, &rows);
             let treat: Vec<f64> = rows
                 .iter()
                 .map(|&i| f64::from(u8::from(cohort.group[i] == 1)))

@@ -6,7 +6,7 @@
 use super::Diagnostic;
 use crate::cohort::Cohort;
 use crate::config::{ConfTypeKind, Endpoint, MatchedVariance, SurvivalSection, TiesKind};
-use crate::stats::cox::{self, Ties};
+use crate::stats::cox;
 use crate::stats::kaplan_meier::{self, ConfType};
 use crate::stats::{concordance, log_rank};
 use serde::Serialize;
@@ -339,10 +339,7 @@ pub fn compute(
         let columns: Vec<Vec<f64>> = (1..k)
             .map(|g| group.iter().map(|&x| f64::from(u8::from(x == g))).collect())
             .collect();
-        let ties = match conf_s.ties {
-            TiesKind::Efron => Ties::Efron,
-            TiesKind::Breslow => Ties::Breslow,
-        };
+        let ties = super::ties(conf_s.ties);
         match cox::fit(&time, &event, &columns, None, ties) {
             Ok(mut fit) => {
                 let lp: Vec<f64> = (0..time.len())

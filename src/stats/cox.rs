@@ -265,6 +265,20 @@ fn prepare(time: &[f64], event: &[bool], columns: &[Vec<f64>], strata: Option<&[
     }
 }
 
+/// `exp(x_i' b)` for every row.
+fn risk_scores(x: &Rows, coef: &[f64]) -> Vec<f64> {
+    (0..x.n)
+        .map(|i| {
+            x.row(i)
+                .iter()
+                .zip(coef)
+                .map(|(a, b)| a * b)
+                .sum::<f64>()
+                .exp()
+        })
+        .collect()
+}
+
 /// An n x p matrix stored by row in one allocation.
 struct Rows {
     data: Vec<f64>,
@@ -473,16 +487,7 @@ pub fn robust_variance(
     let n = time.len();
     let p = columns.len();
     let (x, strata) = centred_rows(columns, strata, n);
-    let r: Vec<f64> = (0..n)
-        .map(|i| {
-            x.row(i)
-                .iter()
-                .zip(&fit.coef)
-                .map(|(a, b)| a * b)
-                .sum::<f64>()
-                .exp()
-        })
-        .collect();
+    let r = risk_scores(&x, &fit.coef);
     // Ascending time within stratum.
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| strata[a].cmp(&strata[b]).then(time[a].total_cmp(&time[b])));
@@ -720,16 +725,7 @@ pub fn baseline_cumhaz(
 ) -> Vec<(f64, f64)> {
     let n = time.len();
     let (x, _) = centred_rows(columns, None, n);
-    let r: Vec<f64> = (0..n)
-        .map(|i| {
-            x.row(i)
-                .iter()
-                .zip(&fit.coef)
-                .map(|(a, b)| a * b)
-                .sum::<f64>()
-                .exp()
-        })
-        .collect();
+    let r = risk_scores(&x, &fit.coef);
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| time[b].total_cmp(&time[a]));
     // Scan backwards for the risk sets, then accumulate forwards.
