@@ -73,7 +73,7 @@ pub fn compute(
                    level: Option<String>,
                    rows: &[usize],
                    diagnostics: &mut Vec<Diagnostic>| {
-            let (time, event) = follow_up(ep, &rows);
+            let (time, event) = follow_up(ep, rows);
             let x = vec![
                 rows.iter()
                     .map(|&i| f64::from(u8::from(cohort.group[i] == 1)))
