@@ -68,6 +68,15 @@ enum Command {
     },
 }
 
+/// Prints a line to standard output; a closed pipe (`studybook ... | head`)
+/// is not an error, as in other Unix tools.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli.command) {
@@ -96,7 +105,7 @@ fn run(command: Command) -> studybook::Result<()> {
                     listed.push((analysis.results.study.title.clone(), manuscript));
                 }
                 let summary = pipeline::write_summary(root, &listed)?;
-                println!("wrote {}", summary.display());
+                say!("wrote {}", summary.display());
             } else {
                 let (_, files) = pipeline::render_study(&study, out.as_deref())?;
                 report_written(&files);
@@ -106,12 +115,14 @@ fn run(command: Command) -> studybook::Result<()> {
         Command::Check { study } => {
             let a = pipeline::analyse(&study)?;
             let f = &a.results.flow;
-            println!("{}: config and data are valid", study.display());
-            println!("  {}: {}", f.screened_label, f.screened);
+            say!("{}: config and data are valid", study.display());
+            say!("  {}: {}", f.screened_label, f.screened);
             for s in &f.steps {
-                println!(
+                say!(
                     "  - {}: {} excluded, {} remain",
-                    s.reason, s.excluded, s.remaining
+                    s.reason,
+                    s.excluded,
+                    s.remaining
                 );
             }
             let groups: Vec<String> = a
@@ -121,35 +132,44 @@ fn run(command: Command) -> studybook::Result<()> {
                 .zip(&f.by_group)
                 .map(|(g, n)| format!("{} {n}", g.label))
                 .collect();
-            println!(
+            say!(
                 "  {}: {} ({})",
                 f.included_label,
                 f.included,
                 groups.join(", ")
             );
-            println!(
+            say!(
                 "  variables: {}; Table 1 rows: {}",
                 a.cohort.variables.len(),
                 a.results.table1.len()
             );
             for d in &a.results.diagnostics {
-                println!("  {}: {}", d.severity, d.message);
+                say!("  {}: {}", d.severity, d.message);
             }
             Ok(())
         }
         Command::Bench { what, n, seed } if what == "survival" => {
             let b = studybook::bench::survival(n, seed);
-            println!(
+            say!(
                 "survival: n = {}, events = {}; Kaplan-Meier by group {:.3} s, log-rank {:.3} s, Cox with 10 covariates {:.3} s ({} iterations)",
-                b.n, b.events, b.km_seconds, b.logrank_seconds, b.cox_seconds, b.cox_iterations
+                b.n,
+                b.events,
+                b.km_seconds,
+                b.logrank_seconds,
+                b.cox_seconds,
+                b.cox_iterations
             );
             Ok(())
         }
         Command::Bench { what: _, n, seed } => {
             let b = studybook::bench::matching(n, seed);
-            println!(
+            say!(
                 "matching: n = {}, focal = {}, matched = {}; propensity model {:.3} s, 1:1 match (caliper 0.1 SD) {:.3} s",
-                b.n, b.focal, b.matched, b.fit_seconds, b.match_seconds
+                b.n,
+                b.focal,
+                b.matched,
+                b.fit_seconds,
+                b.match_seconds
             );
             Ok(())
         }
@@ -159,7 +179,7 @@ fn run(command: Command) -> studybook::Result<()> {
             seed,
         } => {
             let summary = simulate::write_twin_cohort(&published, &out, seed)?;
-            println!("wrote {} ({} rows)", out.display(), summary);
+            say!("wrote {} ({} rows)", out.display(), summary);
             Ok(())
         }
     }
@@ -167,6 +187,6 @@ fn run(command: Command) -> studybook::Result<()> {
 
 fn report_written(files: &[PathBuf]) {
     for f in files {
-        println!("wrote {}", f.display());
+        say!("wrote {}", f.display());
     }
 }

@@ -349,7 +349,19 @@ pub fn render_study(config_path: &Path, out: Option<&Path>) -> Result<(Analysis,
     let out = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| analysis.config.dir.clone());
+    let provenance = serde_json::to_string_pretty(&serde_json::json!({
+        "studybook_version": analysis.results.provenance.studybook_version,
+        "data": analysis.results.study.data_file,
+        "data_sha256": analysis.results.provenance.data_sha256,
+        "config_sha256": analysis.results.provenance.config_sha256,
+        "templates_sha256": analysis.results.provenance.templates_sha256,
+        "platform": format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH),
+        "command": format!("studybook render {}", config_path.display()),
+    }))
+    .unwrap_or_default()
+        + "\n";
     let mut files: Vec<(String, Vec<u8>)> = vec![
+        ("provenance.json".into(), provenance.into_bytes()),
         ("manuscript.md".into(), rendered.markdown.into_bytes()),
         ("manuscript.html".into(), rendered.html.into_bytes()),
         ("results.json".into(), json.into_bytes()),

@@ -41,6 +41,10 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/complications.md.j2"),
     ),
     (
+        "provenance.md.j2",
+        include_str!("../../templates/provenance.md.j2"),
+    ),
+    (
         "matching.md.j2",
         include_str!("../../templates/matching.md.j2"),
     ),

@@ -1,0 +1,54 @@
+//! The command line: exit codes and messages as a user sees them.
+
+use std::process::{Command, Stdio};
+
+fn studybook() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_studybook"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+// `check` prints the flow and exits 0 on a valid study.
+#[test]
+fn check_valid_study() {
+    let out = studybook()
+        .args(["check", "tests/fixtures/studies/lung/study.toml"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("config and data are valid") && text.contains("Patients analysed: 228"),
+        "{text}"
+    );
+}
+
+// A bad study exits 1 with "error:" and the file name on stderr, no panic.
+#[test]
+fn check_missing_study_fails_cleanly() {
+    let out = studybook()
+        .args(["check", "no/such/study.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("error: no/such/study.toml") && !err.contains("panicked"),
+        "{err}"
+    );
+}
+
+// A reader that closes the pipe early (`| head`) is not an error.
+#[test]
+fn closed_stdout_is_not_a_panic() {
+    let mut child = studybook()
+        .args(["check", "tests/fixtures/studies/lung/study.toml"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+    assert!(out.status.success());
+}
