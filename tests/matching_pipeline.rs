@@ -9,10 +9,15 @@ use studybook::pipeline;
 
 const TOL: f64 = 1e-6;
 
-fn lalonde() -> pipeline::Analysis {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/studies/lalonde/study.toml");
+/// Analyses the fixture study `tests/fixtures/studies/<name>/study.toml`.
+fn fixture_study(name: &str) -> pipeline::Analysis {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("tests/fixtures/studies/{name}/study.toml"));
     pipeline::analyse(&path).unwrap()
+}
+
+fn lalonde() -> pipeline::Analysis {
+    fixture_study("lalonde")
 }
 
 // The configured match equals matchit(..., caliper = 0.1): same caliper
@@ -115,9 +120,7 @@ fn balance_uses_the_unmatched_denominator() {
 }
 
 fn veteran() -> pipeline::Analysis {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/studies/veteran/study.toml");
-    pipeline::analyse(&path).unwrap()
+    fixture_study("veteran")
 }
 
 // veteran end to end: the match equals MatchIt's, and the matched cohort's
@@ -224,8 +227,7 @@ fn veteran_matched_survival_matches_r() {
 // the corresponding univariable model.
 #[test]
 fn cox_table_models_match_r_on_lung() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/studies/lung/study.toml");
-    let a = pipeline::analyse(&path).unwrap();
+    let a = fixture_study("lung");
     let json = reference("lung");
     let r = &json["results"];
     let models = &a.results.regression.models;
@@ -279,9 +281,7 @@ fn cox_table_models_match_r_on_lung() {
 // every candidate, with the same deviance after each step.
 #[test]
 fn forward_stepwise_path_matches_r_step() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/studies/lung-stepwise/study.toml");
-    let a = pipeline::analyse(&path).unwrap();
+    let a = fixture_study("lung-stepwise");
     let text = std::fs::read_to_string(common::reference_dir().join("stepwise/lung_stepwise.json"))
         .unwrap();
     let r: serde_json::Value = serde_json::from_str(&text).unwrap();

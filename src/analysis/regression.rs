@@ -474,8 +474,20 @@ fn forward_stepwise(
     };
     let name = |f: usize| d.meta[f].0.clone();
     let mut current: Vec<usize> = Vec::new();
-    let mut steps = Vec::new();
-    let mut step = 0;
+    let mut steps: Vec<SelectionStep> = Vec::new();
+    let record =
+        |steps: &mut Vec<SelectionStep>, members: &[usize], f: usize, action: &str, p: f64| {
+            let step = steps.len() + 1;
+            steps.push(SelectionStep {
+                endpoint: e.id.clone(),
+                cohort: cohort_name.into(),
+                step,
+                variable: name(f),
+                action: action.into(),
+                p: Some(p),
+                deviance: loglik(members).map(|l| -2.0 * l),
+            });
+        };
     let candidates: Vec<usize> = (0..factors.len())
         .filter(|&f| !d.groups[f].is_empty())
         .collect();
@@ -494,16 +506,7 @@ fn forward_stepwise(
         match best {
             Some((f, p)) if p < conf.p_enter => {
                 current.push(f);
-                step += 1;
-                steps.push(SelectionStep {
-                    endpoint: e.id.clone(),
-                    cohort: cohort_name.into(),
-                    step,
-                    variable: name(f),
-                    action: "entered".into(),
-                    p: Some(p),
-                    deviance: loglik(&current).map(|l| -2.0 * l),
-                });
+                record(&mut steps, &current, f, "entered", p);
             }
             _ => break,
         }
@@ -520,16 +523,7 @@ fn forward_stepwise(
             && p > conf.p_remove
         {
             current.retain(|&g| g != f);
-            step += 1;
-            steps.push(SelectionStep {
-                endpoint: e.id.clone(),
-                cohort: cohort_name.into(),
-                step,
-                variable: name(f),
-                action: "removed".into(),
-                p: Some(p),
-                deviance: loglik(&current).map(|l| -2.0 * l),
-            });
+            record(&mut steps, &current, f, "removed", p);
         }
     }
     (
