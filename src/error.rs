@@ -35,6 +35,9 @@ pub enum Error {
         /// The template engine's message, with line.
         message: String,
     },
+    /// An audit found error-severity findings (the report is written).
+    #[error("the audit found {0} error(s); see the findings above and the audit report")]
+    Findings(usize),
     /// Reading or writing a file failed.
     #[error("{path}: {source}")]
     Io {

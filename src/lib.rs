@@ -19,11 +19,13 @@
 //! Every stage may record [`diagnostics`]: statistical trouble is a result.
 //!
 //! [`stats`] is pure numerics (slices in, structs out) used by `analysis`;
-//! [`simulate`] builds the synthetic twin cohort of the reference study.
+//! [`simulate`] builds the synthetic twin cohort of the reference study;
+//! [`audit`] checks a published paper's printed numbers for consistency.
 
 #![warn(missing_docs)]
 
 pub mod analysis;
+pub mod audit;
 pub mod bench;
 pub mod cohort;
 pub mod config;

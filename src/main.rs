@@ -41,6 +41,19 @@ enum Command {
         #[arg(default_value = DEFAULT_STUDY)]
         study: PathBuf,
     },
+    /// Check a published paper's numbers for internal consistency: prints the
+    /// findings, writes audit.md, audit.html and audit.json; exits 1 when
+    /// there is an error-severity finding.
+    Audit {
+        /// The manifest of published numbers (the format of published.toml).
+        manifest: PathBuf,
+        /// Output folder (default: `audit/` beside the manifest).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Also print the notes (reproduced numbers), not only errors and warnings.
+        #[arg(long)]
+        notes: bool,
+    },
     /// Time a kernel on synthetic data: `studybook bench matching --n 1000000`.
     Bench {
         /// What to time: `matching` (propensity model and 1:1 match) or
@@ -109,6 +122,48 @@ fn run(command: Command) -> studybook::Result<()> {
             } else {
                 let (_, files) = pipeline::render_study(&study, out.as_deref())?;
                 report_written(&files);
+            }
+            Ok(())
+        }
+        Command::Audit {
+            manifest,
+            out,
+            notes,
+        } => {
+            let out = out.unwrap_or_else(|| {
+                manifest
+                    .parent()
+                    .unwrap_or_else(|| Path::new("."))
+                    .join("audit")
+            });
+            let (audit, files) = pipeline::audit_manifest(&manifest, &out)?;
+            for f in &audit.findings {
+                if f.severity == studybook::audit::Severity::Note && !notes {
+                    continue;
+                }
+                say!(
+                    "{} {} {} ({}) {}\n    reported:   {}\n    recomputed: {}\n    {}",
+                    f.severity.name(),
+                    f.id,
+                    f.location,
+                    f.line,
+                    f.kind,
+                    f.reported,
+                    f.recomputed,
+                    f.explanation
+                );
+            }
+            let c = audit.counts;
+            say!(
+                "{}: {} error(s), {} warning(s), {} note(s)",
+                manifest.display(),
+                c.errors,
+                c.warnings,
+                c.notes
+            );
+            report_written(&files);
+            if c.errors > 0 {
+                return Err(studybook::Error::Findings(c.errors));
             }
             Ok(())
         }

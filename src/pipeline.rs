@@ -3,6 +3,7 @@
 //! render -> files.
 
 use crate::analysis::{Diagnostic, complications, regression, subgroups, survival, table1};
+use crate::audit;
 use crate::cohort::{self, Cohort};
 use crate::config::{self, LoadedConfig};
 use crate::data::Dataset;
@@ -200,6 +201,16 @@ pub fn analyse(config_path: &Path) -> Result<Analysis> {
         figures.push(figures::ps_distribution(m, &cohort.group, labels, focal));
     }
     let templates = Templates::load(Some(&config.dir.join("templates")))?;
+    // The published manifest's own consistency, as a supplementary section.
+    let (audit, published_sha256) = match &c.study.published {
+        Some(p) => {
+            let path = config.dir.join(p);
+            let manifest = audit::Manifest::load(&path)?;
+            let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+            (Some(audit::audit(&manifest)?), Some(sha256_hex(&bytes)))
+        }
+        None => (None, None),
+    };
     let data_bytes = std::fs::read(&data_path).map_err(|e| Error::io(&data_path, e))?;
     let results = Results {
         schema: SCHEMA,
@@ -238,7 +249,9 @@ pub fn analyse(config_path: &Path) -> Result<Analysis> {
             data_sha256: sha256_hex(&data_bytes),
             config_sha256: sha256_hex(config.text.as_bytes()),
             templates_sha256: templates.hashes(),
+            published_sha256,
         },
+        audit,
     };
     Ok(Analysis {
         config,
@@ -355,6 +368,7 @@ pub fn render_study(config_path: &Path, out: Option<&Path>) -> Result<(Analysis,
         "data_sha256": analysis.results.provenance.data_sha256,
         "config_sha256": analysis.results.provenance.config_sha256,
         "templates_sha256": analysis.results.provenance.templates_sha256,
+        "published_sha256": analysis.results.provenance.published_sha256,
         "platform": format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH),
         "command": format!("studybook render {}", config_path.display()),
     }))
@@ -411,6 +425,28 @@ pub fn write_atomically(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<Vec<Pat
     Ok(temps.into_iter().map(|(_, t)| t).collect())
 }
 
+/// Audits a published-numbers manifest and writes `audit.md`, `audit.html`
+/// and `audit.json` into `out` (atomically). Returns the audit and the files.
+pub fn audit_manifest(manifest: &Path, out: &Path) -> Result<(audit::Audit, Vec<PathBuf>)> {
+    let loaded = audit::Manifest::load(manifest)?;
+    let result = audit::audit(&loaded)?;
+    let templates = render::Templates::load(None)?;
+    let rendered = render::render_audit(&result, &templates)?;
+    let json = serde_json::to_string_pretty(&result.findings).map_err(|e| Error::Template {
+        name: "audit.json".into(),
+        message: e.to_string(),
+    })? + "\n";
+    let written = write_atomically(
+        out,
+        &[
+            ("audit.md", rendered.markdown.into_bytes()),
+            ("audit.html", rendered.html.into_bytes()),
+            ("audit.json", json.into_bytes()),
+        ],
+    )?;
+    Ok((result, written))
+}
+
 /// Every `study.toml` under `root`, sorted by path.
 pub fn find_studies(root: &Path) -> Vec<PathBuf> {
     walkdir::WalkDir::new(root)
@@ -430,6 +466,29 @@ pub fn write_summary(root: &Path, studies: &[(String, PathBuf)]) -> Result<PathB
         let rel = manuscript.strip_prefix(root).unwrap_or(manuscript);
         let title = title.replace('[', "\\[").replace(']', "\\]");
         s.push_str(&format!("- [{title}]({})\n", rel.display()));
+    }
+    // The user guide: every Markdown file under guide/, titled by its
+    // first heading.
+    let guide: Vec<PathBuf> = walkdir::WalkDir::new(root.join("guide"))
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "md"))
+        .map(|e| e.into_path())
+        .collect();
+    if !guide.is_empty() {
+        s.push_str("\n# User guide\n\n");
+        for page in guide {
+            let text = std::fs::read_to_string(&page).map_err(|e| Error::io(&page, e))?;
+            let title = text
+                .lines()
+                .find_map(|l| l.strip_prefix("# "))
+                .unwrap_or("Untitled")
+                .trim()
+                .to_string();
+            let rel = page.strip_prefix(root).unwrap_or(&page);
+            s.push_str(&format!("- [{title}]({})\n", rel.display()));
+        }
     }
     let written = write_atomically(root, &[("SUMMARY.md", s.into_bytes())])?;
     Ok(written

@@ -8,6 +8,7 @@ use crate::analysis::subgroups::SubgroupRow;
 pub use crate::analysis::survival::CoxTerm;
 use crate::analysis::survival::SurvivalResults;
 pub use crate::analysis::table1::Table1Row;
+use crate::audit::Audit;
 use crate::cohort::{Flow, Group};
 use crate::config::{CoxSection, Endpoint, FormatSection, SurvivalSection, Table1Section};
 use crate::matching::MatchingResults;
@@ -58,6 +59,8 @@ pub struct Results {
     pub diagnostics: Vec<Diagnostic>,
     /// Hashes of the inputs and the tool version.
     pub provenance: Provenance,
+    /// The audit of the published manifest, when the config names one.
+    pub audit: Option<Audit>,
 }
 
 /// Descriptive fields of the study.
@@ -86,6 +89,8 @@ pub struct Provenance {
     pub config_sha256: String,
     /// SHA-256 (hex) of each template, by name.
     pub templates_sha256: BTreeMap<String, String>,
+    /// SHA-256 (hex) of the published manifest, when the config names one.
+    pub published_sha256: Option<String>,
 }
 
 /// Lower-case hex SHA-256 of `bytes`.

@@ -17,15 +17,22 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("matching", &["cohort", "config", "stats"]),
     ("analysis", &["cohort", "config", "stats"]),
     ("figures", &["matching", "analysis", "cohort", "format"]),
-    ("report", &["analysis", "matching", "cohort", "config"]),
-    ("render", &["report", "figures", "format", "config"]),
+    (
+        "report",
+        &["analysis", "matching", "cohort", "config", "audit"],
+    ),
+    (
+        "render",
+        &["report", "figures", "format", "config", "audit"],
+    ),
     ("simulate", &["pipeline", "stats"]),
     ("bench", &["stats"]),
+    ("audit", &["stats", "format", "config"]),
     (
         "pipeline",
         &[
-            "analysis", "cohort", "config", "data", "figures", "format", "matching", "render",
-            "report", "stats",
+            "analysis", "audit", "cohort", "config", "data", "figures", "format", "matching",
+            "render", "report", "stats",
         ],
     ),
 ];

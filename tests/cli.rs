@@ -52,3 +52,41 @@ fn closed_stdout_is_not_a_panic() {
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
     assert!(out.status.success());
 }
+
+// `audit` exits 1 when an error-severity finding exists (so a journal can
+// gate on it), 0 on a consistent manifest, and writes its three files.
+#[test]
+fn audit_exit_status_and_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[h]\nhr = 1.33\nci_lo = 1.12\nci_hi = 2.50\np = 0.012\n",
+    )
+    .unwrap();
+    let out = studybook()
+        .args(["audit", bad.to_str().unwrap(), "--out"])
+        .arg(dir.path().join("bad"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("error 5.01 h (bad.toml:1) hr-ci"), "{text}");
+    for f in ["audit.md", "audit.html", "audit.json"] {
+        assert!(dir.path().join("bad").join(f).is_file(), "{f}");
+    }
+    let good = dir.path().join("good.toml");
+    std::fs::write(
+        &good,
+        "[h]\nhr = 1.58\nci_lo = 1.10\nci_hi = 2.29\np = 0.014\n",
+    )
+    .unwrap();
+    let out = studybook()
+        .args(["audit", good.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(dir.path().join("audit").join("audit.json").is_file());
+    let json = std::fs::read_to_string(dir.path().join("audit/audit.json")).unwrap();
+    assert_eq!(json.trim(), "[]");
+}

@@ -2,6 +2,7 @@
 //! expressions) and the HTML page. The only module that knows how a number
 //! or a table looks.
 
+use crate::audit::Audit;
 use crate::error::{Error, Result};
 use crate::figures::Figure;
 use crate::format::Formatter;
@@ -52,6 +53,7 @@ const BUILTIN: &[(&str, &str)] = &[
         "manuscript.html.j2",
         include_str!("../../templates/manuscript.html.j2"),
     ),
+    ("audit.md.j2", include_str!("../../templates/audit.md.j2")),
     ("style.css", include_str!("../../templates/style.css")),
 ];
 
@@ -129,40 +131,7 @@ pub fn escape_markdown(s: &str) -> String {
 /// Renders Markdown and HTML from the results. Figures are linked as files
 /// (`figures/NAME.svg`) in the Markdown and inlined in the HTML.
 pub fn render(results: &Results, templates: &Templates, figures: &[Figure]) -> Result<Rendered> {
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    for (name, src) in &templates.sources {
-        env.add_template_owned(name.clone(), src.clone())
-            .map_err(|e| template_error(name, &e))?;
-    }
-    let fmt = Formatter::new(results.format.clone());
-    add_number_filter(&mut env, "num", &fmt, Formatter::num);
-    add_number_filter(&mut env, "pct", &fmt, Formatter::pct);
-    add_number_filter(&mut env, "p", &fmt, Formatter::p);
-    add_number_filter(&mut env, "smd", &fmt, Formatter::smd);
-    add_number_filter(&mut env, "hr", &fmt, Formatter::hr);
-    add_number_filter(&mut env, "rate", &fmt, Formatter::rate);
-    add_number_filter(&mut env, "time", &fmt, Formatter::time);
-    add_number_filter(&mut env, "p_text", &fmt, Formatter::p_text);
-    env.add_filter("md", |s: String| escape_markdown(&s));
-    {
-        let fmt = fmt.clone();
-        env.add_filter("fixed", move |v: Value, digits: usize| {
-            let x = if v.is_none() || v.is_undefined() {
-                None
-            } else {
-                f64::try_from(v).ok()
-            };
-            fmt.fixed(x, digits)
-        });
-    }
-    env.add_filter("total", |v: Value| -> Result<i64, minijinja::Error> {
-        let mut sum = 0i64;
-        for key in v.try_iter()? {
-            sum += i64::try_from(v.get_item(&key)?).unwrap_or(0);
-        }
-        Ok(sum)
-    });
+    let env = environment(templates, &Formatter::new(results.format.clone()))?;
     // Footnote marks: a, b, c ... per test, in order of first use in Table 1.
     let mut test_list: Vec<BTreeMap<&str, String>> = Vec::new();
     let mut test_marks: BTreeMap<String, String> = BTreeMap::new();
@@ -226,8 +195,69 @@ pub fn render(results: &Results, templates: &Templates, figures: &[Figure]) -> R
     };
     let markdown = get_render(&env, "manuscript.md.j2", &ctx)?;
     let markdown = tidy(&markdown);
+    let html = page(
+        &env,
+        templates,
+        &results.study.title,
+        &results.provenance.studybook_version,
+        &markdown,
+        figures,
+    )?;
+    Ok(Rendered { markdown, html })
+}
+
+/// The template environment: every template, the formatter filters and the
+/// Markdown escaping filter.
+fn environment(templates: &Templates, fmt: &Formatter) -> Result<Environment<'static>> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    for (name, src) in &templates.sources {
+        env.add_template_owned(name.clone(), src.clone())
+            .map_err(|e| template_error(name, &e))?;
+    }
+    let fmt = fmt.clone();
+    add_number_filter(&mut env, "num", &fmt, Formatter::num);
+    add_number_filter(&mut env, "pct", &fmt, Formatter::pct);
+    add_number_filter(&mut env, "p", &fmt, Formatter::p);
+    add_number_filter(&mut env, "smd", &fmt, Formatter::smd);
+    add_number_filter(&mut env, "hr", &fmt, Formatter::hr);
+    add_number_filter(&mut env, "rate", &fmt, Formatter::rate);
+    add_number_filter(&mut env, "time", &fmt, Formatter::time);
+    add_number_filter(&mut env, "p_text", &fmt, Formatter::p_text);
+    env.add_filter("md", |s: String| escape_markdown(&s));
+    {
+        let fmt = fmt.clone();
+        env.add_filter("fixed", move |v: Value, digits: usize| {
+            let x = if v.is_none() || v.is_undefined() {
+                None
+            } else {
+                f64::try_from(v).ok()
+            };
+            fmt.fixed(x, digits)
+        });
+    }
+    env.add_filter("total", |v: Value| -> Result<i64, minijinja::Error> {
+        let mut sum = 0i64;
+        for key in v.try_iter()? {
+            sum += i64::try_from(v.get_item(&key)?).unwrap_or(0);
+        }
+        Ok(sum)
+    });
+    Ok(env)
+}
+
+/// One self-contained HTML page from Markdown: figures inlined, the style
+/// sheet embedded, the page template around it.
+fn page(
+    env: &Environment<'_>,
+    templates: &Templates,
+    title: &str,
+    version: &str,
+    markdown: &str,
+    figures: &[Figure],
+) -> Result<String> {
     let mut body = String::new();
-    let parser = pulldown_cmark::Parser::new_ext(&markdown, pulldown_cmark::Options::ENABLE_TABLES);
+    let parser = pulldown_cmark::Parser::new_ext(markdown, pulldown_cmark::Options::ENABLE_TABLES);
     pulldown_cmark::html::push_html(&mut body, inline_figures(parser, figures));
     let css = templates
         .sources
@@ -235,12 +265,31 @@ pub fn render(results: &Results, templates: &Templates, figures: &[Figure]) -> R
         .cloned()
         .unwrap_or_default();
     let page_ctx = minijinja::context! {
-        title => results.study.title.clone(),
-        version => results.provenance.studybook_version.clone(),
+        title => title,
+        version => version,
         css => Value::from_safe_string(css),
         body => Value::from_safe_string(body),
     };
-    let html = get_render(&env, "manuscript.html.j2", &page_ctx)?;
+    get_render(env, "manuscript.html.j2", &page_ctx)
+}
+
+/// Renders an audit on its own: `audit.md` and `audit.html`.
+pub fn render_audit(audit: &Audit, templates: &Templates) -> Result<Rendered> {
+    let env = environment(templates, &Formatter::new(Default::default()))?;
+    let ctx = minijinja::context! {
+        audit => Value::from(Serde(audit)),
+        standalone => true,
+    };
+    let markdown = tidy(&get_render(&env, "audit.md.j2", &ctx)?);
+    let title = format!("Audit of {}", audit.manifest);
+    let html = page(
+        &env,
+        templates,
+        &title,
+        env!("CARGO_PKG_VERSION"),
+        &markdown,
+        &[],
+    )?;
     Ok(Rendered { markdown, html })
 }
 

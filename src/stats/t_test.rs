@@ -15,7 +15,6 @@ pub fn two_sample(x: &[f64], y: &[f64], pooled: bool) -> Result<TestResult, Stat
     if found < 2 {
         return Err(StatsError::TooFewObservations { found, needed: 2 });
     }
-    let (n1, n2) = (x.len() as f64, y.len() as f64);
     let (m1, m2) = (
         describe::mean(x).unwrap_or(0.0),
         describe::mean(y).unwrap_or(0.0),
@@ -24,6 +23,25 @@ pub fn two_sample(x: &[f64], y: &[f64], pooled: bool) -> Result<TestResult, Stat
         describe::variance(x).unwrap_or(0.0),
         describe::variance(y).unwrap_or(0.0),
     );
+    from_summary(
+        [m1, v1.sqrt(), x.len() as f64],
+        [m2, v2.sqrt(), y.len() as f64],
+        pooled,
+    )
+}
+
+/// The same test from group summaries `[mean, sd, n]`, as printed in a
+/// baseline table (used to recompute a published p-value).
+pub fn from_summary(x: [f64; 3], y: [f64; 3], pooled: bool) -> Result<TestResult, StatsError> {
+    let ([m1, s1, n1], [m2, s2, n2]) = (x, y);
+    let found = n1.min(n2);
+    if found < 2.0 {
+        return Err(StatsError::TooFewObservations {
+            found: found.max(0.0) as usize,
+            needed: 2,
+        });
+    }
+    let (v1, v2) = (s1 * s1, s2 * s2);
     let (se, df) = if pooled {
         let v = ((n1 - 1.0) * v1 + (n2 - 1.0) * v2) / (n1 + n2 - 2.0);
         ((v * (1.0 / n1 + 1.0 / n2)).sqrt(), n1 + n2 - 2.0)
@@ -35,7 +53,7 @@ pub fn two_sample(x: &[f64], y: &[f64], pooled: bool) -> Result<TestResult, Stat
             (a + b).powi(2) / (a * a / (n1 - 1.0) + b * b / (n2 - 1.0)),
         )
     };
-    if se == 0.0 {
+    if se == 0.0 || !se.is_finite() {
         return Err(StatsError::NoVariation);
     }
     let t = (m1 - m2) / se;
