@@ -133,7 +133,7 @@ impl Dataset {
                     Error::data(
                         &self.path,
                         format!(
-                            "column `{name}` (used by {used_by}), row {}: `{s}` is not a number; fix the cell, or leave it empty (or NA) if it is missing",
+                            "column `{name}` (used by {used_by}), row {}: `{s}` is not a number; fix the cell, leave it empty if it is missing, or list this spelling of missing in [study] na-values",
                             i + 1
                         ),
                     )

@@ -703,11 +703,7 @@ pub fn forest_plot(
                 &format!("{e}/{n}"),
             ));
         }
-        let hr_text = if r.hr.is_some() {
-            fmt.hr_ci(r.hr, r.lower, r.upper)
-        } else {
-            "not estimable".into()
-        };
+        let hr_text = fmt.hr_ci(r.hr, r.lower, r.upper);
         s.push_str(&text(
             label_w + group_w * groups.len() as i32 + hr_w / 2,
             y + 4,

@@ -521,8 +521,15 @@ fn zero_events_in_an_arm() {
     );
     assert_eq!(a.results.survival.cox[0].terms[0].hr, None);
     let md = std::fs::read_to_string(out.path().join("manuscript.md")).unwrap();
-    assert!(md.contains("not estimable"));
-    assert!(!md.contains("NaN") && !md.contains("inf"));
+    assert!(md.contains("not estimable (NE†)"), "{md}");
+    // The mark is explained and counted in the Diagnostics section.
+    assert!(
+        md.contains(
+            "- **not estimable**: 1 value(s) in this manuscript print as NE† (hazard ratio: 1)"
+        ),
+        "{md}"
+    );
+    assert!(!md.contains("NaN") && !md.contains("inf") && !md.contains("NA"));
 }
 
 // All censored: a diagnostic, survival at 100%, no test, no panic.
@@ -613,7 +620,7 @@ fn subgroup_without_events_in_one_arm() {
             .any(|d| d.message.contains("not estimable"))
     );
     let svg = std::fs::read_to_string(out.path().join("figures/forest-os.svg")).unwrap();
-    assert!(svg.contains("not estimable") && !svg.contains("NaN"));
+    assert!(svg.contains("NE†") && !svg.contains("NaN"));
 }
 
 // A continuous subgroup variable is rejected with the fix.
@@ -644,4 +651,134 @@ fn endpoint_id_with_path_characters() {
         &e,
         &["[[endpoints]] id `../../etc/os`", "only letters, digits"],
     );
+}
+
+// ------------------------------------------------------------ more config
+
+// A variable defined twice is a TOML duplicate key, with its line.
+#[test]
+fn duplicate_variable() {
+    let e = error_of(
+        &CONFIG.replace(
+            "[variables.lab]",
+            "[variables.age]\nsummary = \"mean_sd\"\n[variables.lab]",
+        ),
+        CSV,
+    );
+    assert_has(&e, &["study.toml", "line 13", "duplicate key"]);
+}
+
+// A negative landmark is rejected with the endpoint named.
+#[test]
+fn landmark_negative() {
+    let e = error_of(
+        &survival_config("").replace("landmarks = [2]", "landmarks = [-1, 2]"),
+        SCSV,
+    );
+    assert_has(&e, &["landmarks", "os", "-1"]);
+}
+
+// A Cox factor that is not a variable suggests the close name.
+#[test]
+fn unknown_cox_variable() {
+    let config = format!(
+        "{}[variables.stage]\nlevels = [\"I\", \"II\"]\n[cox]\nfactors = [\"stag\"]\n",
+        survival_config("")
+    );
+    let csv = "arm,t,e,stage\nA,1,1,I\nA,2,0,II\nA,3,1,I\nA,4,1,II\nB,1.5,0,I\nB,2.5,1,II\nB,3.5,0,I\nB,5,1,II\n";
+    let e = error_of(&config, csv);
+    assert_has(&e, &["stag", "Did you mean `stage`?"]);
+}
+
+// ------------------------------------------------------------ more data
+
+// Two columns with one name: the file and the column are named.
+#[test]
+fn duplicated_column_names() {
+    let e = error_of(
+        CONFIG,
+        &CSV.replace("id,arm,age,stage,lab", "id,arm,age,age,lab"),
+    );
+    assert_has(&e, &["d.csv", "age"]);
+}
+
+// NA spellings listed in `na-values` are missing, others are errors that
+// say how to declare them.
+#[test]
+fn na_spellings() {
+    let csv = CSV.replace("3,A,70,I,NA", "3,A,70,I,n/a");
+    let e = error_of(CONFIG, &csv);
+    assert_has(&e, &["d.csv", "lab", "n/a", "na-values"]);
+    let config = CONFIG.replace("id = \"id\"", "id = \"id\"\nna-values = [\"NA\", \"n/a\"]");
+    let (_d, path) = study(&config, &csv);
+    let a = pipeline::analyse(&path).unwrap();
+    assert_eq!(a.results.flow.included, 6);
+}
+
+// ------------------------------------------------------------ statistics
+
+// No treated patient has a control within the caliper: a diagnostic and an
+// empty matched cohort, not a panic.
+#[test]
+fn no_matches_within_caliper() {
+    let csv = "id,arm,x,sep,k,m\n1,A,1,0,1,1\n2,A,2,0,2,1\n3,A,3,0,1,2\n4,A,4,0,2,2\n\
+               5,B,50,1,1,1\n6,B,60,1,2,1\n7,B,70,1,1,2\n8,B,80,1,2,2\n";
+    let (_d, path) = study(
+        &matching_config("covariates = [\"x\"]\ncaliper = 0.001"),
+        csv,
+    );
+    match pipeline::analyse(&path) {
+        Ok(a) => assert!(
+            a.results
+                .diagnostics
+                .iter()
+                .any(|d| d.message.contains("caliper") || d.message.contains("unmatched")),
+            "{:?}",
+            a.results.diagnostics
+        ),
+        Err(e) => assert_has(&e.to_string(), &["caliper"]),
+    }
+}
+
+// ------------------------------------------------------------ templates
+
+fn template_error(name: &str, source: &str) -> String {
+    let (dir, path) = study(CONFIG, CSV);
+    std::fs::create_dir_all(dir.path().join("templates")).unwrap();
+    std::fs::write(dir.path().join("templates").join(name), source).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    match pipeline::render_study(&path, Some(out.path())) {
+        Ok(_) => panic!("expected a template error"),
+        Err(e) => e.to_string(),
+    }
+}
+
+// An undefined variable in a study's template names the template, the
+// line and the name.
+#[test]
+fn template_undefined_variable() {
+    let e = template_error("table1.md.j2", "Table\n\n{{ results.no_such_thing.x }}\n");
+    assert_has(
+        &e,
+        &["table1.md.j2:3", "`results.no_such_thing` is undefined"],
+    );
+}
+
+// A syntax error gives the template and the line.
+#[test]
+fn template_syntax_error_has_line() {
+    let e = template_error("methods.md.j2", "ok\nok\n{% for x in %}\n");
+    assert_has(&e, &["methods.md.j2", "line 3", "syntax error"]);
+}
+
+// A template cannot read files outside the study's and the built-in
+// templates: an include of a path is "not found", not the file.
+#[test]
+fn template_cannot_include_files() {
+    let e = template_error(
+        "methods.md.j2",
+        "{% include \"../../../../etc/passwd\" %}\n",
+    );
+    assert_has(&e, &["methods.md.j2", "not found"]);
+    assert!(!e.contains("root:"), "{e}");
 }

@@ -89,6 +89,13 @@ impl Templates {
         Ok(Templates { sources })
     }
 
+    /// The same set with `name` replaced by `source` (as a study's
+    /// `templates/` folder would).
+    pub fn with(mut self, name: &str, source: &str) -> Templates {
+        self.sources.insert(name.to_string(), source.to_string());
+        self
+    }
+
     /// SHA-256 of each template, by name (for provenance).
     pub fn hashes(&self) -> BTreeMap<String, String> {
         self.sources
@@ -225,6 +232,25 @@ fn environment(templates: &Templates, fmt: &Formatter) -> Result<Environment<'st
     add_number_filter(&mut env, "time", &fmt, Formatter::time);
     add_number_filter(&mut env, "p_text", &fmt, Formatter::p_text);
     env.add_filter("md", |s: String| escape_markdown(&s));
+    // What has printed as not estimable so far in this render (templates
+    // call it at the end, in the Diagnostics section).
+    {
+        let fmt = fmt.clone();
+        env.add_function("not_estimable", move || {
+            let counts = fmt.not_estimable();
+            let kinds: Vec<BTreeMap<&str, Value>> = counts
+                .iter()
+                .map(|(k, n)| {
+                    BTreeMap::from([("kind", Value::from(*k)), ("count", Value::from(*n))])
+                })
+                .collect();
+            minijinja::context! {
+                total => counts.values().sum::<usize>(),
+                kinds => kinds,
+                mark => crate::format::NOT_ESTIMABLE,
+            }
+        });
+    }
     {
         let fmt = fmt.clone();
         env.add_filter("fixed", move |v: Value, digits: usize| {
