@@ -5,7 +5,7 @@
 //! prints as [`NOT_ESTIMABLE`], and the formatter counts it by kind so the
 //! manuscript can footnote and count every such mark.
 
-use crate::config::FormatSection;
+use crate::config::{FormatSection, Style};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
@@ -62,13 +62,18 @@ impl Formatter {
         match x {
             Some(x) if x.is_finite() => {
                 let s = format!("{:.*}", digits, round_half_away(x, digits));
-                if s.trim_start_matches('-')
+                let s = if s
+                    .trim_start_matches('-')
                     .chars()
                     .all(|c| c == '0' || c == '.')
                 {
                     s.trim_start_matches('-').to_string()
                 } else {
                     s
+                };
+                match self.decimal_mark() {
+                    "." => s,
+                    mark => s.replace('.', mark),
                 }
             }
             _ => self.value(None, digits, "value"),
@@ -85,16 +90,47 @@ impl Formatter {
         self.value(x, self.conf.pct_digits, "percentage")
     }
 
-    /// A p-value: "< 0.001" below the threshold, else fixed decimals
-    /// ("0.050"); missing or not finite: the not-estimable mark.
+    /// A p-value as the style prints it in a table: "0.543" and "< 0.001"
+    /// by default; see [`Style`] for the others. Missing or not finite: the
+    /// not-estimable mark.
     pub fn p(&self, p: Option<f64>) -> String {
-        match p {
-            Some(p) if p.is_finite() && p < self.conf.p_below => format!(
-                "< {}",
-                self.fixed(Some(self.conf.p_below), self.conf.p_digits)
-            ),
-            Some(p) => self.value(Some(p), self.conf.p_digits, "p-value"),
-            None => self.value(None, self.conf.p_digits, "p-value"),
+        let Some(p) = p.filter(|p| p.is_finite()) else {
+            return self.value(None, self.conf.p_digits, "p-value");
+        };
+        let (below, tight) = match self.conf.style {
+            Style::Default => (self.conf.p_below, " "),
+            Style::Lancet => (0.0001, ""),
+            Style::Ama | Style::Nejm => (self.conf.p_below, ""),
+        };
+        if p < below {
+            return format!("<{tight}{}", self.p_number(below, true));
+        }
+        if self.conf.style == Style::Ama && p > 0.99 {
+            return format!(">{}", self.p_number(0.99, true));
+        }
+        self.p_number(p, false)
+    }
+
+    /// The digits of a p-value (or of its threshold) in the style.
+    fn p_number(&self, p: f64, threshold: bool) -> String {
+        let decimals = match self.conf.style {
+            Style::Default => self.conf.p_digits,
+            // Thresholds print as given (".001", "0·0001").
+            _ if threshold => significant_decimals(p, 1).max(2),
+            Style::Ama | Style::Nejm => {
+                if p < 0.01 {
+                    3
+                } else {
+                    2
+                }
+            }
+            Style::Lancet => significant_decimals(p, 2),
+        };
+        let s = self.fixed(Some(p), decimals);
+        if self.conf.style == Style::Ama {
+            s.strip_prefix('0').map(str::to_string).unwrap_or(s)
+        } else {
+            s
         }
     }
 
@@ -122,27 +158,81 @@ impl Formatter {
     /// when the HR is not estimable (a missing limit alone is marked in place).
     pub fn hr_ci(&self, hr: Option<f64>, lower: Option<f64>, upper: Option<f64>) -> String {
         match hr {
-            Some(h) if h.is_finite() => {
-                format!("{} ({}-{})", self.hr(hr), self.hr(lower), self.hr(upper))
-            }
+            Some(h) if h.is_finite() => format!(
+                "{} ({})",
+                self.hr(hr),
+                self.interval(self.hr(lower), self.hr(upper))
+            ),
             _ => self.hr(None),
         }
     }
 
-    /// "p = 0.543" or "p < 0.001".
+    /// A p-value in running text: "p = 0.543" and "p < 0.001" by default,
+    /// "P = .54" (AMA), "P=0.54" (NEJM), "p=0·54" (Lancet).
     pub fn p_text(&self, p: Option<f64>) -> String {
         let s = self.p(p);
-        if s.starts_with('<') {
-            format!("p {s}")
+        let (label, space) = match self.conf.style {
+            Style::Default => ("p", " "),
+            Style::Ama => ("P", " "),
+            Style::Nejm => ("P", ""),
+            Style::Lancet => ("p", ""),
+        };
+        if s.starts_with(['<', '>']) || s == NOT_ESTIMABLE {
+            format!(
+                "{label}{space}{}",
+                s.replace("< ", "<").replace('<', &format!("<{space}"))
+            )
+            .replace(
+                &format!("{label}{space}{NOT_ESTIMABLE}"),
+                &format!("{label} {NOT_ESTIMABLE}"),
+            )
         } else {
-            format!("p = {s}")
+            format!("{label}{space}={space}{s}")
         }
+    }
+
+    /// The separator of interval limits ("-", " to ", "–").
+    pub fn ci_separator(&self) -> &str {
+        if let Some(s) = &self.conf.ci_separator {
+            return s;
+        }
+        match self.conf.style {
+            Style::Default | Style::Ama => "-",
+            Style::Nejm => " to ",
+            Style::Lancet => "\u{2013}",
+        }
+    }
+
+    /// The decimal mark ("." or the Lancet's mid dot).
+    pub fn decimal_mark(&self) -> &str {
+        if let Some(s) = &self.conf.decimal_mark {
+            return s;
+        }
+        match self.conf.style {
+            Style::Lancet => "\u{00B7}",
+            _ => ".",
+        }
+    }
+
+    /// "lower-upper" with the style's separator.
+    pub fn interval(&self, lower: String, upper: String) -> String {
+        format!("{lower}{}{upper}", self.ci_separator())
     }
 
     /// A count: an integer with no separators.
     pub fn count(&self, n: usize) -> String {
         n.to_string()
     }
+}
+
+/// Decimals that show `sig` significant figures of `x` (0 < x < 1).
+fn significant_decimals(x: f64, sig: usize) -> usize {
+    if x <= 0.0 || x >= 1.0 {
+        return sig;
+    }
+    // Zeros after the point: 0.0023 -> 2, 0.001 -> 2, 0.5 -> 0.
+    let lead = ((-x.log10() - 1e-9).ceil() - 1.0).max(0.0) as usize;
+    lead + sig
 }
 
 /// Rounds half away from zero at `digits` decimals, judged on the shortest
@@ -219,6 +309,63 @@ mod tests {
         assert_eq!(f().p(Some(0.001)), "0.001");
         assert_eq!(f().p(Some(0.04999)), "0.050");
         assert_eq!(f().p(Some(1.0)), "1.000");
+    }
+
+    fn styled(style: Style) -> Formatter {
+        Formatter::new(FormatSection {
+            style,
+            ..FormatSection::default()
+        })
+    }
+
+    // Each journal style's p-values, text and intervals, as its guide
+    // prints them.
+    #[test]
+    fn journal_styles() {
+        let d = f();
+        assert_eq!(d.p_text(Some(0.0432)), "p = 0.043");
+        assert_eq!(d.p_text(Some(0.0002)), "p < 0.001");
+        assert_eq!(
+            d.hr_ci(Some(1.134), Some(0.77), Some(1.66)),
+            "1.13 (0.77-1.66)"
+        );
+        let ama = styled(Style::Ama);
+        assert_eq!(ama.p(Some(0.543)), ".54");
+        assert_eq!(ama.p(Some(0.0043)), ".004");
+        assert_eq!(ama.p(Some(0.0002)), "<.001");
+        assert_eq!(ama.p(Some(0.996)), ">.99");
+        assert_eq!(ama.p_text(Some(0.0432)), "P = .04");
+        assert_eq!(ama.p_text(Some(0.0002)), "P < .001");
+        let nejm = styled(Style::Nejm);
+        assert_eq!(nejm.p(Some(0.543)), "0.54");
+        assert_eq!(nejm.p_text(Some(0.0002)), "P<0.001");
+        assert_eq!(nejm.p_text(Some(0.0432)), "P=0.04");
+        assert_eq!(
+            nejm.hr_ci(Some(1.134), Some(0.77), Some(1.66)),
+            "1.13 (0.77 to 1.66)"
+        );
+        let lancet = styled(Style::Lancet);
+        assert_eq!(lancet.p(Some(0.543)), "0\u{b7}54");
+        assert_eq!(lancet.p(Some(0.00234)), "0\u{b7}0023");
+        assert_eq!(lancet.p_text(Some(0.00002)), "p<0\u{b7}0001");
+        assert_eq!(lancet.p_text(Some(0.0432)), "p=0\u{b7}043");
+        assert_eq!(
+            lancet.hr_ci(Some(1.134), Some(0.77), Some(1.66)),
+            "1\u{b7}13 (0\u{b7}77\u{2013}1\u{b7}66)"
+        );
+        assert_eq!(lancet.pct(Some(12.25)), "12\u{b7}3");
+        assert_eq!(lancet.p_text(None), format!("p {NOT_ESTIMABLE}"));
+        // Explicit settings override the style.
+        let custom = Formatter::new(FormatSection {
+            style: Style::Lancet,
+            decimal_mark: Some(".".into()),
+            ci_separator: Some(" to ".into()),
+            ..FormatSection::default()
+        });
+        assert_eq!(
+            custom.hr_ci(Some(1.5), Some(1.0), Some(2.25)),
+            "1.50 (1.00 to 2.25)"
+        );
     }
 
     // Missing or non-finite values print as the marked NE and are counted

@@ -782,3 +782,28 @@ fn template_cannot_include_files() {
     assert_has(&e, &["methods.md.j2", "not found"]);
     assert!(!e.contains("root:"), "{e}");
 }
+
+// A cross-reference to a table or figure that no template labels is an
+// error naming the template, the line and the id (with a suggestion).
+#[test]
+fn template_dangling_cross_reference() {
+    let e = template_error(
+        "methods.md.j2",
+        "See {{ ref(\"table1\") }}.\nSee {{ ref(\"tabel1\") }} and {{ ref(\"nowhere\") }}.\n",
+    );
+    assert_has(
+        &e,
+        &[
+            "methods.md.j2:2",
+            "ref(\"tabel1\") points at no table or figure",
+            "Did you mean `table1`?",
+        ],
+    );
+}
+
+// Labelling one id twice is an error.
+#[test]
+fn template_label_defined_twice() {
+    let e = template_error("methods.md.j2", "{{ label(\"table\", \"table1\") }}\n");
+    assert_has(&e, &["label `table1` is defined twice"]);
+}

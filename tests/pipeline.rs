@@ -318,3 +318,42 @@ fn failed_render_leaves_previous_report_intact() {
     );
     assert!(!before.is_empty());
 }
+
+// A journal style changes how every p-value, interval and decimal prints,
+// in tables, text and figures alike (Lancet: mid-dot decimals, "p=",
+// en-dash intervals).
+#[test]
+fn journal_style_applies_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = root().join("tests/fixtures/studies/lung");
+    let config = std::fs::read_to_string(src.join("study.toml")).unwrap();
+    let data = config
+        .lines()
+        .find_map(|l| l.strip_prefix("data = \""))
+        .and_then(|l| l.strip_suffix('"'))
+        .unwrap();
+    let config = config.replace(
+        &format!("data = \"{data}\""),
+        &format!("data = \"{}\"", src.join(data).display()),
+    ) + "\n[format]\nstyle = \"lancet\"\n";
+    std::fs::write(dir.path().join("study.toml"), config).unwrap();
+    let out = dir.path().join("out");
+    pipeline::render_study(&dir.path().join("study.toml"), Some(&out)).unwrap();
+    let md = std::fs::read_to_string(out.join("manuscript.md")).unwrap();
+    assert!(
+        md.contains("p=0\u{b7}") && !md.contains("p = "),
+        "p in the text"
+    );
+    assert!(md.contains("\u{2013}"), "en-dash intervals");
+    let km = std::fs::read_to_string(out.join("figures/km-os-unmatched.svg"))
+        .or_else(|_| {
+            std::fs::read_dir(out.join("figures"))
+                .unwrap()
+                .filter_map(|e| e.ok())
+                .find(|e| e.file_name().to_string_lossy().starts_with("km-"))
+                .map(|e| std::fs::read_to_string(e.path()).unwrap())
+                .ok_or(())
+        })
+        .unwrap();
+    assert!(km.contains("\u{b7}"), "figures use the same formatter");
+}

@@ -11,6 +11,7 @@ use minijinja::value::{Serde, Value};
 use minijinja::{Environment, UndefinedBehavior};
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 /// The built-in templates, by name; a study overrides any of them by putting
 /// a file of the same name in its `templates/` folder.
@@ -138,7 +139,27 @@ pub fn escape_markdown(s: &str) -> String {
 /// Renders Markdown and HTML from the results. Figures are linked as files
 /// (`figures/NAME.svg`) in the Markdown and inlined in the HTML.
 pub fn render(results: &Results, templates: &Templates, figures: &[Figure]) -> Result<Rendered> {
-    let env = environment(templates, &Formatter::new(results.format.clone()))?;
+    // Pass 1 numbers every table and figure; pass 2 renders with every
+    // cross-reference known, so a reference may precede its label and a
+    // dangling one is an error.
+    let numbering = Arc::new(Mutex::new(Numbering::default()));
+    render_pass(results, templates, figures, &numbering)?;
+    let resolved = numbering.lock().map(|n| n.resolved()).unwrap_or_default();
+    let numbering = Arc::new(Mutex::new(resolved));
+    render_pass(results, templates, figures, &numbering)
+}
+
+fn render_pass(
+    results: &Results,
+    templates: &Templates,
+    figures: &[Figure],
+    numbering: &Arc<Mutex<Numbering>>,
+) -> Result<Rendered> {
+    let env = environment(
+        templates,
+        &Formatter::new(results.format.clone()),
+        numbering,
+    )?;
     // Footnote marks: a, b, c ... per test, in order of first use in Table 1.
     let mut test_list: Vec<BTreeMap<&str, String>> = Vec::new();
     let mut test_marks: BTreeMap<String, String> = BTreeMap::new();
@@ -215,7 +236,11 @@ pub fn render(results: &Results, templates: &Templates, figures: &[Figure]) -> R
 
 /// The template environment: every template, the formatter filters and the
 /// Markdown escaping filter.
-fn environment(templates: &Templates, fmt: &Formatter) -> Result<Environment<'static>> {
+fn environment(
+    templates: &Templates,
+    fmt: &Formatter,
+    numbering: &Arc<Mutex<Numbering>>,
+) -> Result<Environment<'static>> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     for (name, src) in &templates.sources {
@@ -232,6 +257,27 @@ fn environment(templates: &Templates, fmt: &Formatter) -> Result<Environment<'st
     add_number_filter(&mut env, "time", &fmt, Formatter::time);
     add_number_filter(&mut env, "p_text", &fmt, Formatter::p_text);
     env.add_filter("md", |s: String| escape_markdown(&s));
+    env.add_global("ci_sep", fmt.ci_separator().to_string());
+    // Tables and figures: `label(kind, id)` numbers them in order of
+    // appearance, `ref(id)` cites them anywhere (also before the label).
+    {
+        let numbering = Arc::clone(numbering);
+        env.add_function("label", move |kind: String, id: String| {
+            numbering
+                .lock()
+                .map_err(|_| invalid("numbering lock poisoned"))?
+                .label(&kind, &id)
+        });
+    }
+    {
+        let numbering = Arc::clone(numbering);
+        env.add_function("ref", move |id: String| {
+            numbering
+                .lock()
+                .map_err(|_| invalid("numbering lock poisoned"))?
+                .cite(&id)
+        });
+    }
     // What has printed as not estimable so far in this render (templates
     // call it at the end, in the Diagnostics section).
     {
@@ -301,7 +347,11 @@ fn page(
 
 /// Renders an audit on its own: `audit.md` and `audit.html`.
 pub fn render_audit(audit: &Audit, templates: &Templates) -> Result<Rendered> {
-    let env = environment(templates, &Formatter::new(Default::default()))?;
+    let env = environment(
+        templates,
+        &Formatter::new(Default::default()),
+        &Arc::new(Mutex::new(Numbering::default())),
+    )?;
     let ctx = minijinja::context! {
         audit => Value::from(Serde(audit)),
         standalone => true,
@@ -558,6 +608,78 @@ fn template_error(name: &str, e: &minijinja::Error) -> Error {
         name: e.name().unwrap_or(name).to_string(),
         message,
     }
+}
+
+fn invalid(message: impl Into<String>) -> minijinja::Error {
+    minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, message.into())
+}
+
+/// Automatic numbering of tables and figures, per kind ("table", "figure",
+/// "supplemental table", "supplemental figure"), in order of appearance.
+#[derive(Debug, Clone, Default)]
+struct Numbering {
+    /// Numbers known from the first pass (id -> "Table 2"); `None` while
+    /// collecting.
+    known: Option<BTreeMap<String, String>>,
+    /// Labels met in this pass: id -> printed name.
+    labels: BTreeMap<String, String>,
+    /// Next number per kind.
+    next: BTreeMap<String, usize>,
+}
+
+impl Numbering {
+    const KINDS: [&'static str; 4] = [
+        "table",
+        "figure",
+        "supplemental table",
+        "supplemental figure",
+    ];
+
+    /// Numbers the next `kind` as `id` and returns its printed name.
+    fn label(&mut self, kind: &str, id: &str) -> std::result::Result<String, minijinja::Error> {
+        if !Self::KINDS.contains(&kind) {
+            return Err(invalid(format!(
+                "label(\"{kind}\", \"{id}\"): the kind must be one of {}",
+                Self::KINDS.join(", ")
+            )));
+        }
+        if self.labels.contains_key(id) {
+            return Err(invalid(format!(
+                "label `{id}` is defined twice; give each table and figure its own id"
+            )));
+        }
+        let n = self.next.entry(kind.to_string()).or_insert(0);
+        *n += 1;
+        let name = format!("{} {n}", capitalize_words(kind));
+        self.labels.insert(id.to_string(), name.clone());
+        Ok(name)
+    }
+
+    /// The printed name of a labelled table or figure.
+    fn cite(&self, id: &str) -> std::result::Result<String, minijinja::Error> {
+        match &self.known {
+            // First pass: labels may come later.
+            None => Ok(self.labels.get(id).cloned().unwrap_or_else(|| "??".into())),
+            Some(known) => known.get(id).cloned().ok_or_else(|| {
+                invalid(format!(
+                    "ref(\"{id}\") points at no table or figure{}",
+                    crate::error::did_you_mean(id, known.keys().map(String::as_str))
+                ))
+            }),
+        }
+    }
+
+    /// A fresh numbering for the second pass, with every label known.
+    fn resolved(&self) -> Numbering {
+        Numbering {
+            known: Some(self.labels.clone()),
+            ..Numbering::default()
+        }
+    }
+}
+
+fn capitalize_words(s: &str) -> String {
+    s.split(' ').map(capitalize).collect::<Vec<_>>().join(" ")
 }
 
 /// Collapses runs of blank lines left by template control blocks and ends
