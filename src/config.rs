@@ -46,6 +46,9 @@ pub struct StudyConfig {
     /// How numbers are printed.
     #[serde(default)]
     pub format: FormatSection,
+    /// `[verify]`: how the published manifest's names map to this study's.
+    #[serde(default)]
+    pub verify: VerifySection,
 }
 
 /// Transformation for Kaplan-Meier confidence intervals.
@@ -575,6 +578,34 @@ fn yes() -> bool {
 }
 fn five() -> f64 {
     5.0
+}
+
+/// `[verify]`: maps the names of the published manifest (`[study]
+/// published`) to this study's, for `studybook verify`. Every map is
+/// optional: a name that is the same in both needs no entry, groups match
+/// their label or value case-insensitively, and levels match by name or,
+/// failing that, by position.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(
+    deny_unknown_fields,
+    rename_all(deserialize = "kebab-case", serialize = "snake_case")
+)]
+pub struct VerifySection {
+    /// Manifest group key (`sr` of `sr_n`) -> treatment value.
+    #[serde(default)]
+    pub groups: BTreeMap<String, String>,
+    /// Manifest cohort (`unmatched`, `psm`) -> `unmatched` or `matched`.
+    #[serde(default)]
+    pub cohorts: BTreeMap<String, String>,
+    /// Manifest Table 1 variable -> study variable.
+    #[serde(default)]
+    pub variables: BTreeMap<String, String>,
+    /// Manifest Cox factor -> study variable (`treatment` for the treatment).
+    #[serde(default)]
+    pub factors: BTreeMap<String, String>,
+    /// Manifest outcome or endpoint key (`OS`, `os`) -> study endpoint id.
+    #[serde(default)]
+    pub endpoints: BTreeMap<String, String>,
 }
 
 /// `[format]`: how numbers are printed everywhere (tables, text, figures).

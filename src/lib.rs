@@ -20,7 +20,8 @@
 //!
 //! [`stats`] is pure numerics (slices in, structs out) used by `analysis`;
 //! [`simulate`] builds the synthetic twin cohort of the reference study;
-//! [`audit`] checks a published paper's printed numbers for consistency.
+//! [`audit`] checks a published paper's printed numbers for consistency;
+//! [`verify`] compares the regenerated results with them.
 
 #![warn(missing_docs)]
 
@@ -40,5 +41,6 @@ pub mod render;
 pub mod report;
 pub mod simulate;
 pub mod stats;
+pub mod verify;
 
 pub use error::{Error, Result};

@@ -41,6 +41,20 @@ enum Command {
         #[arg(default_value = DEFAULT_STUDY)]
         study: PathBuf,
     },
+    /// Compare a study's regenerated results with its published manifest,
+    /// claim by claim: prints the summary and the differing claims, writes
+    /// verify.md, verify.html and verify.json.
+    Verify {
+        /// The study config (its [study] published names the manifest).
+        #[arg(default_value = DEFAULT_STUDY)]
+        study: PathBuf,
+        /// Output folder (default: the study's folder).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print every claim, not only those that differ.
+        #[arg(long)]
+        all: bool,
+    },
     /// Check a published paper's numbers for internal consistency: prints the
     /// findings, writes audit.md, audit.html and audit.json; exits 1 when
     /// there is an error-severity finding.
@@ -123,6 +137,42 @@ fn run(command: Command) -> studybook::Result<()> {
                 let (_, files) = pipeline::render_study(&study, out.as_deref())?;
                 report_written(&files);
             }
+            Ok(())
+        }
+        Command::Verify { study, out, all } => {
+            let (analysis, files) = pipeline::verify_study(&study, out.as_deref())?;
+            if let Some(v) = &analysis.results.verification {
+                say!(
+                    "{:<10} {:<40} {:>12} {:>12}  verdict",
+                    "cohort",
+                    "claim",
+                    "published",
+                    "regenerated"
+                );
+                for c in &v.claims {
+                    if all || c.verdict != "reproduced" {
+                        say!(
+                            "{:<10} {:<40} {:>12} {:>12}  {}",
+                            c.cohort,
+                            format!("{}: {}", c.section, c.claim),
+                            c.published,
+                            c.regenerated,
+                            c.verdict
+                        );
+                    }
+                }
+                for s in &v.summary {
+                    say!(
+                        "{} ({}): {} of {} reproduced, {} missing",
+                        s.section,
+                        s.cohort,
+                        s.reproduced,
+                        s.compared,
+                        s.missing
+                    );
+                }
+            }
+            report_written(&files);
             Ok(())
         }
         Command::Audit {

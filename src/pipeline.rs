@@ -13,6 +13,7 @@ use crate::format::Formatter;
 use crate::matching::{self, MatchOutput};
 use crate::render::{self, Templates};
 use crate::report::{Provenance, Results, SCHEMA, StudyInfo, sha256_hex};
+use crate::verify;
 use std::path::{Path, PathBuf};
 
 /// A study analysed: its config, cohort and results.
@@ -202,17 +203,21 @@ pub fn analyse(config_path: &Path) -> Result<Analysis> {
     }
     let templates = Templates::load(Some(&config.dir.join("templates")))?;
     // The published manifest's own consistency, as a supplementary section.
-    let (audit, published_sha256) = match &c.study.published {
+    let manifest = match &c.study.published {
         Some(p) => {
             let path = config.dir.join(p);
-            let manifest = audit::Manifest::load(&path)?;
             let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-            (Some(audit::audit(&manifest)?), Some(sha256_hex(&bytes)))
+            Some((audit::Manifest::load(&path)?, sha256_hex(&bytes)))
         }
-        None => (None, None),
+        None => None,
     };
+    let audit = match &manifest {
+        Some((m, _)) => Some(audit::audit(m)?),
+        None => None,
+    };
+    let published_sha256 = manifest.as_ref().map(|(_, h)| h.clone());
     let data_bytes = std::fs::read(&data_path).map_err(|e| Error::io(&data_path, e))?;
-    let results = Results {
+    let mut results = Results {
         schema: SCHEMA,
         study: StudyInfo {
             title: c.study.title.clone(),
@@ -252,7 +257,11 @@ pub fn analyse(config_path: &Path) -> Result<Analysis> {
             published_sha256,
         },
         audit,
+        verification: None,
     };
+    if let Some((m, _)) = &manifest {
+        results.verification = Some(verify::verify(m, &results, &c.verify));
+    }
     Ok(Analysis {
         config,
         cohort,
@@ -423,6 +432,38 @@ pub fn write_atomically(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<Vec<Pat
         })?;
     }
     Ok(temps.into_iter().map(|(_, t)| t).collect())
+}
+
+/// Compares a study's regenerated results with its published manifest and
+/// writes `verify.md`, `verify.html` and `verify.json` into `out` (default:
+/// the study's folder). Fails when the config names no manifest.
+pub fn verify_study(config_path: &Path, out: Option<&Path>) -> Result<(Analysis, Vec<PathBuf>)> {
+    let analysis = analyse(config_path)?;
+    let Some(rendered) = render::render_verification(&analysis.results, &analysis.templates)?
+    else {
+        return Err(Error::config(
+            config_path,
+            "the study names no published manifest; add `published = \"published.toml\"` to [study] (the format of the reference study's manifest)",
+        ));
+    };
+    let json = serde_json::to_string_pretty(&analysis.results.verification).map_err(|e| {
+        Error::Template {
+            name: "verify.json".into(),
+            message: e.to_string(),
+        }
+    })? + "\n";
+    let out = out
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| analysis.config.dir.clone());
+    let written = write_atomically(
+        &out,
+        &[
+            ("verify.md", rendered.markdown.into_bytes()),
+            ("verify.html", rendered.html.into_bytes()),
+            ("verify.json", json.into_bytes()),
+        ],
+    )?;
+    Ok((analysis, written))
 }
 
 /// Audits a published-numbers manifest and writes `audit.md`, `audit.html`

@@ -61,6 +61,53 @@ pub struct Results {
     pub provenance: Provenance,
     /// The audit of the published manifest, when the config names one.
     pub audit: Option<Audit>,
+    /// The regenerated numbers against the published ones, claim by claim.
+    pub verification: Option<Verification>,
+}
+
+/// Regenerated results against a published manifest (`studybook verify`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Verification {
+    /// The manifest's file name.
+    pub manifest: String,
+    /// Every claim, in manifest order.
+    pub claims: Vec<Claim>,
+    /// Counts per section and cohort.
+    pub summary: Vec<ClaimSummary>,
+}
+
+/// One published number and its regenerated counterpart.
+#[derive(Debug, Clone, Serialize)]
+pub struct Claim {
+    /// Where the manuscript reports it ("Table 1", "Table 2", "Kaplan-Meier"...).
+    pub section: String,
+    /// `unmatched` or `matched`.
+    pub cohort: String,
+    /// What it is, e.g. "Age (years) <=65, SR, n".
+    pub claim: String,
+    /// The manifest path.
+    pub path: String,
+    /// As printed.
+    pub published: String,
+    /// Regenerated, printed with the published decimals ("" when missing).
+    pub regenerated: String,
+    /// `reproduced`, `differs` or `missing`.
+    pub verdict: String,
+}
+
+/// Claims reproduced per section and cohort.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClaimSummary {
+    /// Section.
+    pub section: String,
+    /// Cohort.
+    pub cohort: String,
+    /// Claims reproduced within the printed precision.
+    pub reproduced: usize,
+    /// Claims compared (missing ones excluded).
+    pub compared: usize,
+    /// Claims with no regenerated counterpart.
+    pub missing: usize,
 }
 
 /// Descriptive fields of the study.

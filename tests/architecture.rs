@@ -29,10 +29,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("bench", &["stats"]),
     ("audit", &["stats", "format", "config"]),
     (
+        "verify",
+        &["audit", "report", "config", "format", "analysis"],
+    ),
+    (
         "pipeline",
         &[
             "analysis", "audit", "cohort", "config", "data", "figures", "format", "matching",
-            "render", "report", "stats",
+            "render", "report", "stats", "verify",
         ],
     ),
 ];

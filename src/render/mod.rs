@@ -55,6 +55,7 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/manuscript.html.j2"),
     ),
     ("audit.md.j2", include_str!("../../templates/audit.md.j2")),
+    ("verify.md.j2", include_str!("../../templates/verify.md.j2")),
     ("style.css", include_str!("../../templates/style.css")),
 ];
 
@@ -367,6 +368,34 @@ pub fn render_audit(audit: &Audit, templates: &Templates) -> Result<Rendered> {
         &[],
     )?;
     Ok(Rendered { markdown, html })
+}
+
+/// Renders a verification on its own: `verify.md` and `verify.html`.
+pub fn render_verification(results: &Results, templates: &Templates) -> Result<Option<Rendered>> {
+    let Some(v) = &results.verification else {
+        return Ok(None);
+    };
+    let env = environment(
+        templates,
+        &Formatter::new(results.format.clone()),
+        &Arc::new(Mutex::new(Numbering::default())),
+    )?;
+    let ctx = minijinja::context! {
+        verification => Value::from(Serde(v)),
+        title => results.study.title.clone(),
+        standalone => true,
+    };
+    let markdown = tidy(&get_render(&env, "verify.md.j2", &ctx)?);
+    let title = format!("{}: regenerated against published", results.study.title);
+    let html = page(
+        &env,
+        templates,
+        &title,
+        &results.provenance.studybook_version,
+        &markdown,
+        &[],
+    )?;
+    Ok(Some(Rendered { markdown, html }))
 }
 
 /// Per cohort (unmatched, then matched): its figure and one entry per
