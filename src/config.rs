@@ -346,8 +346,15 @@ pub struct StudySection {
     /// Cell values that mean "missing" (besides an empty cell).
     #[serde(default = "default_na_values")]
     pub na_values: Vec<String>,
-    /// Manifest of the published numbers (used by `verify`).
+    /// Manifest of the published numbers (used by `verify` and `audit`).
     pub published: Option<PathBuf>,
+    /// Abstract: the background sentence(s) (Markdown-escaped).
+    pub background: Option<String>,
+    /// Abstract: the conclusion sentence(s) (Markdown-escaped).
+    pub conclusions: Option<String>,
+    /// Date printed in the provenance section (none by default, so that
+    /// re-rendering gives identical files).
+    pub date: Option<String>,
 }
 
 fn default_na_values() -> Vec<String> {

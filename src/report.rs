@@ -119,6 +119,12 @@ pub struct StudyInfo {
     pub authors: Vec<String>,
     /// Data source description.
     pub source: Option<String>,
+    /// Abstract background.
+    pub background: Option<String>,
+    /// Abstract conclusions.
+    pub conclusions: Option<String>,
+    /// Date given by the config (provenance).
+    pub date: Option<String>,
     /// Data file name (as given in the config).
     pub data_file: String,
     /// Treatment column.

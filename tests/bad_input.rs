@@ -522,10 +522,10 @@ fn zero_events_in_an_arm() {
     assert_eq!(a.results.survival.cox[0].terms[0].hr, None);
     let md = std::fs::read_to_string(out.path().join("manuscript.md")).unwrap();
     assert!(md.contains("not estimable (NE†)"), "{md}");
-    // The mark is explained and counted in the Diagnostics section.
+    // The mark (in the Results and the Abstract) is explained and counted in the Diagnostics section.
     assert!(
         md.contains(
-            "- **not estimable**: 1 value(s) in this manuscript print as NE† (hazard ratio: 1)"
+            "- **not estimable**: 1 value(s) in this manuscript print as NE† (hazard ratio: 2)"
         ),
         "{md}"
     );

@@ -55,6 +55,15 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/manuscript.html.j2"),
     ),
     ("audit.md.j2", include_str!("../../templates/audit.md.j2")),
+    (
+        "abstract.md.j2",
+        include_str!("../../templates/abstract.md.j2"),
+    ),
+    (
+        "discussion.md.j2",
+        include_str!("../../templates/discussion.md.j2"),
+    ),
+    ("macros.md.j2", include_str!("../../templates/macros.md.j2")),
     ("verify.md.j2", include_str!("../../templates/verify.md.j2")),
     ("style.css", include_str!("../../templates/style.css")),
 ];
