@@ -169,6 +169,17 @@ fn read_csv(path: &Path, na_values: &[String]) -> Result<DataFrame> {
             ),
         ));
     }
+    // polars 0.55's CSV parser reads past the end of its buffer on a quoted
+    // field that is never closed (found by fuzzing: `,\n"`), so such files
+    // are refused before they reach it.
+    if let Some(line) = unclosed_quote(&bytes) {
+        return Err(Error::data(
+            path,
+            format!(
+                "line {line}: a quoted field opens with `\"` and is never closed; add the closing quote (a quote inside a quoted field is written `\"\"`)"
+            ),
+        ));
+    }
     let mut nulls: Vec<PlSmallStr> = na_values
         .iter()
         .map(|s| PlSmallStr::from(s.as_str()))
@@ -182,6 +193,31 @@ fn read_csv(path: &Path, na_values: &[String]) -> Result<DataFrame> {
         .into_reader_with_file_handle(std::io::Cursor::new(bytes))
         .finish()
         .map_err(|e| Error::data(path, format!("the CSV could not be read: {e}. Check that every row has as many fields as the header")))
+}
+
+/// The line where a quoted field opens that the file never closes
+/// (RFC 4180: a field that starts with `"` ends at the next lone `"`;
+/// `""` inside it is an escaped quote).
+fn unclosed_quote(bytes: &[u8]) -> Option<usize> {
+    let mut line = 1;
+    let mut opened_at = None;
+    let mut field_start = true;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match opened_at {
+            Some(_) if b == b'"' && bytes.get(i + 1) == Some(&b'"') => i += 1,
+            Some(_) if b == b'"' => opened_at = None,
+            None if b == b'"' && field_start => opened_at = Some(line),
+            _ => {}
+        }
+        if b == b'\n' {
+            line += 1;
+        }
+        field_start = opened_at.is_none() && (b == b',' || b == b'\n' || b == b'\r');
+        i += 1;
+    }
+    opened_at
 }
 
 fn read_parquet(path: &Path) -> Result<DataFrame> {

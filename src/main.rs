@@ -3,6 +3,7 @@
 //! 2 usage error from clap).
 
 use clap::{Parser, Subcommand};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use studybook::{pipeline, simulate};
@@ -17,6 +18,10 @@ const DEFAULT_STUDY: &str = "reports/tace-downstaging/study.toml";
     about = "Regenerates a cohort study's manuscript from its data"
 )]
 struct Cli {
+    /// No progress bar (it is also hidden when stderr is not a terminal or
+    /// CI is set).
+    #[arg(long, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -106,7 +111,8 @@ macro_rules! say {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli.command) {
+    let show = !cli.quiet && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    match run(cli.command, show) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
@@ -115,14 +121,46 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(command: Command) -> studybook::Result<()> {
+/// A progress bar over the pipeline's stages for one study, drawn on stderr
+/// only when `show`.
+fn progress_bar(show: bool, study: &Path) -> indicatif::ProgressBar {
+    if !show {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(pipeline::STAGES.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_prefix(study.display().to_string());
+    bar
+}
+
+/// Renders one study with a progress bar.
+fn render_one(
+    study: &Path,
+    out: Option<&Path>,
+    show: bool,
+) -> studybook::Result<(pipeline::Analysis, Vec<PathBuf>)> {
+    let bar = progress_bar(show, study);
+    let step = |stage: &'static str| {
+        bar.set_message(stage);
+        bar.inc(1);
+    };
+    let result = pipeline::render_study_with(study, out, &step);
+    bar.finish_and_clear();
+    result
+}
+
+fn run(command: Command, show: bool) -> studybook::Result<()> {
     match command {
         Command::Render { study, out, all } => {
             if all {
                 let root = Path::new("reports");
                 let mut listed = Vec::new();
                 for config in pipeline::find_studies(root) {
-                    let (analysis, files) = pipeline::render_study(&config, None)?;
+                    let (analysis, files) = render_one(&config, None, show)?;
                     report_written(&files);
                     let manuscript = files
                         .iter()
@@ -134,7 +172,7 @@ fn run(command: Command) -> studybook::Result<()> {
                 let summary = pipeline::write_summary(root, &listed)?;
                 say!("wrote {}", summary.display());
             } else {
-                let (_, files) = pipeline::render_study(&study, out.as_deref())?;
+                let (_, files) = render_one(&study, out.as_deref(), show)?;
                 report_written(&files);
             }
             Ok(())
@@ -219,6 +257,9 @@ fn run(command: Command) -> studybook::Result<()> {
         }
         Command::Check { study } => {
             let a = pipeline::analyse(&study)?;
+            for lint in studybook::render::lint(&a.templates) {
+                say!("warning: {lint}");
+            }
             let f = &a.results.flow;
             say!("{}: config and data are valid", study.display());
             say!("  {}: {}", f.screened_label, f.screened);

@@ -35,15 +35,40 @@ pub struct Analysis {
 
 /// Runs every stage up to the results (no files written).
 pub fn analyse(config_path: &Path) -> Result<Analysis> {
+    analyse_with(config_path, &|_| {})
+}
+
+/// The stages a render reports to a [`Progress`] callback, in order.
+pub const STAGES: [&str; 9] = [
+    "reading the config",
+    "reading the data",
+    "building the cohort",
+    "matching",
+    "Table 1 and survival",
+    "Cox models",
+    "complications and subgroups",
+    "figures and checks",
+    "rendering",
+];
+
+/// Called with each stage's name as it starts (one of [`STAGES`]).
+pub type Progress<'a> = &'a dyn Fn(&'static str);
+
+/// [`analyse`], reporting each stage to `progress`.
+pub fn analyse_with(config_path: &Path, progress: Progress<'_>) -> Result<Analysis> {
+    progress(STAGES[0]);
     let config = config::load(config_path)?;
     let data_path = config.data_path();
+    progress(STAGES[1]);
     let data = Dataset::read(&data_path, &config.config.study.na_values)?;
+    progress(STAGES[2]);
     let cohort = cohort::build(&config, &data)?;
     let mut diagnostics: Vec<Diagnostic> = cohort
         .warnings
         .iter()
         .map(|w| Diagnostic::warning("cohort", w.clone()))
         .collect();
+    progress(STAGES[3]);
     let matched = match &config.config.matching {
         Some(conf) => Some(matching::run(
             &cohort,
@@ -54,6 +79,7 @@ pub fn analyse(config_path: &Path) -> Result<Analysis> {
         None => None,
     };
     let c = &config.config;
+    progress(STAGES[4]);
     let mut table1 = table1::compute(&cohort, &c.table1, "unmatched", &mut diagnostics);
     let mut surv = survival::compute(
         &cohort,
@@ -83,6 +109,7 @@ pub fn analyse(config_path: &Path) -> Result<Analysis> {
         surv.logrank.extend(ms.logrank);
         surv.cox.extend(ms.cox);
     }
+    progress(STAGES[5]);
     let mut reg = regression::RegressionResults::default();
     if let Some(cx) = &c.cox {
         reg = regression::compute(
@@ -108,6 +135,7 @@ pub fn analyse(config_path: &Path) -> Result<Analysis> {
             reg.selection.extend(r.selection);
         }
     }
+    progress(STAGES[6]);
     let mut complication_rows = Vec::new();
     if let Some(cc) = &c.complications {
         let columns = crate::cohort::complication_columns(&data, &cohort.rows, cc)?;
@@ -180,6 +208,7 @@ pub fn analyse(config_path: &Path) -> Result<Analysis> {
             m.results.focal_label.clone(),
         )
     });
+    progress(STAGES[7]);
     figures.push(figures::flow_diagram(
         &cohort.flow,
         &group_labels,
@@ -365,7 +394,17 @@ fn km_figures(
 /// and renamed into place only when every one is complete, so a failed run
 /// leaves the previous report as it was.
 pub fn render_study(config_path: &Path, out: Option<&Path>) -> Result<(Analysis, Vec<PathBuf>)> {
-    let analysis = analyse(config_path)?;
+    render_study_with(config_path, out, &|_| {})
+}
+
+/// [`render_study`], reporting each stage to `progress`.
+pub fn render_study_with(
+    config_path: &Path,
+    out: Option<&Path>,
+    progress: Progress<'_>,
+) -> Result<(Analysis, Vec<PathBuf>)> {
+    let analysis = analyse_with(config_path, progress)?;
+    progress(STAGES[8]);
     let rendered = render::render(&analysis.results, &analysis.templates, &analysis.figures)?;
     let json = serde_json::to_string_pretty(&analysis.results).map_err(|e| Error::Template {
         name: "results.json".into(),

@@ -807,3 +807,75 @@ fn template_label_defined_twice() {
     let e = template_error("methods.md.j2", "{{ label(\"table\", \"table1\") }}\n");
     assert_has(&e, &["label `table1` is defined twice"]);
 }
+
+// `check` lints templates: a literal decimal or percentage in a line that
+// prints a result is flagged with template and line; "95% CI", comments
+// and the built-in templates are clean.
+#[test]
+fn template_literal_numbers_are_linted() {
+    use studybook::render::{Templates, lint};
+    assert_eq!(lint(&Templates::load(None).unwrap()), vec![]);
+    let t = Templates::load(None).unwrap().with(
+        "discussion.md.j2",
+        "{# 2.5 in a comment #}\nOS was 64.4% at 10 years ({{ results.x }}).\nHR {{ h }} (95% CI {{ l }}).\nAbout 3.2 times ({{ y }}).\nNo tag: 1.5\n",
+    );
+    let found: Vec<(usize, String)> = lint(&t).into_iter().map(|l| (l.line, l.literal)).collect();
+    assert_eq!(
+        found,
+        vec![(2, "64.4%".to_string()), (4, "3.2".to_string())]
+    );
+    let message = lint(&t)[0].to_string();
+    assert_has(&message, &["discussion.md.j2", "line 2", "`64.4%`"]);
+}
+
+// km_at reads a Kaplan-Meier curve at any time (a step function: A's
+// curve in SCSV is 100% before t = 1, 75% on [1, 3), 37.5% from 3); an
+// unknown curve is an error that lists what exists.
+#[test]
+fn template_km_at() {
+    let (dir, path) = study(&survival_config(""), SCSV);
+    std::fs::create_dir_all(dir.path().join("templates")).unwrap();
+    std::fs::write(
+        dir.path().join("templates/discussion.md.j2"),
+        "KM: {{ km_at(\"os\", \"unmatched\", \"A\", 0.5) | rate }}, {{ km_at(\"os\", \"unmatched\", \"A\", 2.5) | rate }}, {{ km_at(\"os\", \"unmatched\", \"A\", 3) | rate }}.\n",
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    pipeline::render_study(&path, Some(out.path())).unwrap();
+    let md = std::fs::read_to_string(out.path().join("manuscript.md")).unwrap();
+    assert!(md.contains("KM: 100.0, 75.0, 37.5."), "{md}");
+    std::fs::write(
+        dir.path().join("templates/discussion.md.j2"),
+        "{{ km_at(\"os\", \"matched\", \"A\", 1) }}\n",
+    )
+    .unwrap();
+    let e = pipeline::render_study(&path, Some(out.path()))
+        .unwrap_err()
+        .to_string();
+    assert_has(
+        &e,
+        &[
+            "discussion.md.j2",
+            "no such curve",
+            "\"unmatched\" or \"matched\"",
+        ],
+    );
+}
+
+// Fuzzing regression (fuzz/artifacts/csv/crash-796400ac..., minimized to
+// `,\n"`): a quoted field that is never closed made polars 0.55 read past
+// its buffer (an abort in debug builds). It is now refused with the line.
+#[test]
+fn fuzz_csv_crash_796400ac_unclosed_quote() {
+    let e = error_of(CONFIG, ",\n\"");
+    assert_has(&e, &["d.csv", "line 2", "never closed"]);
+    let e = error_of(CONFIG, &format!("{CSV}7,A,50,\"I,1.5\n"));
+    assert_has(&e, &["line 8", "never closed"]);
+    // Properly quoted fields, with escaped quotes and line breaks, still read.
+    let (_d, path) = study(
+        CONFIG,
+        &CSV.replace("1,A,50,I,1.5", "1,A,50,\"I\",\"1.5\"")
+            .replace("2,B,61,II,2.5", "\"2\",\"B\",61,\"II\",2.5"),
+    );
+    assert_eq!(pipeline::analyse(&path).unwrap().results.flow.included, 6);
+}

@@ -90,3 +90,21 @@ fn audit_exit_status_and_files() {
     let json = std::fs::read_to_string(dir.path().join("audit/audit.json")).unwrap();
     assert_eq!(json.trim(), "[]");
 }
+
+// Without a terminal (or with --quiet) no progress bar reaches stderr, so
+// logs and pipes stay clean.
+#[test]
+fn render_without_terminal_prints_no_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    for quiet in [false, true] {
+        let mut c = studybook();
+        c.args(["render", "tests/fixtures/studies/lung/study.toml", "--out"])
+            .arg(dir.path());
+        if quiet {
+            c.arg("--quiet");
+        }
+        let out = c.stderr(Stdio::piped()).output().unwrap();
+        assert!(out.status.success());
+        assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+}

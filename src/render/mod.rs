@@ -116,6 +116,137 @@ impl Templates {
     }
 }
 
+/// A warning about a template: a literal number in a line that also prints
+/// a result, which is how a stale hand-typed number survives a re-render.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lint {
+    /// Template name.
+    pub template: String,
+    /// 1-based line.
+    pub line: usize,
+    /// The literal as written.
+    pub literal: String,
+}
+
+impl std::fmt::Display for Lint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "template {}, line {}: the literal number `{}` stands next to a result; print it from `results` (or move it out of the sentence) so a re-render cannot leave it stale",
+            self.template, self.line, self.literal
+        )
+    }
+}
+
+/// Lints the templates: in each line that prints an expression (`{{ }}`),
+/// the text outside tags and comments must not hold a decimal number or a
+/// percentage. "95% CI" is allowed (intervals of hazard ratios are 95% by
+/// construction); Jinja comments are ignored.
+pub fn lint(templates: &Templates) -> Vec<Lint> {
+    let mut out = Vec::new();
+    for (name, src) in &templates.sources {
+        if !name.ends_with(".j2") {
+            continue;
+        }
+        let text = strip_comments(src);
+        for (i, line) in text.lines().enumerate() {
+            if !line.contains("{{") {
+                continue;
+            }
+            let outside = outside_tags(line);
+            for literal in number_literals(&outside) {
+                out.push(Lint {
+                    template: name.clone(),
+                    line: i + 1,
+                    literal,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The text with `{# #}` comments blanked (newlines kept, so lines count).
+fn strip_comments(src: &str) -> String {
+    let mut out = String::with_capacity(src.len());
+    let mut rest = src;
+    while let Some(start) = rest.find("{#") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start..];
+        let end = after.find("#}").map_or(after.len(), |e| e + 2);
+        out.extend(after[..end].chars().filter(|&c| c == '\n'));
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The line without `{{ }}` and `{% %}` tags.
+fn outside_tags(line: &str) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    loop {
+        let next = [rest.find("{{"), rest.find("{%")]
+            .into_iter()
+            .flatten()
+            .min();
+        let Some(start) = next else {
+            out.push_str(rest);
+            return out;
+        };
+        out.push_str(&rest[..start]);
+        out.push(' ');
+        let close = if rest[start..].starts_with("{{") {
+            "}}"
+        } else {
+            "%}"
+        };
+        match rest[start..].find(close) {
+            Some(e) => rest = &rest[start + e + 2..],
+            None => return out,
+        }
+    }
+}
+
+/// Decimal numbers ("3.4") and percentages ("12%", "12.5%") in prose, but
+/// not "95% CI", version-like "3.x" or digits inside words.
+fn number_literals(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let starts = chars[i].is_ascii_digit()
+            && (i == 0 || !(chars[i - 1].is_alphanumeric() || chars[i - 1] == '.'));
+        if !starts {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < chars.len() && chars[j].is_ascii_digit() {
+            j += 1;
+        }
+        let mut decimal = false;
+        if j + 1 < chars.len() && chars[j] == '.' && chars[j + 1].is_ascii_digit() {
+            decimal = true;
+            j += 1;
+            while j < chars.len() && chars[j].is_ascii_digit() {
+                j += 1;
+            }
+        }
+        let percent = j < chars.len() && chars[j] == '%';
+        let literal: String = chars[i..j + usize::from(percent)].iter().collect();
+        let rest: String = chars[j + usize::from(percent)..].iter().collect();
+        let ci = literal == "95%"
+            && (rest.trim_start().starts_with("CI") || rest.trim_start().starts_with("confidence"));
+        let word_follows = j < chars.len() && (chars[j].is_alphabetic());
+        if (decimal || percent) && !ci && !word_follows {
+            out.push(literal);
+        }
+        i = j + 1;
+    }
+    out
+}
+
 /// The rendered manuscript.
 #[derive(Debug, Clone)]
 pub struct Rendered {
@@ -169,6 +300,7 @@ fn render_pass(
         templates,
         &Formatter::new(results.format.clone()),
         numbering,
+        &km_curves(results),
     )?;
     // Footnote marks: a, b, c ... per test, in order of first use in Table 1.
     let mut test_list: Vec<BTreeMap<&str, String>> = Vec::new();
@@ -244,12 +376,33 @@ fn render_pass(
     Ok(Rendered { markdown, html })
 }
 
+/// A Kaplan-Meier curve for `km_at`: endpoint, cohort, group, times, S(t).
+type KmCurve = (String, String, String, Vec<f64>, Vec<f64>);
+
+fn km_curves(results: &Results) -> Vec<KmCurve> {
+    results
+        .survival
+        .km
+        .iter()
+        .map(|k| {
+            (
+                k.endpoint.clone(),
+                k.cohort.clone(),
+                k.group.clone(),
+                k.time.clone(),
+                k.surv.clone(),
+            )
+        })
+        .collect()
+}
+
 /// The template environment: every template, the formatter filters and the
 /// Markdown escaping filter.
 fn environment(
     templates: &Templates,
     fmt: &Formatter,
     numbering: &Arc<Mutex<Numbering>>,
+    km_curves: &[KmCurve],
 ) -> Result<Environment<'static>> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
@@ -287,6 +440,27 @@ fn environment(
                 .map_err(|_| invalid("numbering lock poisoned"))?
                 .cite(&id)
         });
+    }
+    // Kaplan-Meier survival (percent) of one curve at any time:
+    // km_at("os", "matched", "SR", 60). The curve is a step function, so
+    // this is S at the last event time at or before t.
+    {
+        let km: Vec<KmCurve> = km_curves.to_vec();
+        env.add_function(
+            "km_at",
+            move |endpoint: String, cohort: String, group: String, t: f64| {
+                let curve = km
+                    .iter()
+                    .find(|c| c.0 == endpoint && c.1 == cohort && c.2 == group)
+                    .ok_or_else(|| {
+                        invalid(format!(
+                            "km_at(\"{endpoint}\", \"{cohort}\", \"{group}\", {t}): no such curve; endpoints are the [[endpoints]] ids, cohorts \"unmatched\" or \"matched\", groups the treatment values"
+                        ))
+                    })?;
+                let i = curve.3.partition_point(|&x| x <= t);
+                Ok(if i == 0 { 100.0 } else { curve.4[i - 1] * 100.0 })
+            },
+        );
     }
     // What has printed as not estimable so far in this render (templates
     // call it at the end, in the Diagnostics section).
@@ -361,6 +535,7 @@ pub fn render_audit(audit: &Audit, templates: &Templates) -> Result<Rendered> {
         templates,
         &Formatter::new(Default::default()),
         &Arc::new(Mutex::new(Numbering::default())),
+        &[],
     )?;
     let ctx = minijinja::context! {
         audit => Value::from(Serde(audit)),
@@ -388,6 +563,7 @@ pub fn render_verification(results: &Results, templates: &Templates) -> Result<O
         templates,
         &Formatter::new(results.format.clone()),
         &Arc::new(Mutex::new(Numbering::default())),
+        &km_curves(results),
     )?;
     let ctx = minijinja::context! {
         verification => Value::from(Serde(v)),
