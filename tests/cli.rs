@@ -105,6 +105,10 @@ fn render_without_terminal_prints_no_progress() {
         }
         let out = c.stderr(Stdio::piped()).output().unwrap();
         assert!(out.status.success());
-        assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
