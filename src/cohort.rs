@@ -223,7 +223,7 @@ pub fn build(cfg: &LoadedConfig, data: &Dataset) -> Result<Cohort> {
     let tcol = data.column(&t.column, "[treatment] column")?;
     let mut group = Vec::with_capacity(rows.len());
     for &r in &rows {
-        let v = tcol[r].as_deref();
+        let v = tcol.get(r);
         match v.and_then(|v| position_of(&t.groups, v)) {
             Some(g) => group.push(g),
             None => {
@@ -258,7 +258,7 @@ pub fn build(cfg: &LoadedConfig, data: &Dataset) -> Result<Cohort> {
             let mut seen = std::collections::HashMap::new();
             let mut out = Vec::with_capacity(rows.len());
             for &r in &rows {
-                let id = ids[r].clone().ok_or_else(|| {
+                let id = ids.get(r).map(str::to_string).ok_or_else(|| {
                     Error::data(
                         &data.path,
                         format!(
@@ -345,7 +345,7 @@ pub fn complication_columns(
             let values = cohort_rows
                 .iter()
                 .map(|&r| {
-                    cells[r].as_deref().is_some_and(|v| {
+                    cells.get(r).is_some_and(|v| {
                         v == ev
                             || parse_number(v)
                                 .zip(parse_number(ev))
@@ -365,6 +365,14 @@ fn position_of(levels: &[String], value: &str) -> Option<usize> {
         let x = parse_number(value)?;
         levels.iter().position(|l| parse_number(l) == Some(x))
     })
+}
+
+/// A variable's raw cells: a data column, derived text, or derived numbers
+/// (formatted only if levels must be matched by name).
+enum Raw<'d> {
+    Data(&'d crate::data::TextColumn),
+    Text(Vec<Option<String>>),
+    Numbers,
 }
 
 /// Evaluates SQL expressions over the data and derived variables.
@@ -482,10 +490,7 @@ impl Env<'_> {
             ));
         }
         let cells = self.data.column(name, at)?;
-        let numbers: Vec<Option<f64>> = cells
-            .iter()
-            .map(|c| c.as_deref().and_then(parse_number))
-            .collect();
+        let numbers: Vec<Option<f64>> = cells.iter().map(|c| c.and_then(parse_number)).collect();
         let all_numeric = cells
             .iter()
             .zip(&numbers)
@@ -493,7 +498,7 @@ impl Env<'_> {
         Ok(if all_numeric {
             Series::new(name.into(), numbers)
         } else {
-            Series::new(name.into(), cells.to_vec())
+            Series::new(name.into(), cells.iter().collect::<Vec<Option<&str>>>())
         })
     }
 
@@ -508,8 +513,9 @@ impl Env<'_> {
         let at = format!("[variables.{name}]");
         let categorical =
             v.cut.is_some() || v.levels.is_some() || v.kind == Some(Kind::Categorical);
-        // Raw value per data row: number or text.
-        let raw: Vec<Option<String>>;
+        // Raw value per data row: number or text (text made only when
+        // levels are matched by name).
+        let raw: Raw<'_>;
         let nums: Option<Vec<Option<f64>>>;
         if let Some(expr) = &v.expr {
             let s = self.named_series(name, &format!("{at} expr"), &mut Vec::new())?;
@@ -523,7 +529,7 @@ impl Env<'_> {
                     .map_err(|e| Error::config(&self.cfg.path, format!("{at}: {e}")))?;
                 let vals: Vec<Option<f64>> =
                     f.iter().map(|x| x.filter(|x| x.is_finite())).collect();
-                raw = vals.iter().map(|x| x.map(fmt_number)).collect();
+                raw = Raw::Numbers;
                 nums = Some(vals);
             } else {
                 let t = s
@@ -532,13 +538,13 @@ impl Env<'_> {
                 let t = t
                     .str()
                     .map_err(|e| Error::config(&self.cfg.path, format!("{at}: {e}")))?;
-                raw = t.iter().map(|x| x.map(str::to_string)).collect();
+                raw = Raw::Text(t.iter().map(|x| x.map(str::to_string)).collect());
                 nums = None;
             }
         } else {
             let col = v.column.clone().unwrap_or_else(|| name.to_string());
-            let cells = self.data.column(&col, &at)?;
-            raw = cells.to_vec();
+            let data = self.data;
+            raw = Raw::Data(data.column(&col, &at)?);
             nums = if categorical && v.cut.is_none() {
                 None
             } else {
@@ -591,7 +597,15 @@ impl Env<'_> {
         let labels = v.level_labels.clone().unwrap_or_else(|| levels.clone());
         let mut codes = Vec::with_capacity(rows.len());
         for (i, &r) in rows.iter().enumerate() {
-            match raw[r].as_deref() {
+            let cell = match &raw {
+                Raw::Data(c) => c.get(r).map(std::borrow::Cow::Borrowed),
+                Raw::Text(v) => v[r].as_deref().map(std::borrow::Cow::Borrowed),
+                Raw::Numbers => nums
+                    .as_ref()
+                    .and_then(|n| n[r])
+                    .map(|x| std::borrow::Cow::Owned(fmt_number(x))),
+            };
+            match cell.as_deref() {
                 None => codes.push(None),
                 Some(s) => match position_of(&levels, s) {
                     Some(k) => codes.push(Some(k)),
@@ -643,7 +657,11 @@ impl Env<'_> {
             .get(&e.event)
             .is_some_and(|v| v.expr.is_some());
         let event_cells: Vec<Option<String>> = if self.data.has(&e.event) && !derived {
-            self.data.column(&e.event, &format!("{at} event"))?.to_vec()
+            self.data
+                .column(&e.event, &format!("{at} event"))?
+                .iter()
+                .map(|c| c.map(str::to_string))
+                .collect()
         } else {
             let series = self.named_series(&e.event, &format!("{at} event"), &mut Vec::new())?;
             let text = series

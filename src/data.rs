@@ -16,7 +16,7 @@ pub struct Dataset {
     /// Where it was read from.
     pub path: PathBuf,
     names: Vec<String>,
-    columns: Vec<Vec<Option<String>>>,
+    columns: Vec<TextColumn>,
     rows: usize,
 }
 
@@ -62,14 +62,10 @@ impl Dataset {
                     Error::data(path, format!("column `{name}` cannot be read as text: {e}"))
                 })?;
             let ca = s.str().map_err(|e| Error::data(path, e.to_string()))?;
-            let values = ca
-                .iter()
-                .map(|v| {
-                    v.map(str::trim)
-                        .filter(|v| !v.is_empty() && !na_values.iter().any(|na| na == v))
-                        .map(str::to_string)
-                })
-                .collect();
+            let values = TextColumn::from_cells(ca.iter().map(|v| {
+                v.map(str::trim)
+                    .filter(|v| !v.is_empty() && !na_values.iter().any(|na| na == v))
+            }));
             names.push(name);
             columns.push(values);
         }
@@ -107,7 +103,7 @@ impl Dataset {
     }
 
     /// The cells of a column, or an error that lists close names.
-    pub fn column(&self, name: &str, used_by: &str) -> Result<&[Option<String>]> {
+    pub fn column(&self, name: &str, used_by: &str) -> Result<&TextColumn> {
         match self.names.iter().position(|n| n == name) {
             Some(j) => Ok(&self.columns[j]),
             None => Err(Error::data(
@@ -140,6 +136,55 @@ impl Dataset {
                 }),
             })
             .collect()
+    }
+}
+
+/// One column's cells, packed: all texts in one string, so a million-row
+/// file costs its text plus 5 bytes a cell, not an allocation per cell.
+#[derive(Debug, Clone, Default)]
+pub struct TextColumn {
+    text: String,
+    /// End of each cell's text in `text` (cell i spans ends[i-1]..ends[i]).
+    ends: Vec<u32>,
+    present: Vec<bool>,
+}
+
+impl TextColumn {
+    /// Packs cells (`None` is missing).
+    pub fn from_cells<'a>(cells: impl Iterator<Item = Option<&'a str>>) -> TextColumn {
+        let mut c = TextColumn::default();
+        for cell in cells {
+            c.text.push_str(cell.unwrap_or(""));
+            // A column's text beyond 4 GB would overflow; such a file is far
+            // beyond what the rest of the pipeline holds in memory anyway.
+            c.ends.push(u32::try_from(c.text.len()).unwrap_or(u32::MAX));
+            c.present.push(cell.is_some());
+        }
+        c
+    }
+
+    /// Number of cells.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether the column has no cells.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Cell `i` (`None` when missing or out of range).
+    pub fn get(&self, i: usize) -> Option<&str> {
+        if !*self.present.get(i)? {
+            return None;
+        }
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        self.text.get(start..self.ends[i] as usize)
+    }
+
+    /// The cells in order.
+    pub fn iter(&self) -> impl Iterator<Item = Option<&str>> + '_ {
+        (0..self.len()).map(|i| self.get(i))
     }
 }
 
@@ -218,6 +263,23 @@ fn unclosed_quote(bytes: &[u8]) -> Option<usize> {
         i += 1;
     }
     opened_at
+}
+
+/// A Parquet file of text columns (`None` is missing), as bytes; used to
+/// write scaled benchmark cohorts.
+pub fn parquet_bytes(
+    columns: &[(&str, Vec<Option<&str>>)],
+) -> std::result::Result<Vec<u8>, String> {
+    let cols: Vec<Column> = columns
+        .iter()
+        .map(|(name, values)| Column::new((*name).into(), values.as_slice()))
+        .collect();
+    let mut df = DataFrame::new_infer_height(cols).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    ParquetWriter::new(&mut out)
+        .finish(&mut df)
+        .map_err(|e| e.to_string())?;
+    Ok(out)
 }
 
 fn read_parquet(path: &Path) -> Result<DataFrame> {

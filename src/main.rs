@@ -77,8 +77,12 @@ enum Command {
     Bench {
         /// What to time: `matching` (propensity model and 1:1 match) or
         /// `survival` (Kaplan-Meier, log-rank, 10-covariate Cox).
-        #[arg(value_parser = ["matching", "survival"])]
+        #[arg(value_parser = ["matching", "survival", "render"])]
         what: String,
+        /// For `render`: the study to render (timed per stage; output to a
+        /// temporary folder).
+        #[arg(long, default_value = DEFAULT_STUDY)]
+        study: PathBuf,
         /// Patients to simulate.
         #[arg(long, default_value_t = 1_000_000)]
         n: usize,
@@ -97,6 +101,10 @@ enum Command {
         /// Seed of the ChaCha8 generator.
         #[arg(long, default_value_t = 20250101)]
         seed: u64,
+        /// Resample the twin to this many rows (a bootstrap, for benchmarks;
+        /// Parquet when --out ends in .parquet).
+        #[arg(long)]
+        n: Option<usize>,
     },
 }
 
@@ -294,7 +302,29 @@ fn run(command: Command, show: bool) -> studybook::Result<()> {
             }
             Ok(())
         }
-        Command::Bench { what, n, seed } if what == "survival" => {
+        Command::Bench { what, study, .. } if what == "render" => {
+            let start = std::time::Instant::now();
+            let last = std::cell::RefCell::new((start, ""));
+            let step = |stage: &'static str| {
+                let mut l = last.borrow_mut();
+                if !l.1.is_empty() {
+                    say!("{:>8.3} s  {}", l.0.elapsed().as_secs_f64(), l.1);
+                }
+                *l = (std::time::Instant::now(), stage);
+            };
+            let out = std::env::temp_dir().join(format!("studybook-bench-{}", std::process::id()));
+            let result = pipeline::render_study_with(&study, Some(&out), &step);
+            let l = last.borrow();
+            say!(
+                "{:>8.3} s  {} and writing",
+                l.0.elapsed().as_secs_f64(),
+                l.1
+            );
+            say!("{:>8.3} s  total", start.elapsed().as_secs_f64());
+            let _ = std::fs::remove_dir_all(&out);
+            result.map(|_| ())
+        }
+        Command::Bench { what, n, seed, .. } if what == "survival" => {
             let b = studybook::bench::survival(n, seed);
             say!(
                 "survival: n = {}, events = {}; Kaplan-Meier by group {:.3} s, log-rank {:.3} s, Cox with 10 covariates {:.3} s ({} iterations)",
@@ -307,7 +337,7 @@ fn run(command: Command, show: bool) -> studybook::Result<()> {
             );
             Ok(())
         }
-        Command::Bench { what: _, n, seed } => {
+        Command::Bench { n, seed, .. } => {
             let b = studybook::bench::matching(n, seed);
             say!(
                 "matching: n = {}, focal = {}, matched = {}; propensity model {:.3} s, 1:1 match (caliper 0.1 SD) {:.3} s",
@@ -323,8 +353,12 @@ fn run(command: Command, show: bool) -> studybook::Result<()> {
             published,
             out,
             seed,
+            n,
         } => {
-            let summary = simulate::write_twin_cohort(&published, &out, seed)?;
+            let summary = match n {
+                Some(n) => simulate::write_scaled_cohort(&published, &out, seed, n)?,
+                None => simulate::write_twin_cohort(&published, &out, seed)?,
+            };
             say!("wrote {} ({} rows)", out.display(), summary);
             Ok(())
         }

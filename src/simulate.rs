@@ -119,6 +119,96 @@ const SURVIVAL_ATTEMPTS: usize = 1000;
 /// Builds the twin cohort from the manifest at `published` and writes it as
 /// CSV to `out`; returns the number of rows.
 pub fn write_twin_cohort(published: &Path, out: &Path, seed: u64) -> Result<usize> {
+    write_cohort(published, out, seed, None)
+}
+
+/// The twin cohort resampled to `n` analysed patients (a bootstrap of its
+/// 609 included patients, with replacement, by its own ChaCha8 stream) for
+/// benchmarks: the same columns and distributions at any size; the study's
+/// exclusion steps then remove nobody. Written as Parquet when `out` ends
+/// in `.parquet`, else as CSV.
+pub fn write_scaled_cohort(published: &Path, out: &Path, seed: u64, n: usize) -> Result<usize> {
+    write_cohort(published, out, seed, Some(n))
+}
+
+fn write_cohort(published: &Path, out: &Path, seed: u64, n: Option<usize>) -> Result<usize> {
+    let mut rows = twin_rows(published, seed)?;
+    // Which base row each output row copies (all of them, in order, for
+    // the twin itself); rows are referenced, not cloned, so a million-row
+    // cohort costs little more than its text.
+    let picks: Vec<usize> = match n {
+        None => (0..rows.len()).collect(),
+        Some(n) => {
+            rows.retain(|r| r.get("treatment").is_some_and(|t| !t.is_empty()));
+            let mut pick = ChaCha8Rng::seed_from_u64(seed ^ 0x1656_67B1_9E37_79F9);
+            (0..n).map(|_| pick.random_range(0..rows.len())).collect()
+        }
+    };
+    let width = picks.len().to_string().len().max(4);
+    let id = |i: usize| format!("P{:0width$}", i + 1);
+    let dir = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = out
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("cohort.csv");
+    let cell = |row: &Row, c: &str| row.get(c).map_or("", String::as_str).to_string();
+    if name.ends_with(".parquet") {
+        let ids: Vec<String> = (0..picks.len()).map(id).collect();
+        let owned: Vec<(&str, Vec<Option<String>>)> = COLUMNS
+            .iter()
+            .map(|c| {
+                let values = picks
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &p)| {
+                        let v = if *c == "id" {
+                            ids[i].clone()
+                        } else {
+                            cell(&rows[p], c)
+                        };
+                        (!v.is_empty()).then_some(v)
+                    })
+                    .collect();
+                (*c, values)
+            })
+            .collect();
+        let columns: Vec<(&str, Vec<Option<&str>>)> = owned
+            .iter()
+            .map(|(c, v)| (*c, v.iter().map(|x| x.as_deref()).collect()))
+            .collect();
+        let bytes = crate::data::parquet_bytes(&columns).map_err(|e| Error::data(out, e))?;
+        crate::pipeline::write_atomically(dir, &[(name, bytes)])?;
+        return Ok(picks.len());
+    }
+    // Each base row's line without its id, built once.
+    let lines: Vec<String> = rows
+        .iter()
+        .map(|row| {
+            COLUMNS
+                .iter()
+                .filter(|c| **c != "id")
+                .map(|c| cell(row, c))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect();
+    let mut csv = COLUMNS.join(",");
+    csv.push('\n');
+    for (i, &p) in picks.iter().enumerate() {
+        csv.push_str(&id(i));
+        csv.push(',');
+        csv.push_str(&lines[p]);
+        csv.push('\n');
+    }
+    crate::pipeline::write_atomically(dir, &[(name, csv.into_bytes())])?;
+    Ok(picks.len())
+}
+
+/// The twin cohort's rows, in file order (ids not yet assigned).
+fn twin_rows(published: &Path, seed: u64) -> Result<Vec<Row>> {
     let text = std::fs::read_to_string(published).map_err(|e| Error::io(published, e))?;
     let manifest: Value =
         toml::from_str(&text).map_err(|e| Error::config(published, e.to_string()))?;
@@ -143,29 +233,7 @@ pub fn write_twin_cohort(published: &Path, out: &Path, seed: u64) -> Result<usiz
         }
     }
     shuffle(&mut rows, &mut rng);
-    let mut csv = COLUMNS.join(",");
-    csv.push('\n');
-    for (i, row) in rows.iter_mut().enumerate() {
-        row.insert("id", format!("P{:04}", i + 1));
-        let line: Vec<&str> = COLUMNS
-            .iter()
-            .map(|c| row.get(c).map_or("", String::as_str))
-            .collect();
-        csv.push_str(&line.join(","));
-        csv.push('\n');
-    }
-    crate::pipeline::write_atomically(
-        out.parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new(".")),
-        &[(
-            out.file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("cohort.csv"),
-            csv.into_bytes(),
-        )],
-    )?;
-    Ok(rows.len())
+    Ok(rows)
 }
 
 struct Targets<'a> {

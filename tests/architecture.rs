@@ -25,7 +25,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "render",
         &["report", "figures", "format", "config", "audit"],
     ),
-    ("simulate", &["pipeline", "stats"]),
+    ("simulate", &["pipeline", "stats", "data"]),
     ("bench", &["stats"]),
     ("audit", &["stats", "format", "config"]),
     (

@@ -3,7 +3,7 @@
 //! published Table 1 counts.
 
 use std::path::Path;
-use studybook::pipeline;
+use studybook::{pipeline, simulate};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -461,4 +461,35 @@ fn default_study_verification() {
         std::fs::read_to_string(root().join("reports/tace-downstaging/manuscript.md")).unwrap();
     assert!(md.contains("## Supplementary: regenerated against published numbers"));
     assert!(md.contains("they reproduce only from the paper's own data and matching"));
+}
+
+// `simulate --n` resamples the twin's analysed patients: the size asked
+// for, every row analysed, the same from the same seed, and Parquet when
+// the name says so (read back to the same cohort).
+#[test]
+fn scaled_cohorts() {
+    let dir = tempfile::tempdir().unwrap();
+    let published = root().join("data/tace-downstaging/published.toml");
+    let csv = dir.path().join("c.csv");
+    let parquet = dir.path().join("c.parquet");
+    assert_eq!(simulate::write_scaled_cohort(&published, &csv, 7, 1500).unwrap(), 1500);
+    assert_eq!(simulate::write_scaled_cohort(&published, &parquet, 7, 1500).unwrap(), 1500);
+    let again = dir.path().join("again.csv");
+    simulate::write_scaled_cohort(&published, &again, 7, 1500).unwrap();
+    assert_eq!(std::fs::read(&csv).unwrap(), std::fs::read(&again).unwrap());
+    let mut flows = Vec::new();
+    for data in ["c.csv", "c.parquet"] {
+        let study = std::fs::read_to_string(root().join("reports/tace-downstaging/study.toml"))
+            .unwrap()
+            .replace("../../data/tace-downstaging/cohort.csv", data)
+            .lines()
+            .filter(|l| !l.starts_with("published = "))
+            .collect::<Vec<_>>()
+            .join("\n");
+        std::fs::write(dir.path().join("study.toml"), study).unwrap();
+        let a = pipeline::analyse(&dir.path().join("study.toml")).unwrap();
+        assert_eq!(a.results.flow.included, 1500);
+        flows.push(a.results.flow.by_group.clone());
+    }
+    assert_eq!(flows[0], flows[1]);
 }

@@ -9,6 +9,7 @@ use crate::cohort::{Cohort, Values};
 use crate::config::{CoxSection, Endpoint, MatchedVariance, Selection, SurvivalSection};
 use crate::stats::cox;
 use crate::stats::kaplan_meier;
+use rayon::prelude::*;
 use serde::Serialize;
 
 /// One factor's overall test in a model.
@@ -372,18 +373,29 @@ pub fn compute(
         .filter(|e| conf.endpoints.is_empty() || conf.endpoints.contains(&e.id))
     {
         let mut selected = Vec::new();
-        for f in &factors {
-            let Some(m) = fit_model(
-                cohort,
-                std::slice::from_ref(f),
-                e,
-                surv,
-                conf,
-                cohort_name,
-                "univariable",
-                pairs,
-                diagnostics,
-            ) else {
+        // Univariable models are independent: fit in parallel, then walk
+        // them (and their diagnostics) in factor order.
+        let fits: Vec<(Option<TableModel>, Vec<Diagnostic>)> = factors
+            .par_iter()
+            .map(|f| {
+                let mut d = Vec::new();
+                let m = fit_model(
+                    cohort,
+                    std::slice::from_ref(f),
+                    e,
+                    surv,
+                    conf,
+                    cohort_name,
+                    "univariable",
+                    pairs,
+                    &mut d,
+                );
+                (m, d)
+            })
+            .collect();
+        for (f, (m, d)) in factors.iter().zip(fits) {
+            diagnostics.extend(d);
+            let Some(m) = m else {
                 continue;
             };
             let p = m.factors.first().and_then(|t| t.p);

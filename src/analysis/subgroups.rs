@@ -9,6 +9,7 @@ use crate::cohort::{Cohort, Values};
 use crate::config::{Endpoint, SubgroupSection, SurvivalSection};
 use crate::stats::cox;
 use crate::stats::kaplan_meier;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -119,10 +120,15 @@ pub fn compute(
             }
         };
         out.push(row("overall", "All patients", None, &usable, diagnostics));
-        for v in &conf.variables {
+        // Variables are independent: fit them in parallel, then keep their
+        // rows and diagnostics in config order (deterministic output).
+        let per_variable = |v: &String| -> (Vec<SubgroupRow>, Vec<Diagnostic>) {
+            let mut rows_out = Vec::new();
+            let mut diagnostics = Vec::new();
+            let diagnostics = &mut diagnostics;
             let var = &cohort.variables[v];
             let Values::Categorical { labels, codes, .. } = &var.values else {
-                continue;
+                return (rows_out, Vec::new());
             };
             let rows: Vec<usize> = usable
                 .iter()
@@ -181,8 +187,15 @@ pub fn compute(
                 if j == 0 {
                     r.p_interaction = p_int;
                 }
-                out.push(r);
+                rows_out.push(r);
             }
+            (rows_out, std::mem::take(diagnostics))
+        };
+        let results: Vec<(Vec<SubgroupRow>, Vec<Diagnostic>)> =
+            conf.variables.par_iter().map(per_variable).collect();
+        for (rows, d) in results {
+            out.extend(rows);
+            diagnostics.extend(d);
         }
     }
     out
