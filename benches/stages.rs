@@ -1,0 +1,51 @@
+//! Regression guard for each stage of a render (divan): loading the data,
+//! the propensity model and match, Kaplan-Meier and log-rank, a Cox model,
+//! the whole analysis and the rendering, on the default study (609
+//! patients) and on synthetic kernels of 100,000.
+//!
+//!     cargo bench --bench stages
+//!
+//! CI only builds it (`cargo build --benches`); timings of the whole
+//! pipeline against R are in bench/RESULTS.md (bench/compare.sh).
+
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+use studybook::{data::Dataset, pipeline, render};
+
+fn main() {
+    divan::main();
+}
+
+fn study() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/tace-downstaging/study.toml")
+}
+
+static ANALYSIS: LazyLock<pipeline::Analysis> =
+    LazyLock::new(|| pipeline::analyse(&study()).expect("the default study analyses"));
+
+#[divan::bench]
+fn load() -> Dataset {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/tace-downstaging/cohort.csv");
+    Dataset::read(&path, &["NA".to_string()]).expect("the twin cohort reads")
+}
+
+#[divan::bench(sample_count = 5)]
+fn analyse() -> pipeline::Analysis {
+    pipeline::analyse(&study()).expect("the default study analyses")
+}
+
+#[divan::bench]
+fn render() -> render::Rendered {
+    let a = &*ANALYSIS;
+    render::render(&a.results, &a.templates, &a.figures).expect("the default study renders")
+}
+
+#[divan::bench(sample_count = 5)]
+fn match_100k() -> usize {
+    studybook::bench::matching(100_000, 1).matched
+}
+
+#[divan::bench(sample_count = 5)]
+fn km_logrank_cox_100k() -> usize {
+    studybook::bench::survival(100_000, 1).events
+}
