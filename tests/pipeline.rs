@@ -472,8 +472,14 @@ fn scaled_cohorts() {
     let published = root().join("data/tace-downstaging/published.toml");
     let csv = dir.path().join("c.csv");
     let parquet = dir.path().join("c.parquet");
-    assert_eq!(simulate::write_scaled_cohort(&published, &csv, 7, 1500).unwrap(), 1500);
-    assert_eq!(simulate::write_scaled_cohort(&published, &parquet, 7, 1500).unwrap(), 1500);
+    assert_eq!(
+        simulate::write_scaled_cohort(&published, &csv, 7, 1500).unwrap(),
+        1500
+    );
+    assert_eq!(
+        simulate::write_scaled_cohort(&published, &parquet, 7, 1500).unwrap(),
+        1500
+    );
     let again = dir.path().join("again.csv");
     simulate::write_scaled_cohort(&published, &again, 7, 1500).unwrap();
     assert_eq!(std::fs::read(&csv).unwrap(), std::fs::read(&again).unwrap());
