@@ -879,3 +879,14 @@ fn fuzz_csv_crash_796400ac_unclosed_quote() {
     );
     assert_eq!(pipeline::analyse(&path).unwrap().results.flow.included, 6);
 }
+
+// A template that would run for a very long time (here 10^10 loop
+// iterations) is stopped with an error naming it, instead of hanging.
+#[test]
+fn template_runaway_loop_is_stopped() {
+    let e = template_error(
+        "discussion.md.j2",
+        "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}\n",
+    );
+    assert_has(&e, &["discussion.md.j2", "fuel"]);
+}
