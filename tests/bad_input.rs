@@ -890,3 +890,17 @@ fn template_runaway_loop_is_stopped() {
     );
     assert_has(&e, &["discussion.md.j2", "fuel"]);
 }
+
+// `verify` on a study that names no published manifest says how to name one.
+#[test]
+fn verify_without_manifest() {
+    let (_d, path) = study(CONFIG, CSV);
+    let out = tempfile::tempdir().unwrap();
+    let e = pipeline::verify_study(&path, Some(out.path()))
+        .unwrap_err()
+        .to_string();
+    assert_has(
+        &e,
+        &["study.toml", "names no published manifest", "published = "],
+    );
+}
