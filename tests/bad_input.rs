@@ -525,7 +525,7 @@ fn zero_events_in_an_arm() {
     // The mark (in the Results and the Abstract) is explained and counted in the Diagnostics section.
     assert!(
         md.contains(
-            "- **not estimable**: 2 value(s) in this manuscript print as NE† (hazard ratio: 2)"
+            "**Not estimable.** 2 value(s) in this manuscript print as NE† (hazard ratio: 2)"
         ),
         "{md}"
     );
