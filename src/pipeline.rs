@@ -406,10 +406,7 @@ pub fn render_study_with(
     let analysis = analyse_with(config_path, progress)?;
     progress(STAGES[8]);
     let rendered = render::render(&analysis.results, &analysis.templates, &analysis.figures)?;
-    let json = serde_json::to_string_pretty(&analysis.results).map_err(|e| Error::Template {
-        name: "results.json".into(),
-        message: e.to_string(),
-    })? + "\n";
+    let json = json_bytes("results.json", &analysis.results)?;
     let out = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| analysis.config.dir.clone());
@@ -429,7 +426,7 @@ pub fn render_study_with(
         ("provenance.json".into(), provenance.into_bytes()),
         ("manuscript.md".into(), rendered.markdown.into_bytes()),
         ("manuscript.html".into(), rendered.html.into_bytes()),
-        ("results.json".into(), json.into_bytes()),
+        ("results.json".into(), json),
     ];
     for f in &analysis.figures {
         files.push((
@@ -440,6 +437,15 @@ pub fn render_study_with(
     let refs: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
     let written = write_atomically(&out, &refs)?;
     Ok((analysis, written))
+}
+
+/// Pretty JSON of `value` with a final newline, for the file `name`.
+fn json_bytes(name: &str, value: &impl serde::Serialize) -> Result<Vec<u8>> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| Error::Template {
+        name: name.into(),
+        message: e.to_string(),
+    })?;
+    Ok((text + "\n").into_bytes())
 }
 
 /// Writes each `(name, bytes)` to `dir/.name.tmp`, then renames all of them
@@ -488,12 +494,7 @@ pub fn verify_study(config_path: &Path, out: Option<&Path>) -> Result<(Analysis,
             "the study names no published manifest; add `published = \"published.toml\"` to [study] (the format of the reference study's manifest)",
         ));
     };
-    let json = serde_json::to_string_pretty(&analysis.results.verification).map_err(|e| {
-        Error::Template {
-            name: "verify.json".into(),
-            message: e.to_string(),
-        }
-    })? + "\n";
+    let json = json_bytes("verify.json", &analysis.results.verification)?;
     let out = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| analysis.config.dir.clone());
@@ -502,7 +503,7 @@ pub fn verify_study(config_path: &Path, out: Option<&Path>) -> Result<(Analysis,
         &[
             ("verify.md", rendered.markdown.into_bytes()),
             ("verify.html", rendered.html.into_bytes()),
-            ("verify.json", json.into_bytes()),
+            ("verify.json", json),
         ],
     )?;
     Ok((analysis, written))
@@ -515,16 +516,13 @@ pub fn audit_manifest(manifest: &Path, out: &Path) -> Result<(audit::Audit, Vec<
     let result = audit::audit(&loaded)?;
     let templates = render::Templates::load(None)?;
     let rendered = render::render_audit(&result, &templates)?;
-    let json = serde_json::to_string_pretty(&result.findings).map_err(|e| Error::Template {
-        name: "audit.json".into(),
-        message: e.to_string(),
-    })? + "\n";
+    let json = json_bytes("audit.json", &result.findings)?;
     let written = write_atomically(
         out,
         &[
             ("audit.md", rendered.markdown.into_bytes()),
             ("audit.html", rendered.html.into_bytes()),
-            ("audit.json", json.into_bytes()),
+            ("audit.json", json),
         ],
     )?;
     Ok((result, written))
