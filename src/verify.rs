@@ -15,6 +15,7 @@ use crate::audit::manifest::{Manifest, Node, Num, Value, show_path};
 use crate::config::VerifySection;
 use crate::format::Formatter;
 use crate::report::{Claim, ClaimSummary, Results, Verification};
+use std::collections::BTreeMap;
 
 /// Compares `results` with the manifest, mapping names through `map`.
 pub fn verify(manifest: &Manifest, results: &Results, map: &VerifySection) -> Verification {
@@ -188,6 +189,49 @@ impl Verifier<'_> {
         });
     }
 
+    /// The `X_n` and `X_pct` numbers of one printed row against a
+    /// regenerated row's counts and percentages per treatment value.
+    fn count_claims(
+        &mut self,
+        section: &str,
+        cohort: &str,
+        what: &str,
+        path: &[String],
+        node: &Node,
+        regenerated: Option<(&BTreeMap<String, usize>, &BTreeMap<String, f64>)>,
+    ) {
+        for (k, n) in node.entries() {
+            let Value::Num(num) = &n.value else { continue };
+            let (g, stat) = if let Some(g) = k.strip_suffix("_n") {
+                (g, "n")
+            } else if let Some(g) = k.strip_suffix("_pct") {
+                (g, "%")
+            } else {
+                continue;
+            };
+            let value = self.group(g);
+            let x = match (regenerated, &value) {
+                (Some((counts, _)), Some(v)) if stat == "n" => counts.get(v).map(|&n| n as f64),
+                (Some((_, pct)), Some(v)) => pct.get(v).copied(),
+                _ => None,
+            };
+            let glabel = value
+                .as_deref()
+                .map_or(g.to_string(), |v| self.group_label(v));
+            self.claim(
+                section,
+                cohort,
+                format!("{what}, {glabel}, {stat}"),
+                Published {
+                    path: extend(path, &[k]),
+                    num,
+                    lt: false,
+                },
+                x,
+            );
+        }
+    }
+
     // ------------------------------------------------------------ Table 1
 
     fn table1(&mut self, t1: &Node) {
@@ -258,36 +302,14 @@ impl Verifier<'_> {
                     .find(|l| norm(&l.level) == norm(lkey) || norm(&l.label) == norm(lkey))
                     .or_else(|| (ls.len() == levels.len()).then(|| &ls[i]))
             });
-            for (k, n) in lnode.entries() {
-                let Value::Num(num) = &n.value else { continue };
-                let (g, what) = if let Some(g) = k.strip_suffix("_n") {
-                    (g, "n")
-                } else if let Some(g) = k.strip_suffix("_pct") {
-                    (g, "%")
-                } else {
-                    continue;
-                };
-                let value = self.group(g);
-                let regenerated = match (level, &value) {
-                    (Some(l), Some(v)) if what == "n" => l.n.get(v).map(|&n| n as f64),
-                    (Some(l), Some(v)) => l.pct.get(v).copied(),
-                    _ => None,
-                };
-                let glabel = value
-                    .as_deref()
-                    .map_or(g.to_string(), |v| self.group_label(v));
-                self.claim(
-                    "Table 1",
-                    cohort,
-                    format!("{label}: {lkey}, {glabel}, {what}"),
-                    Published {
-                        path: extend(path, &[lkey, k]),
-                        num,
-                        lt: false,
-                    },
-                    regenerated,
-                );
-            }
+            self.count_claims(
+                "Table 1",
+                cohort,
+                &format!("{label}: {lkey}"),
+                &extend(path, &[lkey]),
+                lnode,
+                level.map(|l| (&l.n, &l.pct)),
+            );
         }
         for stat in ["mean", "sd", "median", "q1", "q3"] {
             for (k, n) in node.entries() {
@@ -564,42 +586,19 @@ impl Verifier<'_> {
                             !r.total && norm(&r.label).replace('.', "") == norm(rkey)
                         }
                     });
-                    for (k, n) in rnode.entries() {
-                        let Value::Num(num) = &n.value else { continue };
-                        let (g, what) = if let Some(g) = k.strip_suffix("_n") {
-                            (g, "n")
-                        } else if let Some(g) = k.strip_suffix("_pct") {
-                            (g, "%")
-                        } else {
-                            continue;
-                        };
-                        let value = self.group(g);
-                        let regenerated = match (row, &value) {
-                            (Some(r), Some(v)) if what == "n" => r.n.get(v).map(|&n| n as f64),
-                            (Some(r), Some(v)) => r.pct.get(v).copied(),
-                            _ => None,
-                        };
-                        let glabel = value
-                            .as_deref()
-                            .map_or(g.to_string(), |v| self.group_label(v));
-                        self.claim(
-                            "Table 4",
-                            &cohort,
-                            format!("{cat} {rkey}, {glabel}, {what}"),
-                            Published {
-                                path: vec![
-                                    "table4".into(),
-                                    ckey.clone(),
-                                    cat.clone(),
-                                    rkey.clone(),
-                                    k.clone(),
-                                ],
-                                num,
-                                lt: false,
-                            },
-                            regenerated,
-                        );
-                    }
+                    self.count_claims(
+                        "Table 4",
+                        &cohort,
+                        &format!("{cat} {rkey}"),
+                        &[
+                            "table4".to_string(),
+                            ckey.clone(),
+                            cat.clone(),
+                            rkey.clone(),
+                        ],
+                        rnode,
+                        row.map(|r| (&r.n, &r.pct)),
+                    );
                 }
                 if let Some(p) = catnode.num("p") {
                     let total = in_cat.iter().find(|r| r.total);
