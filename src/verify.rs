@@ -17,6 +17,9 @@ use crate::format::Formatter;
 use crate::report::{Claim, ClaimSummary, Results, Verification};
 use std::collections::BTreeMap;
 
+/// A regenerated row's counts and percentages, by treatment value.
+type CountsAndPercents<'a> = (&'a BTreeMap<String, usize>, &'a BTreeMap<String, f64>);
+
 /// Compares `results` with the manifest, mapping names through `map`.
 pub fn verify(manifest: &Manifest, results: &Results, map: &VerifySection) -> Verification {
     let mut v = Verifier {
@@ -198,7 +201,7 @@ impl Verifier<'_> {
         what: &str,
         path: &[String],
         node: &Node,
-        regenerated: Option<(&BTreeMap<String, usize>, &BTreeMap<String, f64>)>,
+        regenerated: Option<CountsAndPercents<'_>>,
     ) {
         for (k, n) in node.entries() {
             let Value::Num(num) = &n.value else { continue };
