@@ -1160,6 +1160,15 @@ fn join(prefix: &str, key: &str) -> String {
     }
 }
 
+/// " (what)", or nothing when a link has no `what`.
+fn in_parentheses(what: &str) -> String {
+    if what.is_empty() {
+        String::new()
+    } else {
+        format!(" ({what})")
+    }
+}
+
 fn repeated_numbers(ctx: &mut Ctx<'_>, settings: Option<&Node>) -> Result<()> {
     let mut found = Vec::new();
     for (what, paths, _) in &ctx.same {
@@ -1200,17 +1209,14 @@ fn repeated_numbers(ctx: &mut Ctx<'_>, settings: Option<&Node>) -> Result<()> {
             let (p0, n0, _) = holders[0];
             for &(p, n, node) in &holders[1..] {
                 if !overlap(n0, n) {
-                    let full = |p: &Vec<String>| {
+                    let under = |p: &Vec<String>| {
                         let mut v = p.clone();
                         v.extend(parse_path(key));
-                        show_path(&v)
+                        v
                     };
+                    let full = |p: &Vec<String>| show_path(&under(p));
                     found.push((
-                        {
-                            let mut v = p.clone();
-                            v.extend(parse_path(key));
-                            v
-                        },
+                        under(p),
                         node.clone(),
                         Severity::Error,
                         "repeat",
@@ -1218,11 +1224,7 @@ fn repeated_numbers(ctx: &mut Ctx<'_>, settings: Option<&Node>) -> Result<()> {
                         format!("{} at {}", n0.raw, full(p0)),
                         format!(
                             "The same number{} is reported differently in two places.",
-                            if what.is_empty() {
-                                String::new()
-                            } else {
-                                format!(" ({what})")
-                            }
+                            in_parentheses(what)
                         ),
                     ));
                 }
@@ -1263,11 +1265,7 @@ fn repeated_numbers(ctx: &mut Ctx<'_>, settings: Option<&Node>) -> Result<()> {
                 format!("sum {}", ctx.num(sum, total.decimals)),
                 format!(
                     "The parts{} do not add up to the printed total.",
-                    if what.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({what})")
-                    }
+                    in_parentheses(what)
                 ),
             ));
         }
