@@ -1265,7 +1265,7 @@ fn repeated_numbers(ctx: &mut Ctx<'_>, settings: Option<&Node>) -> Result<()> {
                 format!("sum {}", ctx.num(sum, total.decimals)),
                 format!(
                     "The parts{} do not add up to the printed total.",
-                    in_parentheses(what)
+                    in_parentheses(&what)
                 ),
             ));
         }
