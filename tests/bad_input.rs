@@ -904,3 +904,43 @@ fn verify_without_manifest() {
         &["study.toml", "names no published manifest", "published = "],
     );
 }
+
+// An unknown journal style is rejected with the styles that exist.
+#[test]
+fn unknown_journal_style() {
+    let e = error_of(&format!("{CONFIG}[format]\nstyle = \"lancett\"\n"), CSV);
+    assert_has(
+        &e,
+        &["study.toml", "line", "lancett", "Did you mean `lancet`?"],
+    );
+}
+
+// A misspelt [verify] map is rejected with the right name.
+#[test]
+fn unknown_verify_key() {
+    let e = error_of(
+        &format!("{CONFIG}[verify]\nvariable = {{ age = \"age\" }}\n"),
+        CSV,
+    );
+    assert_has(&e, &["study.toml", "variable", "Did you mean `variables`?"]);
+}
+
+// Audit manifests: a TOML error has line and column; a subset without its
+// paths and a balanced variable the matched table lacks name the line.
+#[test]
+fn audit_manifest_errors() {
+    use studybook::audit::{Manifest, audit};
+    let p = std::path::Path::new("paper.toml");
+    let e = Manifest::parse(p, "[t]\nx = \n").unwrap_err().to_string();
+    assert_has(&e, &["paper.toml", "line 2", "Fix the TOML syntax"]);
+    let m = Manifest::parse(p, "[m]\na_n = 1\n[[audit.subset]]\nmatched = \"m\"\n").unwrap();
+    let e = audit(&m).unwrap_err().to_string();
+    assert_has(&e, &["line 3", "needs `matched` and `unmatched`"]);
+    let m = Manifest::parse(
+        p,
+        "[m]\na_n = 1\n[u]\na_n = 2\n[[audit.subset]]\nmatched = \"m\"\nunmatched = \"u\"\nbalanced = [\"age\"]\n",
+    )
+    .unwrap();
+    let e = audit(&m).unwrap_err().to_string();
+    assert_has(&e, &["line 5", "`age` as balanced", "has no such variable"]);
+}
