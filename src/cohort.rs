@@ -80,6 +80,32 @@ pub struct EndpointValues {
     pub time: Vec<Option<f64>>,
     /// Event (true) or censored (false); `None` when missing.
     pub event: Vec<Option<bool>>,
+    /// The patients with both time and status, by increasing time (ties in
+    /// cohort order). Computed once, so that every model, curve and test of
+    /// the endpoint receives rows already in time order and none of them
+    /// sorts again (the sorts are stable and find a sorted run in one pass).
+    by_time: Vec<usize>,
+}
+
+impl EndpointValues {
+    /// Time and status per patient; the time order is derived here.
+    pub fn new(id: String, time: Vec<Option<f64>>, event: Vec<Option<bool>>) -> EndpointValues {
+        let mut by_time: Vec<usize> = (0..time.len())
+            .filter(|&i| time[i].is_some() && event[i].is_some())
+            .collect();
+        by_time.sort_by(|&a, &b| time[a].unwrap_or(0.0).total_cmp(&time[b].unwrap_or(0.0)));
+        EndpointValues {
+            id,
+            time,
+            event,
+            by_time,
+        }
+    }
+
+    /// The patients with both time and status, by increasing time (stable).
+    pub fn usable(&self) -> &[usize] {
+        &self.by_time
+    }
 }
 
 /// A variable resolved against the data.
@@ -152,11 +178,11 @@ impl Cohort {
             .endpoints
             .iter()
             .map(|(k, e)| {
-                let ep = EndpointValues {
-                    id: e.id.clone(),
-                    time: idx.iter().map(|&i| e.time[i]).collect(),
-                    event: idx.iter().map(|&i| e.event[i]).collect(),
-                };
+                let ep = EndpointValues::new(
+                    e.id.clone(),
+                    idx.iter().map(|&i| e.time[i]).collect(),
+                    idx.iter().map(|&i| e.event[i]).collect(),
+                );
                 (k.clone(), ep)
             })
             .collect();
@@ -713,11 +739,7 @@ impl Env<'_> {
                 },
             });
         }
-        Ok(EndpointValues {
-            id: e.id.clone(),
-            time,
-            event,
-        })
+        Ok(EndpointValues::new(e.id.clone(), time, event))
     }
 
     fn check_levels(&self, name: &str, values: &Values, warnings: &mut Vec<String>) {

@@ -71,6 +71,54 @@ proptest! {
         }
     }
 
+    // Rows already sorted by time (the analysis sorts each endpoint once and
+    // the Cox code then skips its own sort), rows in random order, and
+    // cluster ids far apart (a sparse table instead of a dense one) give the
+    // same fit and the same robust variance, with strata or without.
+    #[test]
+    fn sorted_rows_and_cluster_labels_change_no_cox_result(rows in survival_rows(60), seed in any::<u64>(), stratified in any::<bool>()) {
+        prop_assume!(has_both_groups_with_events(&rows));
+        // (time, event, group, cluster, stratum): pairs of consecutive rows share a cluster.
+        let tagged: Vec<(f64, bool, usize, usize, usize)> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.0, r.1, r.2, i / 2, if stratified { i % 2 } else { 0 }))
+            .collect();
+        let mut shuffled = tagged.clone();
+        let mut state = seed | 1;
+        for i in (1..shuffled.len()).rev() {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17;
+            shuffled.swap(i, (state % (i as u64 + 1)) as usize);
+        }
+        let mut sorted = tagged.clone();
+        sorted.sort_by(|a, b| a.4.cmp(&b.4).then(a.0.total_cmp(&b.0)));
+        let run = |r: &[(f64, bool, usize, usize, usize)], spread: usize| {
+            let t: Vec<f64> = r.iter().map(|x| x.0).collect();
+            let e: Vec<bool> = r.iter().map(|x| x.1).collect();
+            let x = vec![r.iter().map(|x| x.2 as f64).collect::<Vec<f64>>()];
+            let cluster: Vec<usize> = r.iter().map(|x| x.3 * spread).collect();
+            let strata: Vec<usize> = r.iter().map(|x| x.4).collect();
+            let strata = stratified.then_some(strata.as_slice());
+            // A diverging coefficient (monotone likelihood) stops wherever
+            // the iterations do; only finite estimates are comparable.
+            let fit = cox::fit(&t, &e, &x, strata, cox::Ties::Efron).ok().filter(|f| f.infinite.is_empty())?;
+            let v = cox::robust_variance(&t, &e, &x, strata, cox::Ties::Efron, &fit, &cluster);
+            Some((fit.coef[0], fit.loglik, v[0][0]))
+        };
+        let reference = run(&tagged, 1);
+        prop_assume!(reference.is_some());
+        for other in [run(&shuffled, 1), run(&sorted, 1), run(&sorted, 1_000_003)] {
+            match (reference, other) {
+                (Some(a), Some(b)) => {
+                    prop_assert!((a.0 - b.0).abs() <= 1e-9 * a.0.abs().max(1.0), "{a:?} {b:?}");
+                    prop_assert!((a.1 - b.1).abs() <= 1e-9 * a.1.abs().max(1.0), "{a:?} {b:?}");
+                    prop_assert!((a.2 - b.2).abs() <= 1e-9 * a.2.abs().max(1e-12), "{a:?} {b:?}");
+                }
+                (_, b) => prop_assert!(b.is_some()),
+            }
+        }
+    }
+
     // Multiplying every time by a constant (a change of unit) changes no
     // test or hazard ratio: they depend on the order of times only.
     #[test]

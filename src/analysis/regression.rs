@@ -83,15 +83,21 @@ struct Design {
 
 fn design(cohort: &Cohort, factors: &[Factor], endpoint: &str, treatment_label: &str) -> Design {
     let ep = &cohort.endpoints[endpoint];
-    let rows: Vec<usize> = (0..cohort.ids.len())
-        .filter(|&i| ep.time[i].is_some() && ep.event[i].is_some())
+    let values: Vec<&Values> = factors
+        .iter()
+        .filter_map(|f| match f {
+            Factor::Treatment => None,
+            Factor::Variable(v) => Some(&cohort.variables[v].values),
+        })
+        .collect();
+    let rows: Vec<usize> = ep
+        .usable()
+        .iter()
+        .copied()
         .filter(|&i| {
-            factors.iter().all(|f| match f {
-                Factor::Treatment => true,
-                Factor::Variable(v) => match &cohort.variables[v].values {
-                    Values::Continuous { values, .. } => values[i].is_some(),
-                    Values::Categorical { codes, .. } => codes[i].is_some(),
-                },
+            values.iter().all(|v| match v {
+                Values::Continuous { values, .. } => values[i].is_some(),
+                Values::Categorical { codes, .. } => codes[i].is_some(),
             })
         })
         .collect();

@@ -66,9 +66,7 @@ pub fn compute(
         .filter(|e| conf.endpoints.is_empty() || conf.endpoints.contains(&e.id))
     {
         let ep = &cohort.endpoints[&e.id];
-        let usable: Vec<usize> = (0..cohort.ids.len())
-            .filter(|&i| ep.time[i].is_some() && ep.event[i].is_some())
-            .collect();
+        let usable = ep.usable();
         let row = |variable: &str,
                    label: &str,
                    level: Option<String>,
@@ -119,7 +117,7 @@ pub fn compute(
                 p_interaction: None,
             }
         };
-        out.push(row("overall", "All patients", None, &usable, diagnostics));
+        out.push(row("overall", "All patients", None, usable, diagnostics));
         // Variables are independent: fit them in parallel, then keep their
         // rows and diagnostics in config order (deterministic output).
         let per_variable = |v: &String| -> (Vec<SubgroupRow>, Vec<Diagnostic>) {

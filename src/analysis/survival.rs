@@ -245,9 +245,7 @@ pub fn compute(
         let Some(values) = cohort.endpoints.get(&e.id) else {
             continue;
         };
-        let rows: Vec<usize> = (0..cohort.ids.len())
-            .filter(|&i| values.time[i].is_some() && values.event[i].is_some())
-            .collect();
+        let rows = values.usable();
         let missing = cohort.ids.len() - rows.len();
         if missing > 0 {
             diagnostics.push(Diagnostic::warning(

@@ -91,6 +91,8 @@ struct Data {
     event: Vec<bool>,
     x: Rows, // centred covariates
     strata: Vec<usize>,
+    /// Input row of each processed row.
+    order: Vec<usize>,
 }
 
 /// `s1 += r x`, `s2 += r x x'` (lower triangle of a p x p row-major array).
@@ -228,40 +230,69 @@ fn evaluate(d: &Data, beta: &DVector<f64>, ties: Ties) -> (f64, DVector<f64>, DM
 /// Covariates by row, centred on their means (the partial likelihood does
 /// not change, and exp(x'b) stays in range), and each row's stratum.
 fn centred_rows(columns: &[Vec<f64>], strata: Option<&[usize]>, n: usize) -> (Rows, Vec<usize>) {
-    let p = columns.len();
+    let order: Vec<usize> = (0..n).collect();
+    let x = centred_in_order(columns, &order);
+    (x, strata.map_or_else(|| vec![0; n], <[usize]>::to_vec))
+}
+
+/// The covariates of the rows `order` (in that order), centred on the
+/// means over all rows.
+fn centred_in_order(columns: &[Vec<f64>], order: &[usize]) -> Rows {
+    let (n, p) = (order.len(), columns.len());
     let means: Vec<f64> = columns
         .iter()
         .map(|c| c.iter().sum::<f64>() / n as f64)
         .collect();
     let mut data = Vec::with_capacity(n * p);
-    for i in 0..n {
+    for &i in order {
         data.extend(columns.iter().zip(&means).map(|(c, m)| c[i] - m));
     }
-    (
-        Rows { data, n, p },
-        strata.map_or_else(|| vec![0; n], <[usize]>::to_vec),
-    )
+    Rows { data, n, p }
 }
 
-/// The rows in processing order: by stratum, then decreasing time, so that
-/// risk sets grow as the scan goes back in time.
-fn prepare(time: &[f64], event: &[bool], columns: &[Vec<f64>], strata: Option<&[usize]>) -> Data {
-    let (n, p) = (time.len(), columns.len());
-    let (x, strata) = centred_rows(columns, strata, n);
+/// The processing order: by stratum, then decreasing time, so that risk
+/// sets grow as the scan goes back in time. Rows that arrive sorted by
+/// increasing time within non-decreasing strata (the analysis sorts each
+/// endpoint once) are walked backwards within each stratum in O(n) instead
+/// of being sorted again; the order within tied times does not change the
+/// sums at that time.
+fn processing_order(time: &[f64], strata: Option<&[usize]>) -> Vec<usize> {
+    let n = time.len();
+    let stratum = |i: usize| strata.map_or(0, |s| s[i]);
+    let ascending = (1..n).all(|i| {
+        let (a, b) = (stratum(i - 1), stratum(i));
+        a < b || (a == b && time[i - 1] <= time[i])
+    });
+    if ascending {
+        let mut order = Vec::with_capacity(n);
+        let mut start = 0;
+        while start < n {
+            let end = (start..n)
+                .find(|&i| stratum(i) != stratum(start))
+                .unwrap_or(n);
+            order.extend((start..end).rev());
+            start = end;
+        }
+        return order;
+    }
     let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| strata[a].cmp(&strata[b]).then(time[b].total_cmp(&time[a])));
+    order.sort_by(|&a, &b| {
+        stratum(a)
+            .cmp(&stratum(b))
+            .then(time[b].total_cmp(&time[a]))
+    });
+    order
+}
+
+/// The rows in processing order (see [`processing_order`]).
+fn prepare(time: &[f64], event: &[bool], columns: &[Vec<f64>], strata: Option<&[usize]>) -> Data {
+    let order = processing_order(time, strata);
     Data {
         time: order.iter().map(|&i| time[i]).collect(),
         event: order.iter().map(|&i| event[i]).collect(),
-        x: Rows {
-            data: order
-                .iter()
-                .flat_map(|&i| x.row(i).iter().copied())
-                .collect(),
-            n,
-            p,
-        },
-        strata: order.iter().map(|&i| strata[i]).collect(),
+        x: centred_in_order(columns, &order),
+        strata: order.iter().map(|&i| strata.map_or(0, |s| s[i])).collect(),
+        order,
     }
 }
 
@@ -484,119 +515,190 @@ pub fn robust_variance(
     fit: &CoxFit,
     cluster: &[usize],
 ) -> Vec<Vec<f64>> {
-    let n = time.len();
     let p = columns.len();
-    let (x, strata) = centred_rows(columns, strata, n);
-    let r = risk_scores(&x, &fit.coef);
-    // Ascending time within stratum.
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| strata[a].cmp(&strata[b]).then(time[a].total_cmp(&time[b])));
-    let mut resid = vec![vec![0.0; p]; n];
+    let d = prepare(time, event, columns, strata);
+    let n = d.time.len();
+    let r = risk_scores(&d.x, &fit.coef);
+    let mut resid = vec![0.0; n * p];
+    // Per distinct time of a stratum (in processing order, i.e. decreasing
+    // time): its rows, dLambda and xbar dLambda for rows at risk without an
+    // event there (`all`) and with one (`dead`), and the mean of the event
+    // rows' stage means.
+    struct Step {
+        rows: std::ops::Range<usize>,
+        dl_all: f64,
+        dl_dead: f64,
+    }
+    let mut steps: Vec<Step> = Vec::new();
+    let (mut db_all, mut db_dead, mut mean_dead) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut s1, mut d1, mut mean) = (vec![0.0; p], vec![0.0; p], vec![0.0; p]);
     let mut i = 0;
     while i < n {
-        let s = strata[order[i]];
-        let mut end = i;
-        while end < n && strata[order[end]] == s {
-            end += 1;
-        }
-        let idx = &order[i..end];
-        // Risk-set sums at each distinct time, from the back.
-        let mut times: Vec<(usize, usize)> = Vec::new(); // (start, end) in idx
-        let mut a = 0;
-        while a < idx.len() {
-            let mut b = a;
-            while b < idx.len() && time[idx[b]] == time[idx[a]] {
-                b += 1;
-            }
-            times.push((a, b));
-            a = b;
-        }
-        let mut s0_at = vec![0.0; times.len()];
-        let mut s1_at = vec![vec![0.0; p]; times.len()];
-        let (mut s0, mut s1) = (0.0, vec![0.0; p]);
-        for (t, &(a, b)) in times.iter().enumerate().rev() {
-            for &k in &idx[a..b] {
-                s0 += r[k];
-                for (s, xj) in s1.iter_mut().zip(x.row(k)) {
-                    *s += r[k] * xj;
+        let stratum = d.strata[i];
+        let first = steps.len();
+        let mut s0 = 0.0;
+        s1.iter_mut().for_each(|v| *v = 0.0);
+        // Going back in time: the risk set of each time is everything so far.
+        while i < n && d.strata[i] == stratum {
+            let t = d.time[i];
+            let start = i;
+            let (mut d0, mut deaths) = (0.0, 0usize);
+            d1.iter_mut().for_each(|v| *v = 0.0);
+            while i < n && d.strata[i] == stratum && d.time[i] == t {
+                let xk = d.x.row(i);
+                s0 += r[i];
+                for (s, xj) in s1.iter_mut().zip(xk) {
+                    *s += r[i] * xj;
                 }
-            }
-            s0_at[t] = s0;
-            s1_at[t].clone_from(&s1);
-        }
-        // Running sums of dLambda and xbar dLambda before the current time.
-        let (mut lam, mut bsum) = (0.0, vec![0.0; p]);
-        for (t, &(a, b)) in times.iter().enumerate() {
-            let rows = &idx[a..b];
-            let dead: Vec<usize> = rows.iter().copied().filter(|&k| event[k]).collect();
-            let d = dead.len();
-            let (mut dl_all, mut db_all) = (0.0, vec![0.0; p]);
-            let (mut dl_dead, mut db_dead) = (0.0, vec![0.0; p]);
-            let mut mean_dead = vec![0.0; p];
-            if d > 0 {
-                let d0: f64 = dead.iter().map(|&k| r[k]).sum();
-                let d1: Vec<f64> = (0..p)
-                    .map(|j| dead.iter().map(|&k| r[k] * x.row(k)[j]).sum())
-                    .collect();
-                let stages: Vec<(f64, f64)> = match ties {
-                    Ties::Breslow => vec![(0.0, d as f64)],
-                    Ties::Efron => (0..d).map(|k| (k as f64 / d as f64, 1.0)).collect(),
-                };
-                for (f, mult) in stages {
-                    let den = s0_at[t] - f * d0;
-                    let mean: Vec<f64> = (0..p).map(|j| (s1_at[t][j] - f * d1[j]) / den).collect();
-                    dl_all += mult / den;
-                    dl_dead += mult * (1.0 - f) / den;
-                    for j in 0..p {
-                        db_all[j] += mult * mean[j] / den;
-                        db_dead[j] += mult * (1.0 - f) * mean[j] / den;
-                        mean_dead[j] += mult * mean[j] / d as f64;
+                if d.event[i] {
+                    deaths += 1;
+                    d0 += r[i];
+                    for (s, xj) in d1.iter_mut().zip(xk) {
+                        *s += r[i] * xj;
                     }
                 }
+                i += 1;
             }
-            for &k in rows {
-                let (dl, db) = if event[k] {
-                    (dl_dead, &db_dead)
-                } else {
-                    (dl_all, &db_all)
+            let base = db_all.len();
+            db_all.resize(base + p, 0.0);
+            db_dead.resize(base + p, 0.0);
+            mean_dead.resize(base + p, 0.0);
+            let (mut dl_all, mut dl_dead) = (0.0, 0.0);
+            let dd = deaths as f64;
+            let stages = match ties {
+                Ties::Breslow if deaths > 0 => 1,
+                Ties::Breslow => 0,
+                Ties::Efron => deaths,
+            };
+            for k in 0..stages {
+                let (f, mult) = match ties {
+                    Ties::Breslow => (0.0, dd),
+                    Ties::Efron => (k as f64 / dd, 1.0),
                 };
+                let den = s0 - f * d0;
                 for j in 0..p {
-                    let comp = r[k] * (x.row(k)[j] * (lam + dl) - (bsum[j] + db[j]));
-                    let death = if event[k] {
-                        x.row(k)[j] - mean_dead[j]
+                    mean[j] = (s1[j] - f * d1[j]) / den;
+                }
+                dl_all += mult / den;
+                dl_dead += mult * (1.0 - f) / den;
+                for j in 0..p {
+                    db_all[base + j] += mult * mean[j] / den;
+                    db_dead[base + j] += mult * (1.0 - f) * mean[j] / den;
+                    mean_dead[base + j] += mult * mean[j] / dd;
+                }
+            }
+            steps.push(Step {
+                rows: start..i,
+                dl_all,
+                dl_dead,
+            });
+        }
+        // Forward in time: running sums of dLambda and xbar dLambda.
+        let (mut lam, mut bsum) = (0.0, vec![0.0; p]);
+        for (s, step) in steps.iter().enumerate().skip(first).rev() {
+            let o = s * p;
+            for k in step.rows.clone() {
+                let (dl, db) = if d.event[k] {
+                    (step.dl_dead, &db_dead[o..o + p])
+                } else {
+                    (step.dl_all, &db_all[o..o + p])
+                };
+                let xk = d.x.row(k);
+                for j in 0..p {
+                    let comp = r[k] * (xk[j] * (lam + dl) - (bsum[j] + db[j]));
+                    let death = if d.event[k] {
+                        xk[j] - mean_dead[o + j]
                     } else {
                         0.0
                     };
-                    resid[k][j] = death - comp;
+                    resid[k * p + j] = death - comp;
                 }
             }
-            lam += dl_all;
+            lam += step.dl_all;
             for j in 0..p {
-                bsum[j] += db_all[j];
+                bsum[j] += db_all[o + j];
             }
         }
-        i = end;
     }
-    // dfbeta = L V, summed within clusters.
-    let mut groups: std::collections::BTreeMap<usize, Vec<f64>> = std::collections::BTreeMap::new();
+    // dfbeta = L V, summed within clusters (in increasing cluster id).
+    let mut sums = ClusterSums::new(cluster, p);
+    let mut dfb = vec![0.0; p];
     for k in 0..n {
-        let dfb: Vec<f64> = (0..p)
-            .map(|a| (0..p).map(|b| resid[k][b] * fit.var[b][a]).sum())
-            .collect();
-        let g = groups.entry(cluster[k]).or_insert_with(|| vec![0.0; p]);
-        for j in 0..p {
-            g[j] += dfb[j];
+        for (a, v) in dfb.iter_mut().enumerate() {
+            *v = (0..p).map(|b| resid[k * p + b] * fit.var[b][a]).sum();
         }
+        sums.add(cluster[d.order[k]], &dfb);
     }
     let mut v = vec![vec![0.0; p]; p];
-    for g in groups.values() {
+    sums.for_each(|g| {
         for a in 0..p {
             for b in 0..p {
                 v[a][b] += g[a] * g[b];
             }
         }
-    }
+    });
     v
+}
+
+/// Per-cluster sums of p-vectors, visited in increasing cluster id: a dense
+/// table when the ids are small (matched pairs are numbered 0..n), a tree
+/// otherwise.
+enum ClusterSums {
+    Dense {
+        p: usize,
+        sums: Vec<f64>,
+        used: Vec<bool>,
+    },
+    Sparse {
+        p: usize,
+        sums: std::collections::BTreeMap<usize, Vec<f64>>,
+    },
+}
+
+impl ClusterSums {
+    fn new(cluster: &[usize], p: usize) -> ClusterSums {
+        let max = cluster.iter().copied().max().unwrap_or(0);
+        if max <= 4 * cluster.len() {
+            ClusterSums::Dense {
+                p,
+                sums: vec![0.0; (max + 1) * p],
+                used: vec![false; max + 1],
+            }
+        } else {
+            ClusterSums::Sparse {
+                p,
+                sums: std::collections::BTreeMap::new(),
+            }
+        }
+    }
+
+    fn add(&mut self, id: usize, x: &[f64]) {
+        match self {
+            ClusterSums::Dense { p, sums, used } => {
+                used[id] = true;
+                for (s, v) in sums[id * *p..(id + 1) * *p].iter_mut().zip(x) {
+                    *s += v;
+                }
+            }
+            ClusterSums::Sparse { p, sums } => {
+                let g = sums.entry(id).or_insert_with(|| vec![0.0; *p]);
+                for (s, v) in g.iter_mut().zip(x) {
+                    *s += v;
+                }
+            }
+        }
+    }
+
+    fn for_each(&self, mut visit: impl FnMut(&[f64])) {
+        match self {
+            ClusterSums::Dense { p, sums, used } => {
+                for (id, _) in used.iter().enumerate().filter(|(_, u)| **u) {
+                    visit(&sums[id * p..(id + 1) * p]);
+                }
+            }
+            ClusterSums::Sparse { sums, .. } => sums.values().for_each(|g| visit(g)),
+        }
+    }
 }
 
 /// Time transform of [`zph`]: the g(t) of the alternative
