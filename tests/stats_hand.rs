@@ -208,6 +208,49 @@ fn cox_breslow_closed_form() {
     assert_close!(fit.coef[0], (1.5 + 33f64.sqrt() / 2.0).ln(), 1e-8);
 }
 
+// The same data with every patient entered twice (the Cox code merges
+// identical rows into one with a count of 2). With Breslow ties every sum
+// doubles: l(b) = 2 l_1(b) - const, so beta is unchanged and the information
+// doubles (SE / sqrt 2). The score residuals are unchanged and V halves, so
+// each copy's dfbeta is half the original; clustering the two copies gives
+// back the robust variance of the single data with each patient its own cluster.
+#[test]
+fn cox_on_every_row_twice_by_hand() {
+    use studybook::stats::cox::{self, Ties};
+    let time = [9.0, 1.0, 1.0, 6.0, 6.0, 8.0];
+    let event = [true, true, false, true, true, false];
+    let x = [0.0, 1.0, 1.0, 1.0, 0.0, 0.0];
+    let once = cox::fit(&time, &event, &[x.to_vec()], None, Ties::Breslow).unwrap();
+    let twice_t: Vec<f64> = time.iter().chain(&time).copied().collect();
+    let twice_e: Vec<bool> = event.iter().chain(&event).copied().collect();
+    let twice_x = vec![x.iter().chain(&x).copied().collect::<Vec<f64>>()];
+    let twice = cox::fit(&twice_t, &twice_e, &twice_x, None, Ties::Breslow).unwrap();
+    assert_close!(twice.coef[0], (1.5 + 33f64.sqrt() / 2.0).ln(), 1e-8);
+    assert_close!(twice.se[0], once.se[0] / 2f64.sqrt(), 1e-8);
+    assert_eq!((twice.n, twice.events), (12, 8));
+    let own: Vec<usize> = (0..6).collect();
+    let pairs: Vec<usize> = (0..12).map(|i| i % 6).collect();
+    let v1 = cox::robust_variance(
+        &time,
+        &event,
+        &[x.to_vec()],
+        None,
+        Ties::Breslow,
+        &once,
+        &own,
+    );
+    let v2 = cox::robust_variance(
+        &twice_t,
+        &twice_e,
+        &twice_x,
+        None,
+        Ties::Breslow,
+        &twice,
+        &pairs,
+    );
+    assert_close!(v2[0][0], v1[0][0], 1e-8);
+}
+
 // Without tied event times the log-rank test equals the Cox score test
 // for the group indicator (any ties method).
 #[test]

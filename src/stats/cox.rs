@@ -85,14 +85,23 @@ const EPS: f64 = 1e-9;
 const MAX_ITER: usize = 20;
 
 /// The rows in processing order (by stratum, then decreasing time), copied
-/// so that every pass reads memory sequentially.
+/// so that every pass reads memory sequentially. Rows identical in stratum,
+/// time, status and every covariate are merged into one row with a count:
+/// each sum over rows then adds `count` copies at once, which is the same
+/// sum (only its rounding order differs), and Efron's stages still count
+/// every tied event. Data with few distinct times and discrete covariates
+/// (registries with times in days, factors coded as dummies) shrink to a
+/// small fraction of their rows; data without repeats stay as they are.
 struct Data {
     time: Vec<f64>,
     event: Vec<bool>,
+    /// Rows merged into each row, and the same as f64.
+    count: Vec<usize>,
+    weight: Vec<f64>,
     x: Rows, // centred covariates
     strata: Vec<usize>,
-    /// Input row of each processed row.
-    order: Vec<usize>,
+    /// The merged row of each input row.
+    row_of: Vec<usize>,
 }
 
 /// `s1 += r x`, `s2 += r x x'` (lower triangle of a p x p row-major array).
@@ -147,18 +156,19 @@ fn scan(d: &Data, beta: &DVector<f64>, ties: Ties, mut visit: impl FnMut(TimeTer
             let mut deaths = 0usize;
             let mut j = i;
             while j < n && d.strata[j] == stratum && d.time[j] == t {
-                let r = eta[j].exp();
+                let w = d.weight[j];
+                let r = eta[j].exp() * w;
                 let xk = d.x.row(j);
                 s0 += r;
                 accumulate(&mut s1, &mut s2, xk, r);
                 if d.event[j] {
-                    deaths += 1;
+                    deaths += d.count[j];
                     d0 += r;
                     accumulate(&mut d1, &mut d2, xk, r);
                     for (sa, xa) in score.iter_mut().zip(xk) {
-                        *sa += xa;
+                        *sa += w * xa;
                     }
-                    ll += eta[j];
+                    ll += w * eta[j];
                 }
                 j += 1;
             }
@@ -284,15 +294,109 @@ fn processing_order(time: &[f64], strata: Option<&[usize]>) -> Vec<usize> {
     order
 }
 
-/// The rows in processing order (see [`processing_order`]).
+/// The rows in processing order (see [`processing_order`]), identical rows
+/// merged (see [`Data`]).
 fn prepare(time: &[f64], event: &[bool], columns: &[Vec<f64>], strata: Option<&[usize]>) -> Data {
     let order = processing_order(time, strata);
-    Data {
-        time: order.iter().map(|&i| time[i]).collect(),
-        event: order.iter().map(|&i| event[i]).collect(),
-        x: centred_in_order(columns, &order),
-        strata: order.iter().map(|&i| strata.map_or(0, |s| s[i])).collect(),
-        order,
+    let n = time.len();
+    let p = columns.len();
+    let stratum = |i: usize| strata.map_or(0, |s| s[i]);
+    let means: Vec<f64> = columns
+        .iter()
+        .map(|c| c.iter().sum::<f64>() / n as f64)
+        .collect();
+    let mut d = Data {
+        time: Vec::new(),
+        event: Vec::new(),
+        count: Vec::new(),
+        weight: Vec::new(),
+        x: Rows {
+            data: Vec::new(),
+            n: 0,
+            p,
+        },
+        strata: Vec::new(),
+        row_of: vec![0; n],
+    };
+    // The first input row of each merged row, and the previous merged row
+    // of the same time with the same hash.
+    let (mut first, mut chain): (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
+    let mut latest: std::collections::HashMap<u64, usize, PassThrough> =
+        std::collections::HashMap::default();
+    let same = |a: usize, b: usize| event[a] == event[b] && columns.iter().all(|c| c[a] == c[b]);
+    let mut k = 0;
+    while k < n {
+        let i0 = order[k];
+        let mut end = k + 1;
+        while end < n && time[order[end]] == time[i0] && stratum(order[end]) == stratum(i0) {
+            end += 1;
+        }
+        latest.clear();
+        for &i in &order[k..end] {
+            // Rows of a time block are compared only when it has more than one.
+            let hash = if end - k > 1 {
+                row_hash(event[i], columns, i)
+            } else {
+                0
+            };
+            let mut m = latest.get(&hash).copied().unwrap_or(usize::MAX);
+            while m != usize::MAX && !same(first[m], i) {
+                m = chain[m];
+            }
+            if m == usize::MAX {
+                m = d.time.len();
+                chain.push(latest.insert(hash, m).unwrap_or(usize::MAX));
+                first.push(i);
+                d.time.push(time[i]);
+                d.event.push(event[i]);
+                d.count.push(0);
+                d.strata.push(stratum(i));
+                d.x.data
+                    .extend(columns.iter().zip(&means).map(|(c, mean)| c[i] - mean));
+            }
+            d.count[m] += 1;
+            d.row_of[i] = m;
+        }
+        k = end;
+    }
+    d.x.n = d.time.len();
+    d.weight = d.count.iter().map(|&c| c as f64).collect();
+    d
+}
+
+/// FxHash-style mix of a row's status and covariate bits (only used to
+/// find candidate duplicates; equality is then checked exactly).
+fn row_hash(event: bool, columns: &[Vec<f64>], i: usize) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut h = u64::from(event).wrapping_mul(K);
+    for c in columns {
+        h = (h.rotate_left(5) ^ c[i].to_bits()).wrapping_mul(K);
+    }
+    h
+}
+
+/// A hasher for keys that are already hashes.
+#[derive(Default, Clone, Copy)]
+struct PassThrough(u64);
+
+impl std::hash::Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+impl std::hash::BuildHasher for PassThrough {
+    type Hasher = PassThrough;
+    fn build_hasher(&self) -> PassThrough {
+        PassThrough(0)
     }
 }
 
@@ -546,15 +650,16 @@ pub fn robust_variance(
             d1.iter_mut().for_each(|v| *v = 0.0);
             while i < n && d.strata[i] == stratum && d.time[i] == t {
                 let xk = d.x.row(i);
-                s0 += r[i];
+                let rw = r[i] * d.weight[i];
+                s0 += rw;
                 for (s, xj) in s1.iter_mut().zip(xk) {
-                    *s += r[i] * xj;
+                    *s += rw * xj;
                 }
                 if d.event[i] {
-                    deaths += 1;
-                    d0 += r[i];
+                    deaths += d.count[i];
+                    d0 += rw;
                     for (s, xj) in d1.iter_mut().zip(xk) {
-                        *s += r[i] * xj;
+                        *s += rw * xj;
                     }
                 }
                 i += 1;
@@ -621,13 +726,16 @@ pub fn robust_variance(
         }
     }
     // dfbeta = L V, summed within clusters (in increasing cluster id).
-    let mut sums = ClusterSums::new(cluster, p);
-    let mut dfb = vec![0.0; p];
+    // Merged rows share their residual; each input row adds it to its cluster.
+    let mut dfb = vec![0.0; n * p];
     for k in 0..n {
-        for (a, v) in dfb.iter_mut().enumerate() {
-            *v = (0..p).map(|b| resid[k * p + b] * fit.var[b][a]).sum();
+        for a in 0..p {
+            dfb[k * p + a] = (0..p).map(|b| resid[k * p + b] * fit.var[b][a]).sum();
         }
-        sums.add(cluster[d.order[k]], &dfb);
+    }
+    let mut sums = ClusterSums::new(cluster, p);
+    for (i, &k) in d.row_of.iter().enumerate() {
+        sums.add(cluster[i], &dfb[k * p..(k + 1) * p]);
     }
     let mut v = vec![vec![0.0; p]; p];
     sums.for_each(|g| {
