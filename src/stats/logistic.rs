@@ -82,6 +82,56 @@ fn deviance(y: &[f64], mu: &[f64]) -> f64 {
         .sum()
 }
 
+/// The R factor and the first p entries of Q'z of the QR decomposition of
+/// `diag(w) X` (X given by `columns`), by blocks of rows: the R of the rows
+/// so far is stacked on the next block and that small matrix is factorised
+/// again (Householder, nalgebra), carrying Q'z along. The result is the R
+/// (up to the signs of its rows) and Q'z of one Householder QR of the whole
+/// matrix, as R's `glm.fit` computes, with every block in cache and no
+/// n x p copy of the design (Demmel et al. 2012, "Communication-optimal
+/// parallel and sequential QR and LU factorizations", SIAM J Sci Comput
+/// 34:A206, the sequential TSQR).
+fn weighted_qr(columns: &[Vec<f64>], w: &[f64], zw: &[f64]) -> (DMatrix<f64>, DVector<f64>) {
+    const BLOCK: usize = 512;
+    let p = columns.len();
+    let n = w.len();
+    let mut r = DMatrix::<f64>::zeros(p, p);
+    let mut qtz = DVector::<f64>::zeros(p);
+    let mut start = 0;
+    while start < n {
+        let end = (start + BLOCK).min(n);
+        // The R so far is zero (and left out) for the first block.
+        let top = if start == 0 { 0 } else { p };
+        let rows = top + end - start;
+        let mut a = DMatrix::<f64>::zeros(rows, p);
+        let mut c = DVector::<f64>::zeros(rows);
+        for j in 0..p {
+            for k in 0..top {
+                a[(k, j)] = r[(k, j)];
+            }
+            for (k, i) in (start..end).enumerate() {
+                a[(top + k, j)] = w[i] * columns[j][i];
+            }
+        }
+        c.rows_mut(0, top).copy_from(&qtz.rows(0, top));
+        for (k, i) in (start..end).enumerate() {
+            c[top + k] = zw[i];
+        }
+        let qr = a.qr();
+        qr.q_tr_mul(&mut c);
+        let rr = qr.r();
+        // A first block shorter than p leaves R with fewer rows; pad with zeros.
+        r.fill(0.0);
+        let k = rr.nrows().min(p);
+        r.view_mut((0, 0), (k, p)).copy_from(&rr.rows(0, k));
+        qtz.fill(0.0);
+        qtz.rows_mut(0, k.min(c.len()))
+            .copy_from(&c.rows(0, k.min(c.len())));
+        start = end;
+    }
+    (r, qtz)
+}
+
 /// Fits `logit P(y = 1) = X b`. `columns` are the design's columns (include
 /// an intercept column of 1s if wanted), each of length n; `y` is 0/1.
 /// Errors when the design is rank-deficient (a constant or collinear
@@ -95,7 +145,6 @@ pub fn fit(columns: &[Vec<f64>], y: &[f64]) -> Result<LogisticFit, StatsError> {
             needed: p + 1,
         });
     }
-    let x = DMatrix::from_fn(n, p, |i, j| columns[j][i]);
     let mut mu: Vec<f64> = y.iter().map(|&y| (y + 0.5) / 2.0).collect();
     let mut eta: Vec<f64> = mu.iter().map(|&m| (m / (1.0 - m)).ln()).collect();
     let mut dev_old = deviance(y, &mu);
@@ -103,29 +152,26 @@ pub fn fit(columns: &[Vec<f64>], y: &[f64]) -> Result<LogisticFit, StatsError> {
     let mut r_last = DMatrix::zeros(p, p);
     let mut converged = false;
     let mut iterations = 0;
+    let mut w = vec![0.0; n];
+    let mut zw = vec![0.0; n];
     for iter in 1..=MAX_ITER {
         iterations = iter;
-        let (mut xw, mut zw) = (x.clone(), DVector::zeros(n));
         for i in 0..n {
             let d = mu_eta(eta[i]);
             let var = mu[i] * (1.0 - mu[i]);
-            let w = (d * d / var).sqrt();
-            zw[i] = w * (eta[i] + (y[i] - mu[i]) / d);
-            for j in 0..p {
-                xw[(i, j)] *= w;
-            }
+            w[i] = (d * d / var).sqrt();
+            zw[i] = w[i] * (eta[i] + (y[i] - mu[i]) / d);
         }
-        let qr = xw.qr();
-        let r = qr.r();
+        let (r, qtz) = weighted_qr(columns, &w, &zw);
         let max_diag = (0..p).map(|j| r[(j, j)].abs()).fold(0.0, f64::max);
         if (0..p).any(|j| r[(j, j)].abs() <= 1e-7 * max_diag) || max_diag == 0.0 {
             return Err(StatsError::Singular);
         }
-        let qty = qr.q().transpose() * &zw;
-        coef = r.solve_upper_triangular(&qty).ok_or(StatsError::Singular)?;
+        coef = r.solve_upper_triangular(&qtz).ok_or(StatsError::Singular)?;
         r_last = r;
-        let lp = &x * &coef;
-        eta = lp.iter().copied().collect();
+        for (i, e) in eta.iter_mut().enumerate() {
+            *e = columns.iter().zip(coef.iter()).map(|(c, b)| c[i] * b).sum();
+        }
         mu = eta.iter().map(|&e| linkinv(e)).collect();
         let dev = deviance(y, &mu);
         if (dev - dev_old).abs() / (dev.abs() + 0.1) < EPSILON {
