@@ -281,10 +281,10 @@ pub fn build(cfg: &LoadedConfig, data: &Dataset) -> Result<Cohort> {
     let ids = match &c.study.id {
         Some(col) => {
             let ids = data.column(col, "[study] id")?;
-            let mut seen = std::collections::HashMap::new();
+            let mut seen = std::collections::HashMap::with_capacity(rows.len());
             let mut out = Vec::with_capacity(rows.len());
             for &r in &rows {
-                let id = ids.get(r).map(str::to_string).ok_or_else(|| {
+                let id = ids.get(r).ok_or_else(|| {
                     Error::data(
                         &data.path,
                         format!(
@@ -293,7 +293,7 @@ pub fn build(cfg: &LoadedConfig, data: &Dataset) -> Result<Cohort> {
                         ),
                     )
                 })?;
-                if let Some(first) = seen.insert(id.clone(), r) {
+                if let Some(first) = seen.insert(id, r) {
                     return Err(Error::data(
                         &data.path,
                         format!(
@@ -303,7 +303,7 @@ pub fn build(cfg: &LoadedConfig, data: &Dataset) -> Result<Cohort> {
                         ),
                     ));
                 }
-                out.push(id);
+                out.push(id.to_string());
             }
             out
         }
@@ -657,23 +657,37 @@ impl Env<'_> {
         Ok(values)
     }
 
+    /// A column or variable as numbers for every data row: a data column is
+    /// parsed directly (a cell that is not a number is an error naming its
+    /// row); a derived or renamed variable goes through its expression.
+    fn numbers(&mut self, name: &str, at: &str) -> Result<Vec<Option<f64>>> {
+        let plain = self
+            .cfg
+            .config
+            .variables
+            .get(name)
+            .is_none_or(|v| v.expr.is_none() && v.column.as_deref().is_none_or(|c| c == name));
+        if plain && self.data.has(name) {
+            return self.data.numeric(name, at);
+        }
+        let series = self.named_series(name, at, &mut Vec::new())?;
+        let series = series.cast(&DataType::Float64).map_err(|_| {
+            Error::data(
+                &self.data.path,
+                format!("{at}: `{name}` is not numeric; give follow-up times as numbers"),
+            )
+        })?;
+        let values = series
+            .f64()
+            .map_err(|err| Error::config(&self.cfg.path, format!("{at}: {err}")))?;
+        Ok(values.iter().collect())
+    }
+
     /// Time and event of an endpoint for the included rows. A negative time
     /// or an event value outside the declared coding is an error naming the row.
     fn endpoint(&mut self, e: &crate::config::Endpoint, rows: &[usize]) -> Result<EndpointValues> {
         let at = format!("[[endpoints]] `{}`", e.id);
-        let time_series = self.named_series(&e.time, &format!("{at} time"), &mut Vec::new())?;
-        let time_series = time_series.cast(&DataType::Float64).map_err(|_| {
-            Error::data(
-                &self.data.path,
-                format!(
-                    "{at}: time `{}` is not numeric; give follow-up times as numbers",
-                    e.time
-                ),
-            )
-        })?;
-        let times = time_series
-            .f64()
-            .map_err(|err| Error::config(&self.cfg.path, format!("{at}: {err}")))?;
+        let times = self.numbers(&e.time, &format!("{at} time"))?;
         // The event cells as written, so that messages quote them exactly;
         // a derived event variable is read through its expression.
         let derived = self
@@ -682,27 +696,39 @@ impl Env<'_> {
             .variables
             .get(&e.event)
             .is_some_and(|v| v.expr.is_some());
-        let event_cells: Vec<Option<String>> = if self.data.has(&e.event) && !derived {
-            self.data
-                .column(&e.event, &format!("{at} event"))?
-                .iter()
-                .map(|c| c.map(str::to_string))
-                .collect()
+        let derived_text: Option<Series> = if self.data.has(&e.event) && !derived {
+            None
         } else {
             let series = self.named_series(&e.event, &format!("{at} event"), &mut Vec::new())?;
-            let text = series
-                .cast(&DataType::String)
-                .map_err(|err| Error::config(&self.cfg.path, format!("{at}: {err}")))?;
-            let text = text
-                .str()
-                .map_err(|err| Error::config(&self.cfg.path, format!("{at}: {err}")))?;
-            text.iter().map(|v| v.map(str::to_string)).collect()
+            Some(
+                series
+                    .cast(&DataType::String)
+                    .map_err(|err| Error::config(&self.cfg.path, format!("{at}: {err}")))?,
+            )
+        };
+        let data_cells = match &derived_text {
+            None => Some(self.data.column(&e.event, &format!("{at} event"))?),
+            Some(_) => None,
+        };
+        let derived_cells = match &derived_text {
+            Some(s) => Some(
+                s.str()
+                    .map_err(|err| Error::config(&self.cfg.path, format!("{at}: {err}")))?,
+            ),
+            None => None,
+        };
+        let event_cell = |r: usize| -> Option<&str> {
+            match (data_cells, derived_cells) {
+                (Some(c), _) => c.get(r),
+                (None, Some(c)) => c.get(r),
+                (None, None) => None,
+            }
         };
         let coding = [e.censor_value.clone(), e.event_value.clone()];
         let mut time = Vec::with_capacity(rows.len());
         let mut event = Vec::with_capacity(rows.len());
         for &r in rows {
-            let t = times.get(r).filter(|t| !t.is_nan());
+            let t = times[r].filter(|t| !t.is_nan());
             if let Some(t) = t
                 && (t < 0.0 || !t.is_finite())
             {
@@ -716,10 +742,7 @@ impl Env<'_> {
                 ));
             }
             time.push(t);
-            let v = event_cells[r]
-                .as_deref()
-                .map(str::trim)
-                .filter(|v| !v.is_empty());
+            let v = event_cell(r).map(str::trim).filter(|v| !v.is_empty());
             event.push(match v {
                 None => None,
                 Some(v) => match position_of(&coding, v) {
