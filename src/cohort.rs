@@ -368,14 +368,23 @@ pub fn complication_columns(
         for item in &g.items {
             let cells = data.column(&item.column, "[complications] items")?;
             let ev = &conf.event_value;
+            let ev_number = parse_number(ev);
+            // A column holds few distinct texts ("0", "1"): remember the
+            // answer for each instead of parsing every cell.
+            let mut seen: Vec<(&str, bool)> = Vec::new();
             let values = cohort_rows
                 .iter()
                 .map(|&r| {
                     cells.get(r).is_some_and(|v| {
-                        v == ev
-                            || parse_number(v)
-                                .zip(parse_number(ev))
-                                .is_some_and(|(a, b)| a == b)
+                        if let Some(&(_, hit)) = seen.iter().find(|(t, _)| *t == v) {
+                            return hit;
+                        }
+                        let hit =
+                            v == ev || parse_number(v).zip(ev_number).is_some_and(|(a, b)| a == b);
+                        if seen.len() < 16 {
+                            seen.push((v, hit));
+                        }
+                        hit
                     })
                 })
                 .collect();

@@ -48,14 +48,17 @@ pub fn compute(
         .collect();
     let mut out = Vec::new();
     for grp in &conf.groups {
-        let any: Vec<bool> = (0..cohort.ids.len())
-            .map(|i| grp.items.iter().any(|it| columns[&it.column][i]))
-            .collect();
+        let item_columns: Vec<&Vec<bool>> =
+            grp.items.iter().map(|it| &columns[&it.column]).collect();
+        let mut any = vec![false; cohort.ids.len()];
+        for c in &item_columns {
+            for (a, &x) in any.iter_mut().zip(c.iter()) {
+                *a |= x;
+            }
+        }
         let mut rows: Vec<(String, bool, Vec<bool>)> = vec![("Total".into(), true, any)];
-        for it in &grp.items {
-            let v: Vec<bool> = (0..cohort.ids.len())
-                .map(|i| columns[&it.column][i])
-                .collect();
+        for (it, c) in grp.items.iter().zip(&item_columns) {
+            let v: Vec<bool> = (*c).clone();
             if !v.iter().any(|&x| x) && cohort_name == "unmatched" {
                 diagnostics.push(Diagnostic::note(
                     "complications",
@@ -65,13 +68,10 @@ pub fn compute(
             rows.push((it.label.clone(), false, v));
         }
         for (label, total, v) in rows {
-            let counts: Vec<u64> = (0..k)
-                .map(|g| {
-                    (0..v.len())
-                        .filter(|&i| v[i] && cohort.group[i] == g)
-                        .count() as u64
-                })
-                .collect();
+            let mut counts = vec![0u64; k];
+            for (&x, &g) in v.iter().zip(&cohort.group) {
+                counts[g] += u64::from(x);
+            }
             let table: Vec<Vec<u64>> = vec![
                 counts.clone(),
                 (0..k).map(|g| sizes[g] as u64 - counts[g]).collect(),

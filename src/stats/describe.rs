@@ -82,7 +82,7 @@ pub struct Summary {
 /// Summarises the values of one group; `None` when it has no values.
 pub fn summarize(x: &[f64]) -> Option<Summary> {
     let mut sorted = x.to_vec();
-    sorted.sort_by(f64::total_cmp);
+    sorted.sort_unstable_by(f64::total_cmp);
     Some(Summary {
         n: x.len(),
         mean: mean(x)?,

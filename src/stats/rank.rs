@@ -7,18 +7,20 @@ use statrs::distribution::{ChiSquared, ContinuousCDF, Normal};
 /// Mid-ranks (1-based, ties get the mean of their ranks) of the pooled
 /// values, plus the tie term `sum(t^3 - t)` over tie groups of size t.
 pub fn mid_ranks(x: &[f64]) -> (Vec<f64>, f64) {
-    let mut order: Vec<usize> = (0..x.len()).collect();
-    order.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
+    // (value, row) pairs sorted in place: contiguous, and the order within
+    // a tie does not matter since every member gets the same mid-rank.
+    let mut sorted: Vec<(f64, usize)> = x.iter().copied().zip(0..).collect();
+    sorted.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
     let mut ranks = vec![0.0; x.len()];
     let mut ties = 0.0;
     let mut i = 0;
-    while i < order.len() {
+    while i < sorted.len() {
         let mut j = i;
-        while j + 1 < order.len() && x[order[j + 1]] == x[order[i]] {
+        while j + 1 < sorted.len() && sorted[j + 1].0 == sorted[i].0 {
             j += 1;
         }
         let rank = (i + j) as f64 / 2.0 + 1.0;
-        for &k in &order[i..=j] {
+        for &(_, k) in &sorted[i..=j] {
             ranks[k] = rank;
         }
         let t = (j - i + 1) as f64;
