@@ -6,6 +6,7 @@ use crate::config::{Closed, ComplicationsSection, Kind, LoadedConfig, SummaryKin
 use crate::data::{Dataset, parse_number};
 use crate::error::{Error, Result, did_you_mean};
 use polars::prelude::*;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -81,30 +82,33 @@ pub struct EndpointValues {
     /// Event (true) or censored (false); `None` when missing.
     pub event: Vec<Option<bool>>,
     /// The patients with both time and status, by increasing time (ties in
-    /// cohort order). Computed once, so that every model, curve and test of
-    /// the endpoint receives rows already in time order and none of them
+    /// cohort order), computed on first use. Every model, curve and test of
+    /// the endpoint receives rows already in time order, so none of them
     /// sorts again (the sorts are stable and find a sorted run in one pass).
-    by_time: Vec<usize>,
+    by_time: std::sync::OnceLock<Vec<usize>>,
 }
 
 impl EndpointValues {
-    /// Time and status per patient; the time order is derived here.
+    /// Time and status per patient.
     pub fn new(id: String, time: Vec<Option<f64>>, event: Vec<Option<bool>>) -> EndpointValues {
-        let mut by_time: Vec<usize> = (0..time.len())
-            .filter(|&i| time[i].is_some() && event[i].is_some())
-            .collect();
-        by_time.sort_by(|&a, &b| time[a].unwrap_or(0.0).total_cmp(&time[b].unwrap_or(0.0)));
         EndpointValues {
             id,
             time,
             event,
-            by_time,
+            by_time: std::sync::OnceLock::new(),
         }
     }
 
     /// The patients with both time and status, by increasing time (stable).
     pub fn usable(&self) -> &[usize] {
-        &self.by_time
+        self.by_time.get_or_init(|| {
+            let (time, event) = (&self.time, &self.event);
+            let mut rows: Vec<usize> = (0..time.len())
+                .filter(|&i| time[i].is_some() && event[i].is_some())
+                .collect();
+            rows.sort_by(|&a, &b| time[a].unwrap_or(0.0).total_cmp(&time[b].unwrap_or(0.0)));
+            rows
+        })
     }
 }
 
@@ -143,11 +147,21 @@ pub struct Cohort {
 impl Cohort {
     /// The patients at `idx` (indices into this cohort), in that order.
     pub fn subset(&self, idx: &[usize]) -> Cohort {
+        self.subset_with(idx, |_| true)
+    }
+
+    /// [`Cohort::subset`] keeping only the variables for which `keep` is
+    /// true (a model's factors need not copy the rest). Variables are copied
+    /// in parallel.
+    pub fn subset_with(&self, idx: &[usize], keep: impl Fn(&str) -> bool + Sync) -> Cohort {
         let pick_f = |v: &[Option<f64>]| idx.iter().map(|&i| v[i]).collect();
         let pick_c = |v: &[Option<usize>]| idx.iter().map(|&i| v[i]).collect();
         let variables = self
             .variables
             .iter()
+            .filter(|(name, _)| keep(name))
+            .collect::<Vec<_>>()
+            .into_par_iter()
             .map(|(name, v)| {
                 let values = match &v.values {
                     Values::Continuous { summary, values } => Values::Continuous {

@@ -79,97 +79,111 @@ pub fn analyse_with(config_path: &Path, progress: Progress<'_>) -> Result<Analys
         None => None,
     };
     let c = &config.config;
+    // Table 4's columns are all that is still read from the raw data: read
+    // them now and free the text (at a million rows, half a gigabyte).
+    let complication_columns = match &c.complications {
+        Some(cc) => Some((
+            crate::cohort::complication_columns(&data, &cohort.rows, cc)?,
+            match &matched {
+                Some(m) => Some(crate::cohort::complication_columns(
+                    &data,
+                    &m.matched.rows,
+                    cc,
+                )?),
+                None => None,
+            },
+        )),
+        None => None,
+    };
+    drop(data);
     progress(STAGES[4]);
-    let mut table1 = table1::compute(&cohort, &c.table1, "unmatched", &mut diagnostics);
-    let mut surv = survival::compute(
-        &cohort,
-        &c.endpoints,
-        &c.survival,
-        "unmatched",
-        None,
+    let ((mut table1, mut surv), matched_t1) = side_by_side(
+        |d| {
+            (
+                table1::compute(&cohort, &c.table1, "unmatched", d),
+                survival::compute(&cohort, &c.endpoints, &c.survival, "unmatched", None, d),
+            )
+        },
+        |d| {
+            matched.as_ref().map(|m| {
+                (
+                    table1::compute(&m.matched, &c.table1, "matched", d),
+                    survival::compute(
+                        &m.matched,
+                        &c.endpoints,
+                        &c.survival,
+                        "matched",
+                        Some(&m.pair_of),
+                        d,
+                    ),
+                )
+            })
+        },
         &mut diagnostics,
     );
-    let mut figures = Vec::new();
-    if let Some(m) = &matched {
-        table1.extend(table1::compute(
-            &m.matched,
-            &c.table1,
-            "matched",
-            &mut diagnostics,
-        ));
-        let ms = survival::compute(
-            &m.matched,
-            &c.endpoints,
-            &c.survival,
-            "matched",
-            Some(&m.pair_of),
-            &mut diagnostics,
-        );
+    if let Some((t, ms)) = matched_t1 {
+        table1.extend(t);
         surv.km.extend(ms.km);
         surv.logrank.extend(ms.logrank);
         surv.cox.extend(ms.cox);
     }
+    let mut figures = Vec::new();
     progress(STAGES[5]);
     let mut reg = regression::RegressionResults::default();
     if let Some(cx) = &c.cox {
-        reg = regression::compute(
-            &cohort,
-            &c.endpoints,
-            &c.survival,
-            cx,
-            "unmatched",
-            None,
+        let (unmatched_reg, matched_reg) = side_by_side(
+            |d| regression::compute(&cohort, &c.endpoints, &c.survival, cx, "unmatched", None, d),
+            |d| {
+                matched.as_ref().map(|m| {
+                    regression::compute(
+                        &m.matched,
+                        &c.endpoints,
+                        &c.survival,
+                        cx,
+                        "matched",
+                        Some(&m.pair_of),
+                        d,
+                    )
+                })
+            },
             &mut diagnostics,
         );
-        if let Some(m) = &matched {
-            let r = regression::compute(
-                &m.matched,
-                &c.endpoints,
-                &c.survival,
-                cx,
-                "matched",
-                Some(&m.pair_of),
-                &mut diagnostics,
-            );
+        reg = unmatched_reg;
+        if let Some(r) = matched_reg {
             reg.models.extend(r.models);
             reg.selection.extend(r.selection);
         }
     }
     progress(STAGES[6]);
-    let mut complication_rows = Vec::new();
-    if let Some(cc) = &c.complications {
-        let columns = crate::cohort::complication_columns(&data, &cohort.rows, cc)?;
-        complication_rows = complications::compute(
-            &cohort,
-            &columns,
-            cc,
-            &c.table1,
-            "unmatched",
-            &mut diagnostics,
-        );
-        if let Some(m) = &matched {
-            let columns = crate::cohort::complication_columns(&data, &m.matched.rows, cc)?;
-            complication_rows.extend(complications::compute(
-                &m.matched,
-                &columns,
-                cc,
-                &c.table1,
-                "matched",
-                &mut diagnostics,
-            ));
-        }
-    }
-    let subgroup_rows = match &c.subgroups {
-        Some(sg) => subgroups::compute(
-            &cohort,
-            &c.endpoints,
-            &c.survival,
-            sg,
-            "unmatched",
-            &mut diagnostics,
-        ),
-        None => Vec::new(),
-    };
+    // Table 4 is quick; the subgroup models run beside it.
+    let (complication_rows, subgroup_rows) = side_by_side(
+        |d| {
+            let mut rows = Vec::new();
+            if let (Some(cc), Some((unmatched_columns, matched_columns))) =
+                (&c.complications, &complication_columns)
+            {
+                rows = complications::compute(
+                    &cohort,
+                    unmatched_columns,
+                    cc,
+                    &c.table1,
+                    "unmatched",
+                    d,
+                );
+                if let (Some(m), Some(columns)) = (&matched, matched_columns) {
+                    rows.extend(complications::compute(
+                        &m.matched, columns, cc, &c.table1, "matched", d,
+                    ));
+                }
+            }
+            rows
+        },
+        |d| match &c.subgroups {
+            Some(sg) => subgroups::compute(&cohort, &c.endpoints, &c.survival, sg, "unmatched", d),
+            None => Vec::new(),
+        },
+        &mut diagnostics,
+    );
     let fmt = Formatter::new(c.format.clone());
     let group_pairs: Vec<(&str, &str)> = cohort
         .groups
@@ -576,4 +590,28 @@ pub fn write_summary(root: &Path, studies: &[(String, PathBuf)]) -> Result<PathB
         .into_iter()
         .next()
         .unwrap_or_else(|| root.join("SUMMARY.md")))
+}
+
+/// Runs two independent parts of a stage at once (two cores), typically the
+/// unmatched and the matched cohort. Each part keeps its own diagnostics,
+/// appended first part first, so the report does not depend on which part
+/// finishes first.
+fn side_by_side<A: Send, B: Send>(
+    unmatched: impl FnOnce(&mut Vec<Diagnostic>) -> A + Send,
+    matched: impl FnOnce(&mut Vec<Diagnostic>) -> B + Send,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> (A, B) {
+    let ((a, da), (b, db)) = rayon::join(
+        || {
+            let mut d = Vec::new();
+            (unmatched(&mut d), d)
+        },
+        || {
+            let mut d = Vec::new();
+            (matched(&mut d), d)
+        },
+    );
+    diagnostics.extend(da);
+    diagnostics.extend(db);
+    (a, b)
 }

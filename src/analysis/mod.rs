@@ -10,7 +10,7 @@ pub mod table1;
 
 pub use crate::diagnostics::Diagnostic;
 
-use crate::cohort::EndpointValues;
+use crate::cohort::{Cohort, EndpointValues};
 use crate::config::TiesKind;
 use crate::stats::cox::Ties;
 
@@ -20,6 +20,24 @@ pub(crate) fn ties(kind: TiesKind) -> Ties {
         TiesKind::Efron => Ties::Efron,
         TiesKind::Breslow => Ties::Breslow,
     }
+}
+
+/// The patients of `cohort` with follow-up for `endpoint`, reordered by
+/// increasing time, with `pairs` (matched pair per patient) carried along.
+/// The many models of one endpoint then read every column in order instead
+/// of gathering rows scattered over the cohort for each model.
+/// Only the variables `variables` are carried.
+pub(crate) fn time_ordered(
+    cohort: &Cohort,
+    endpoint: &str,
+    variables: &[String],
+    pairs: Option<&[usize]>,
+) -> (Cohort, Option<Vec<usize>>) {
+    let order = cohort.endpoints[endpoint].usable();
+    (
+        cohort.subset_with(order, |name| variables.iter().any(|v| v == name)),
+        pairs.map(|p| order.iter().map(|&i| p[i]).collect()),
+    )
 }
 
 /// Follow-up time and event of the patients `rows` (missing values were

@@ -378,6 +378,8 @@ pub fn compute(
         .iter()
         .filter(|e| conf.endpoints.is_empty() || conf.endpoints.contains(&e.id))
     {
+        let (sorted, sorted_pairs) = super::time_ordered(cohort, &e.id, &conf.factors, pairs);
+        let (cohort, pairs) = (&sorted, sorted_pairs.as_deref());
         let mut selected = Vec::new();
         // Univariable models are independent: fit in parallel, then walk
         // them (and their diagnostics) in factor order.

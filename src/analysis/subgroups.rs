@@ -65,6 +65,8 @@ pub fn compute(
         .iter()
         .filter(|e| conf.endpoints.is_empty() || conf.endpoints.contains(&e.id))
     {
+        let (sorted, _) = super::time_ordered(cohort, &e.id, &conf.variables, None);
+        let cohort = &sorted;
         let ep = &cohort.endpoints[&e.id];
         let usable = ep.usable();
         let row = |variable: &str,
