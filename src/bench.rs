@@ -131,3 +131,12 @@ pub fn survival(n: usize, seed: u64) -> SurvivalBench {
         cox_iterations: fit.map(|f| f.iterations).unwrap_or(0),
     }
 }
+
+/// The process's peak resident memory so far in MB (Linux `VmHWM`), `None`
+/// where /proc is not available.
+pub fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}

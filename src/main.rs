@@ -303,12 +303,22 @@ fn run(command: Command, show: bool) -> studybook::Result<()> {
             Ok(())
         }
         Command::Bench { what, study, .. } if what == "render" => {
+            let peak = || {
+                studybook::bench::peak_rss_mb()
+                    .map(|mb| format!("peak {mb:>6.0} MB"))
+                    .unwrap_or_default()
+            };
             let start = std::time::Instant::now();
             let last = std::cell::RefCell::new((start, ""));
             let step = |stage: &'static str| {
                 let mut l = last.borrow_mut();
                 if !l.1.is_empty() {
-                    say!("{:>8.3} s  {}", l.0.elapsed().as_secs_f64(), l.1);
+                    say!(
+                        "{:>8.3} s  {:<32}{}",
+                        l.0.elapsed().as_secs_f64(),
+                        l.1,
+                        peak()
+                    );
                 }
                 *l = (std::time::Instant::now(), stage);
             };
@@ -316,9 +326,10 @@ fn run(command: Command, show: bool) -> studybook::Result<()> {
             let result = pipeline::render_study_with(&study, Some(&out), &step);
             let l = last.borrow();
             say!(
-                "{:>8.3} s  {} and writing",
+                "{:>8.3} s  {:<32}{}",
                 l.0.elapsed().as_secs_f64(),
-                l.1
+                format!("{} and writing", l.1),
+                peak()
             );
             say!("{:>8.3} s  total", start.elapsed().as_secs_f64());
             let _ = std::fs::remove_dir_all(&out);

@@ -68,6 +68,13 @@ pub fn analyse_with(config_path: &Path, progress: Progress<'_>) -> Result<Analys
         .iter()
         .map(|w| Diagnostic::warning("cohort", w.clone()))
         .collect();
+    // Table 4's columns are all that is still read from the raw data: read
+    // them now and free the text (at a million rows, half a gigabyte).
+    let complication_columns = match &config.config.complications {
+        Some(cc) => Some(crate::cohort::complication_columns(&data, &cohort.rows, cc)?),
+        None => None,
+    };
+    drop(data);
     progress(STAGES[3]);
     let matched = match &config.config.matching {
         Some(conf) => Some(matching::run(
@@ -79,23 +86,24 @@ pub fn analyse_with(config_path: &Path, progress: Progress<'_>) -> Result<Analys
         None => None,
     };
     let c = &config.config;
-    // Table 4's columns are all that is still read from the raw data: read
-    // them now and free the text (at a million rows, half a gigabyte).
-    let complication_columns = match &c.complications {
-        Some(cc) => Some((
-            crate::cohort::complication_columns(&data, &cohort.rows, cc)?,
-            match &matched {
-                Some(m) => Some(crate::cohort::complication_columns(
-                    &data,
-                    &m.matched.rows,
-                    cc,
-                )?),
-                None => None,
-            },
-        )),
-        None => None,
-    };
-    drop(data);
+    // Table 4's columns of the matched patients: those of the cohort.
+    let complication_columns = complication_columns.map(|unmatched| {
+        let matched_columns = matched.as_ref().map(|m| {
+            unmatched
+                .iter()
+                .map(|(name, values)| {
+                    let kept = values
+                        .iter()
+                        .zip(&m.in_matched)
+                        .filter(|(_, keep)| **keep)
+                        .map(|(v, _)| *v)
+                        .collect();
+                    (name.clone(), kept)
+                })
+                .collect()
+        });
+        (unmatched, matched_columns)
+    });
     progress(STAGES[4]);
     let ((mut table1, mut surv), matched_t1) = side_by_side(
         |d| {

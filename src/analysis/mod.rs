@@ -26,7 +26,7 @@ pub(crate) fn ties(kind: TiesKind) -> Ties {
 /// increasing time, with `pairs` (matched pair per patient) carried along.
 /// The many models of one endpoint then read every column in order instead
 /// of gathering rows scattered over the cohort for each model.
-/// Only the variables `variables` are carried.
+/// Only the variables `variables` and this endpoint are carried, and no ids.
 pub(crate) fn time_ordered(
     cohort: &Cohort,
     endpoint: &str,
@@ -35,7 +35,12 @@ pub(crate) fn time_ordered(
 ) -> (Cohort, Option<Vec<usize>>) {
     let order = cohort.endpoints[endpoint].usable();
     (
-        cohort.subset_with(order, |name| variables.iter().any(|v| v == name)),
+        cohort.subset_with(
+            order,
+            |name| variables.iter().any(|v| v == name),
+            |id| id == endpoint,
+            false,
+        ),
         pairs.map(|p| order.iter().map(|&i| p[i]).collect()),
     )
 }
