@@ -67,9 +67,16 @@ pub enum Values {
         levels: Vec<String>,
         /// Printed level names.
         labels: Vec<String>,
-        /// One code per patient.
-        codes: Vec<Option<usize>>,
+        /// One code per patient (a level index; 4 bytes, so that a million
+        /// patients' variable takes 8 MB rather than 16).
+        codes: Vec<Option<u32>>,
     },
+}
+
+/// The stored code of level `k` (see [`Values::Categorical`]); `None`
+/// only beyond four billion levels, which no variable has.
+pub fn code(k: usize) -> Option<u32> {
+    u32::try_from(k).ok()
 }
 
 /// Follow-up of one endpoint for the included patients (cohort order).
@@ -163,7 +170,7 @@ impl Cohort {
     ) -> Cohort {
         let keep = variable;
         let pick_f = |v: &[Option<f64>]| idx.iter().map(|&i| v[i]).collect();
-        let pick_c = |v: &[Option<usize>]| idx.iter().map(|&i| v[i]).collect();
+        let pick_c = |v: &[Option<u32>]| idx.iter().map(|&i| v[i]).collect();
         let variables = self
             .variables
             .iter()
@@ -644,7 +651,7 @@ impl Env<'_> {
                     nums.get(r)
                         .copied()
                         .flatten()
-                        .map(|x| cut_code(x, cut, v.closed))
+                        .and_then(|x| code(cut_code(x, cut, v.closed)))
                 })
                 .collect();
             let values = Values::Categorical {
@@ -670,7 +677,7 @@ impl Env<'_> {
             match cell.as_deref() {
                 None => codes.push(None),
                 Some(s) => match position_of(&levels, s) {
-                    Some(k) => codes.push(Some(k)),
+                    Some(k) => codes.push(code(k)),
                     None => {
                         return Err(Error::data(
                             &self.data.path,
@@ -804,7 +811,7 @@ impl Env<'_> {
     fn check_levels(&self, name: &str, values: &Values, warnings: &mut Vec<String>) {
         if let Values::Categorical { levels, codes, .. } = values {
             for (k, l) in levels.iter().enumerate() {
-                if !codes.contains(&Some(k)) {
+                if !codes.contains(&code(k)) {
                     warnings.push(format!(
                         "variable `{name}`: level `{l}` does not occur among the patients analysed"
                     ));

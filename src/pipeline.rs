@@ -71,7 +71,11 @@ pub fn analyse_with(config_path: &Path, progress: Progress<'_>) -> Result<Analys
     // Table 4's columns are all that is still read from the raw data: read
     // them now and free the text (at a million rows, half a gigabyte).
     let complication_columns = match &config.config.complications {
-        Some(cc) => Some(crate::cohort::complication_columns(&data, &cohort.rows, cc)?),
+        Some(cc) => Some(crate::cohort::complication_columns(
+            &data,
+            &cohort.rows,
+            cc,
+        )?),
         None => None,
     };
     drop(data);

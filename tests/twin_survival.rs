@@ -56,7 +56,7 @@ fn twin_risk_factors_have_published_hazard_ratios() {
         match &c.variables[var].values {
             Values::Categorical { codes, .. } => codes
                 .iter()
-                .map(|x| f64::from(u8::from(*x == Some(level))))
+                .map(|x| f64::from(u8::from(*x == studybook::cohort::code(level))))
                 .collect(),
             Values::Continuous { .. } => panic!("{var} is categorical"),
         }

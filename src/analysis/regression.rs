@@ -5,6 +5,7 @@
 
 use super::survival::{CoxResult, CoxTerm, test_stat};
 use super::{Diagnostic, follow_up, ties};
+use crate::cohort::code;
 use crate::cohort::{Cohort, Values};
 use crate::config::{CoxSection, Endpoint, MatchedVariance, Selection, SurvivalSection};
 use crate::stats::cox;
@@ -139,12 +140,12 @@ fn design(cohort: &Cohort, factors: &[Factor], endpoint: &str, treatment_label: 
                     Values::Categorical { labels, codes, .. } => {
                         // Levels present among these rows; the first present is the reference.
                         let present: Vec<usize> = (0..labels.len())
-                            .filter(|&k| rows.iter().any(|&i| codes[i] == Some(k)))
+                            .filter(|&k| rows.iter().any(|&i| codes[i] == code(k)))
                             .collect();
                         for &k in present.iter().skip(1) {
                             d.columns.push(
                                 rows.iter()
-                                    .map(|&i| f64::from(u8::from(codes[i] == Some(k))))
+                                    .map(|&i| f64::from(u8::from(codes[i] == code(k))))
                                     .collect(),
                             );
                             d.terms.push((v.clone(), Some(labels[k].clone())));

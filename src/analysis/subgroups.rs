@@ -5,6 +5,7 @@
 //! `treatment + variable` in all patients.
 
 use super::{Diagnostic, follow_up, ties};
+use crate::cohort::code;
 use crate::cohort::{Cohort, Values};
 use crate::config::{Endpoint, SubgroupSection, SurvivalSection};
 use crate::stats::cox;
@@ -136,7 +137,7 @@ pub fn compute(
                 .filter(|&i| codes[i].is_some())
                 .collect();
             let present: Vec<usize> = (0..labels.len())
-                .filter(|&k| rows.iter().any(|&i| codes[i] == Some(k)))
+                .filter(|&k| rows.iter().any(|&i| codes[i] == code(k)))
                 .collect();
             // Interaction: LR test of treatment x variable (df = levels - 1).
             let (time, event) = follow_up(ep, &rows);
@@ -149,7 +150,7 @@ pub fn compute(
                 .skip(1)
                 .map(|&k| {
                     rows.iter()
-                        .map(|&i| f64::from(u8::from(codes[i] == Some(k))))
+                        .map(|&i| f64::from(u8::from(codes[i] == code(k))))
                         .collect()
                 })
                 .collect();
@@ -181,7 +182,7 @@ pub fn compute(
                 let sub: Vec<usize> = rows
                     .iter()
                     .copied()
-                    .filter(|&i| codes[i] == Some(k))
+                    .filter(|&i| codes[i] == code(k))
                     .collect();
                 let mut r = row(v, &var.label, Some(labels[k].clone()), &sub, diagnostics);
                 if j == 0 {

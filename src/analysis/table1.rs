@@ -191,7 +191,7 @@ fn categorical(
     cohort: &Cohort,
     levels: &[String],
     labels: &[String],
-    codes: &[Option<usize>],
+    codes: &[Option<u32>],
     conf: &Table1Section,
 ) -> (Table1Row, Option<StatsError>) {
     let k = cohort.groups.len();
@@ -199,7 +199,7 @@ fn categorical(
     let mut missing = vec![0usize; k];
     for (code, &g) in codes.iter().zip(&cohort.group) {
         match code {
-            Some(l) => table[*l][g] += 1,
+            Some(l) => table[*l as usize][g] += 1,
             None => missing[g] += 1,
         }
     }

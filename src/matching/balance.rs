@@ -2,6 +2,7 @@
 //! level for categorical ones) and variance ratios for continuous ones.
 //! Orientation: second group minus reference group, as in Table 1.
 
+use crate::cohort::code;
 use crate::cohort::{Cohort, Values};
 use crate::config::SmdDenominator;
 use crate::stats::describe;
@@ -89,7 +90,7 @@ pub(super) fn compute(
                 codes,
             } => {
                 for (k, level) in levels.iter().enumerate() {
-                    let f = |i: usize| f64::from(u8::from(codes[i] == Some(k)));
+                    let f = |i: usize| f64::from(u8::from(codes[i] == code(k)));
                     let (a0, b0) = split(&f, false);
                     let (a1, b1) = split(&f, true);
                     let d0 = binary_sd(&a0, &b0);

@@ -7,6 +7,7 @@ mod balance;
 
 pub use balance::BalanceRow;
 
+use crate::cohort::code;
 use crate::cohort::{Cohort, Values};
 use crate::config::{DistanceScale, MatchingSection, MissingCovariates, OrderKind, SmdDenominator};
 use crate::diagnostics::Diagnostic;
@@ -231,7 +232,9 @@ pub fn run(
         conf.exact
             .iter()
             .map(|name| match &cohort.variables[name].values {
-                Values::Categorical { codes, .. } => codes[rows[i]].unwrap_or(usize::MAX),
+                Values::Categorical { codes, .. } => {
+                    codes[rows[i]].map_or(usize::MAX, |c| c as usize)
+                }
                 Values::Continuous { values, .. } => {
                     values[rows[i]].map_or(u64::MAX, f64::to_bits) as usize
                 }
@@ -405,13 +408,13 @@ fn design(cohort: &Cohort, covariates: &[String], rows: &[usize]) -> (Vec<String
             }
             Values::Categorical { levels, codes, .. } => {
                 let present: Vec<usize> = (0..levels.len())
-                    .filter(|&k| rows.iter().any(|&i| codes[i] == Some(k)))
+                    .filter(|&k| rows.iter().any(|&i| codes[i] == code(k)))
                     .collect();
                 for &k in present.iter().skip(1) {
                     terms.push(format!("{name}[{}]", levels[k]));
                     columns.push(
                         rows.iter()
-                            .map(|&i| f64::from(u8::from(codes[i] == Some(k))))
+                            .map(|&i| f64::from(u8::from(codes[i] == code(k))))
                             .collect(),
                     );
                 }
