@@ -236,10 +236,10 @@ impl Cohort {
 /// Builds the cohort: exclusions, groups, then every variable named in the config.
 pub fn build(cfg: &LoadedConfig, data: &Dataset) -> Result<Cohort> {
     let c = &cfg.config;
-    let mut env = Env {
+    let env = Env {
         cfg,
         data,
-        derived: BTreeMap::new(),
+        derived: std::sync::Mutex::new(BTreeMap::new()),
     };
     // Exclusion steps, in order.
     let mut keep = vec![true; data.rows()];
@@ -343,24 +343,40 @@ pub fn build(cfg: &LoadedConfig, data: &Dataset) -> Result<Cohort> {
         }
         None => rows.iter().map(|r| (r + 1).to_string()).collect(),
     };
-    let mut warnings = Vec::new();
-    let mut variables = BTreeMap::new();
-    for (name, v) in &c.variables {
-        let values = env.values(name, v, &rows, &mut warnings)?;
-        let label = v.label.clone().unwrap_or_else(|| name.clone());
-        variables.insert(
-            name.clone(),
-            CohortVariable {
+    // Variables and endpoints are independent: built in parallel, then
+    // taken in config order, so the first error and the warnings are those
+    // a sequential build would give.
+    let built: Vec<Result<(CohortVariable, Vec<String>)>> = c
+        .variables
+        .par_iter()
+        .map(|(name, v)| {
+            let mut warnings = Vec::new();
+            let values = env.values(name, v, &rows, &mut warnings)?;
+            let label = v.label.clone().unwrap_or_else(|| name.clone());
+            let variable = CohortVariable {
                 name: name.clone(),
                 label,
                 values,
-            },
-        );
+            };
+            Ok((variable, warnings))
+        })
+        .collect();
+    let mut warnings = Vec::new();
+    let mut variables = BTreeMap::new();
+    for b in built {
+        let (variable, w) = b?;
+        warnings.extend(w);
+        variables.insert(variable.name.clone(), variable);
     }
+    let built: Vec<Result<EndpointValues>> = c
+        .endpoints
+        .par_iter()
+        .map(|e| env.endpoint(e, &rows))
+        .collect();
     let mut endpoints = BTreeMap::new();
-    for e in &c.endpoints {
-        let values = env.endpoint(e, &rows)?;
-        endpoints.insert(e.id.clone(), values);
+    for values in built {
+        let values = values?;
+        endpoints.insert(values.id.clone(), values);
     }
     let flow = Flow {
         screened_label: c
@@ -448,16 +464,26 @@ enum Raw<'d> {
 struct Env<'a> {
     cfg: &'a LoadedConfig,
     data: &'a Dataset,
-    derived: BTreeMap<String, Series>,
+    /// Derived variables evaluated so far (shared by the threads that
+    /// build the variables).
+    derived: std::sync::Mutex<BTreeMap<String, Series>>,
 }
 
 impl Env<'_> {
+    fn derived(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Series>> {
+        // A panic elsewhere cannot leave the cache half-written: inserts
+        // are whole values.
+        self.derived
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// The value of an SQL expression for every data row.
-    fn eval(&mut self, sql: &str, at: &str) -> Result<Series> {
+    fn eval(&self, sql: &str, at: &str) -> Result<Series> {
         self.eval_guarded(sql, at, &mut Vec::new())
     }
 
-    fn eval_guarded(&mut self, sql: &str, at: &str, stack: &mut Vec<String>) -> Result<Series> {
+    fn eval_guarded(&self, sql: &str, at: &str, stack: &mut Vec<String>) -> Result<Series> {
         let path = self.cfg.path.clone();
         let expr = polars::sql::sql_expr(sql).map_err(|e| {
             Error::config(
@@ -518,8 +544,8 @@ impl Env<'_> {
 
     /// A data column (as numbers when every cell is one, else text) or a
     /// derived variable's raw value.
-    fn named_series(&mut self, name: &str, at: &str, stack: &mut Vec<String>) -> Result<Series> {
-        if let Some(s) = self.derived.get(name) {
+    fn named_series(&self, name: &str, at: &str, stack: &mut Vec<String>) -> Result<Series> {
+        if let Some(s) = self.derived().get(name) {
             return Ok(s.clone());
         }
         // Inside a variable's own expression its name means the data column.
@@ -539,7 +565,7 @@ impl Env<'_> {
                 let s =
                     self.eval_guarded(&expr.clone(), &format!("[variables.{name}] expr"), stack)?;
                 stack.pop();
-                self.derived.insert(name.to_string(), s.clone());
+                self.derived().insert(name.to_string(), s.clone());
                 return Ok(s);
             }
             let col = v.column.clone().unwrap_or_else(|| name.to_string());
@@ -573,7 +599,7 @@ impl Env<'_> {
 
     /// A variable's values for the included rows, coded by its kind.
     fn values(
-        &mut self,
+        &self,
         name: &str,
         v: &Variable,
         rows: &[usize],
@@ -703,7 +729,7 @@ impl Env<'_> {
     /// A column or variable as numbers for every data row: a data column is
     /// parsed directly (a cell that is not a number is an error naming its
     /// row); a derived or renamed variable goes through its expression.
-    fn numbers(&mut self, name: &str, at: &str) -> Result<Vec<Option<f64>>> {
+    fn numbers(&self, name: &str, at: &str) -> Result<Vec<Option<f64>>> {
         let plain = self
             .cfg
             .config
@@ -728,7 +754,7 @@ impl Env<'_> {
 
     /// Time and event of an endpoint for the included rows. A negative time
     /// or an event value outside the declared coding is an error naming the row.
-    fn endpoint(&mut self, e: &crate::config::Endpoint, rows: &[usize]) -> Result<EndpointValues> {
+    fn endpoint(&self, e: &crate::config::Endpoint, rows: &[usize]) -> Result<EndpointValues> {
         let at = format!("[[endpoints]] `{}`", e.id);
         let times = self.numbers(&e.time, &format!("{at} time"))?;
         // The event cells as written, so that messages quote them exactly;
