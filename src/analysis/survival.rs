@@ -9,6 +9,7 @@ use crate::config::{ConfTypeKind, Endpoint, MatchedVariance, SurvivalSection, Ti
 use crate::stats::cox;
 use crate::stats::kaplan_meier::{self, ConfType};
 use crate::stats::{concordance, log_rank};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -238,12 +239,17 @@ pub fn compute(
     pairs: Option<&[usize]>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> SurvivalResults {
-    let mut out = SurvivalResults::default();
+    let parent = diagnostics;
     let ct = conf(conf_s.conf_type);
     let k = cohort.groups.len();
-    for e in endpoints {
+    // Endpoints are independent: analysed in parallel, their curves, tests
+    // and diagnostics kept in config order.
+    let per_endpoint = |e: &Endpoint| -> (SurvivalResults, Vec<Diagnostic>) {
+        let mut out = SurvivalResults::default();
+        let mut diagnostics = Vec::new();
+        let diagnostics = &mut diagnostics;
         let Some(values) = cohort.endpoints.get(&e.id) else {
-            continue;
+            return (out, std::mem::take(diagnostics));
         };
         let rows = values.usable();
         let missing = cohort.ids.len() - rows.len();
@@ -454,6 +460,14 @@ pub fn compute(
                 format!("{} ({cohort_name}): no Cox model: {err}", e.label),
             )),
         }
+        (out, std::mem::take(diagnostics))
+    };
+    let mut out = SurvivalResults::default();
+    for (part, d) in endpoints.par_iter().map(per_endpoint).collect::<Vec<_>>() {
+        out.km.extend(part.km);
+        out.logrank.extend(part.logrank);
+        out.cox.extend(part.cox);
+        parent.extend(d);
     }
     out
 }

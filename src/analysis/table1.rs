@@ -4,6 +4,7 @@ use super::Diagnostic;
 use crate::cohort::{Cohort, Values};
 use crate::config::{CategoricalTest, ContinuousTest, SummaryKind, Table1Section};
 use crate::stats::{StatsError, TestResult, contingency, describe, rank, smd, t_test};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -114,20 +115,25 @@ pub fn compute(
     cohort_name: &str,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Table1Row> {
-    let mut rows = Vec::new();
-    for v in conf
+    // Rows are independent: computed in parallel, kept in config order.
+    let variables: Vec<&crate::cohort::CohortVariable> = conf
         .variables
         .iter()
         .filter_map(|name| cohort.variables.get(name))
-    {
-        let (mut row, err) = match &v.values {
+        .collect();
+    let computed: Vec<(Table1Row, Option<StatsError>)> = variables
+        .par_iter()
+        .map(|v| match &v.values {
             Values::Categorical {
                 levels,
                 labels,
                 codes,
             } => categorical(cohort, levels, labels, codes, conf),
             Values::Continuous { summary, values } => continuous(cohort, *summary, values, conf),
-        };
+        })
+        .collect();
+    let mut rows = Vec::new();
+    for (v, (mut row, err)) in variables.into_iter().zip(computed) {
         row.variable = v.name.clone();
         row.label = v.label.clone();
         row.cohort = cohort_name.into();
