@@ -6,6 +6,7 @@ use crate::cohort::code;
 use crate::cohort::{Cohort, Values};
 use crate::config::SmdDenominator;
 use crate::stats::describe;
+use rayon::prelude::*;
 use serde::Serialize;
 
 /// Balance of one covariate, or one level of a categorical covariate.
@@ -39,7 +40,6 @@ pub(super) fn compute(
     covariates: &[String],
     denom: SmdDenominator,
 ) -> Vec<BalanceRow> {
-    let mut out = Vec::new();
     let split = |vals: &dyn Fn(usize) -> f64, after: bool| -> (Vec<f64>, Vec<f64>) {
         let (mut a, mut b) = (Vec::new(), Vec::new());
         for &i in rows {
@@ -62,7 +62,9 @@ pub(super) fn compute(
         let (pa, pb) = (describe::mean(a)?, describe::mean(b)?);
         Some(((pa * (1.0 - pa) + pb * (1.0 - pb)) / 2.0).sqrt())
     };
-    for name in covariates {
+    // Covariates are independent: computed in parallel, kept in order.
+    let per_covariate = |name: &String| -> Vec<BalanceRow> {
+        let mut out = Vec::new();
         let v = &cohort.variables[name];
         match &v.values {
             Values::Continuous { values, .. } => {
@@ -110,7 +112,15 @@ pub(super) fn compute(
                 }
             }
         }
-    }
+        out
+    };
+    let out: Vec<BalanceRow> = covariates
+        .par_iter()
+        .map(per_covariate)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .flatten()
+        .collect();
     out
 }
 

@@ -242,8 +242,13 @@ pub fn run(
             .collect()
     };
     let mut strata: BTreeMap<Vec<usize>, Vec<usize>> = BTreeMap::new();
-    for i in 0..rows.len() {
-        strata.entry(key(i)).or_default().push(i);
+    if conf.exact.is_empty() {
+        // One stratum: no key to build per patient.
+        strata.insert(Vec::new(), (0..rows.len()).collect());
+    } else {
+        for i in 0..rows.len() {
+            strata.entry(key(i)).or_default().push(i);
+        }
     }
     let opts = nn::NearestOptions {
         ratio: conf.ratio,
@@ -277,7 +282,8 @@ pub fn run(
     let mut pairs = Vec::new();
     let mut unmatched_focal = Vec::new();
     let mut in_matched = vec![false; n];
-    let mut pair_by_patient: BTreeMap<usize, usize> = BTreeMap::new();
+    // Pair number of each cohort patient (0: none).
+    let mut pair_by_patient = vec![0usize; n];
     let mut pair_no = 0;
     for (i, controls) in matches.iter().enumerate() {
         if !focal[i] {
@@ -290,11 +296,13 @@ pub fn run(
         }
         pair_no += 1;
         in_matched[fi] = true;
-        pair_by_patient.insert(fi, pair_no);
+        pair_by_patient[fi] = pair_no;
         for &c in controls {
             let ci = rows[c];
             in_matched[ci] = true;
-            pair_by_patient.entry(ci).or_insert(pair_no);
+            if pair_by_patient[ci] == 0 {
+                pair_by_patient[ci] = pair_no;
+            }
             pairs.push(Pair {
                 pair: pair_no,
                 focal: cohort.ids[fi].clone(),
@@ -317,10 +325,7 @@ pub fn run(
     }
     let matched_idx: Vec<usize> = (0..n).filter(|&i| in_matched[i]).collect();
     let matched = cohort.subset(&matched_idx);
-    let pair_of: Vec<usize> = matched_idx
-        .iter()
-        .map(|i| pair_by_patient.get(i).copied().unwrap_or(0))
-        .collect();
+    let pair_of: Vec<usize> = matched_idx.iter().map(|&i| pair_by_patient[i]).collect();
     let mut count = BTreeMap::new();
     for (g, grp) in groups.iter().enumerate() {
         count.insert(
