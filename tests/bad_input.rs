@@ -479,6 +479,22 @@ fn negative_time() {
     );
 }
 
+// A follow-up time that is not a number names the column, the row and the
+// value (it used to become a silent missing value).
+#[test]
+fn non_numeric_time() {
+    let e = error_of(&survival_config(""), &SCSV.replace("B,2.5,1", "B,2.5m,1"));
+    assert_has(
+        &e,
+        &[
+            "column `t`",
+            "[[endpoints]] `os` time",
+            "row 6",
+            "`2.5m` is not a number",
+        ],
+    );
+}
+
 // An event value outside the declared coding names the row and the keys to set.
 #[test]
 fn event_outside_coding() {
