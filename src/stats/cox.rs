@@ -116,6 +116,24 @@ fn accumulate(s1: &mut [f64], s2: &mut [f64], x: &[f64], r: f64) {
     }
 }
 
+/// The stages of one event time with d tied events, as (f, weight): Breslow
+/// one stage (0, d); Efron d stages (k / d, 1), k = 0..d-1. Each stage's
+/// denominator is `S0 - f D0` (see the module documentation).
+fn tie_stages(ties: Ties, deaths: usize) -> impl Iterator<Item = (f64, f64)> {
+    let d = deaths as f64;
+    let (stages, breslow) = match ties {
+        Ties::Breslow => (usize::from(deaths > 0), true),
+        Ties::Efron => (deaths, false),
+    };
+    (0..stages).map(move |k| {
+        if breslow {
+            (0.0, d)
+        } else {
+            (k as f64 / d, 1.0)
+        }
+    })
+}
+
 /// Contributions of one event time: its log-likelihood term, score vector
 /// and information (lower triangle of a p x p row-major array).
 struct TimeTerm<'a> {
@@ -174,17 +192,7 @@ fn scan(d: &Data, beta: &DVector<f64>, ties: Ties, mut visit: impl FnMut(TimeTer
             }
             if deaths > 0 {
                 info.iter_mut().for_each(|v| *v = 0.0);
-                let dd = deaths as f64;
-                // Breslow: one stage with weight d; Efron: d stages, f = k/d.
-                let stages = match ties {
-                    Ties::Breslow => 1,
-                    Ties::Efron => deaths,
-                };
-                for kk in 0..stages {
-                    let (f, w) = match ties {
-                        Ties::Breslow => (0.0, dd),
-                        Ties::Efron => (kk as f64 / dd, 1.0),
-                    };
+                for (f, w) in tie_stages(ties, deaths) {
                     let a0 = s0 - f * d0;
                     ll -= w * a0.ln();
                     for a in 0..p {
@@ -670,16 +678,7 @@ pub fn robust_variance(
             mean_dead.resize(base + p, 0.0);
             let (mut dl_all, mut dl_dead) = (0.0, 0.0);
             let dd = deaths as f64;
-            let stages = match ties {
-                Ties::Breslow if deaths > 0 => 1,
-                Ties::Breslow => 0,
-                Ties::Efron => deaths,
-            };
-            for k in 0..stages {
-                let (f, mult) = match ties {
-                    Ties::Breslow => (0.0, dd),
-                    Ties::Efron => (k as f64 / dd, 1.0),
-                };
+            for (f, mult) in tie_stages(ties, deaths) {
                 let den = s0 - f * d0;
                 for j in 0..p {
                     mean[j] = (s1[j] - f * d1[j]) / den;
@@ -955,11 +954,7 @@ pub fn baseline_cumhaz(
             i += 1;
         }
         if d > 0 {
-            let dd = d as f64;
-            let step = match ties {
-                Ties::Breslow => dd / s0,
-                Ties::Efron => (0..d).map(|k| 1.0 / (s0 - k as f64 / dd * d0)).sum(),
-            };
+            let step = tie_stages(ties, d).map(|(f, w)| w / (s0 - f * d0)).sum();
             steps.push((t, step));
         }
     }
