@@ -248,24 +248,27 @@ fn evaluate(d: &Data, beta: &DVector<f64>, ties: Ties) -> (f64, DVector<f64>, DM
 /// Covariates by row, centred on their means (the partial likelihood does
 /// not change, and exp(x'b) stays in range), and each row's stratum.
 fn centred_rows(columns: &[Vec<f64>], strata: Option<&[usize]>, n: usize) -> (Rows, Vec<usize>) {
-    let order: Vec<usize> = (0..n).collect();
-    let x = centred_in_order(columns, &order);
-    (x, strata.map_or_else(|| vec![0; n], <[usize]>::to_vec))
-}
-
-/// The covariates of the rows `order` (in that order), centred on the
-/// means over all rows.
-fn centred_in_order(columns: &[Vec<f64>], order: &[usize]) -> Rows {
-    let (n, p) = (order.len(), columns.len());
-    let means: Vec<f64> = columns
-        .iter()
-        .map(|c| c.iter().sum::<f64>() / n as f64)
-        .collect();
-    let mut data = Vec::with_capacity(n * p);
-    for &i in order {
+    let means = column_means(columns, n);
+    let mut data = Vec::with_capacity(n * columns.len());
+    for i in 0..n {
         data.extend(columns.iter().zip(&means).map(|(c, m)| c[i] - m));
     }
-    Rows { data, n, p }
+    (
+        Rows {
+            data,
+            n,
+            p: columns.len(),
+        },
+        strata.map_or_else(|| vec![0; n], <[usize]>::to_vec),
+    )
+}
+
+/// The mean of each covariate column over its n rows.
+fn column_means(columns: &[Vec<f64>], n: usize) -> Vec<f64> {
+    columns
+        .iter()
+        .map(|c| c.iter().sum::<f64>() / n as f64)
+        .collect()
 }
 
 /// The processing order: by stratum, then decreasing time, so that risk
@@ -309,10 +312,7 @@ fn prepare(time: &[f64], event: &[bool], columns: &[Vec<f64>], strata: Option<&[
     let n = time.len();
     let p = columns.len();
     let stratum = |i: usize| strata.map_or(0, |s| s[i]);
-    let means: Vec<f64> = columns
-        .iter()
-        .map(|c| c.iter().sum::<f64>() / n as f64)
-        .collect();
+    let means = column_means(columns, n);
     let mut d = Data {
         time: Vec::new(),
         event: Vec::new(),
