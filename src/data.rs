@@ -11,6 +11,8 @@ use polars::prelude::*;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
+mod csv;
+
 /// The raw data: named text columns of equal length; `None` is missing.
 #[derive(Debug, Clone)]
 pub struct Dataset {
@@ -36,9 +38,9 @@ impl Dataset {
             .and_then(|e| e.to_str())
             .unwrap_or("")
             .to_ascii_lowercase();
-        let df = match ext.as_str() {
+        let (names, columns) = match ext.as_str() {
             "csv" => read_csv(path, na_values)?,
-            "parquet" => read_parquet(path)?,
+            "parquet" => read_parquet(path, na_values)?,
             _ => {
                 return Err(Error::data(
                     path,
@@ -46,38 +48,16 @@ impl Dataset {
                 ));
             }
         };
-        let rows = df.height();
-        let mut names: Vec<String> = Vec::new();
-        for col in df.columns() {
-            let name = col.name().trim_start_matches('\u{feff}').to_string();
-            if names.contains(&name) {
+        let mut seen = std::collections::HashSet::with_capacity(names.len());
+        for name in &names {
+            if !seen.insert(name.as_str()) {
                 return Err(Error::data(
                     path,
                     format!("column `{name}` appears twice in the header; rename one of them"),
                 ));
             }
-            names.push(name);
         }
-        // Columns are packed in parallel, each polars column dropped as soon
-        // as it is packed (the text is then held once, not twice).
-        let columns = df
-            .into_columns()
-            .into_par_iter()
-            .zip(names.par_iter())
-            .map(|(col, name)| {
-                let s = col
-                    .take_materialized_series()
-                    .cast(&DataType::String)
-                    .map_err(|e| {
-                        Error::data(path, format!("column `{name}` cannot be read as text: {e}"))
-                    })?;
-                let ca = s.str().map_err(|e| Error::data(path, e.to_string()))?;
-                Ok(TextColumn::from_cells(ca.iter().map(|v| {
-                    v.map(str::trim)
-                        .filter(|v| !v.is_empty() && !na_values.iter().any(|na| na == v))
-                })))
-            })
-            .collect::<Result<Vec<TextColumn>>>()?;
+        let rows = columns.first().map_or(0, TextColumn::len);
         if names.is_empty() {
             return Err(Error::data(
                 path,
@@ -162,13 +142,36 @@ impl TextColumn {
     pub fn from_cells<'a>(cells: impl Iterator<Item = Option<&'a str>>) -> TextColumn {
         let mut c = TextColumn::default();
         for cell in cells {
-            c.text.push_str(cell.unwrap_or(""));
-            // A column's text beyond 4 GB would overflow; such a file is far
-            // beyond what the rest of the pipeline holds in memory anyway.
-            c.ends.push(u32::try_from(c.text.len()).unwrap_or(u32::MAX));
-            c.present.push(cell.is_some());
+            c.push(cell);
         }
         c
+    }
+
+    /// Adds a cell at the end.
+    pub fn push(&mut self, cell: Option<&str>) {
+        self.text.push_str(cell.unwrap_or(""));
+        // A column's text beyond 4 GB would overflow; such a file is far
+        // beyond what the rest of the pipeline holds in memory anyway.
+        self.ends
+            .push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
+        self.present.push(cell.is_some());
+    }
+
+    /// Adds the cells of `other` at the end.
+    pub fn append(&mut self, other: TextColumn) {
+        if self.is_empty() {
+            *self = other;
+            return;
+        }
+        let offset = self.text.len();
+        self.text.push_str(&other.text);
+        self.ends.extend(
+            other
+                .ends
+                .iter()
+                .map(|&e| u32::try_from(offset + e as usize).unwrap_or(u32::MAX)),
+        );
+        self.present.extend_from_slice(&other.present);
     }
 
     /// Number of cells.
@@ -201,7 +204,7 @@ pub fn parse_number(s: &str) -> Option<f64> {
     s.trim().parse::<f64>().ok().filter(|x| x.is_finite())
 }
 
-fn read_csv(path: &Path, na_values: &[String]) -> Result<DataFrame> {
+fn read_csv(path: &Path, na_values: &[String]) -> Result<(Vec<String>, Vec<TextColumn>)> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::data(
@@ -209,72 +212,39 @@ fn read_csv(path: &Path, na_values: &[String]) -> Result<DataFrame> {
             "the file is empty; it needs a header row and data rows",
         ));
     }
-    if let Err(e) = std::str::from_utf8(&bytes) {
-        let line = bytes[..e.valid_up_to()]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1;
-        return Err(Error::data(
-            path,
-            format!(
-                "line {line} is not valid UTF-8; save the file as UTF-8 (e.g. \"CSV UTF-8\" in a spreadsheet program)"
-            ),
-        ));
-    }
-    // polars 0.55's CSV parser reads past the end of its buffer on a quoted
-    // field that is never closed (found by fuzzing: `,\n"`), so such files
-    // are refused before they reach it.
-    if let Some(line) = unclosed_quote(&bytes) {
-        return Err(Error::data(
-            path,
-            format!(
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let line = csv::line_of(&bytes, e.valid_up_to());
+            return Err(Error::data(
+                path,
+                format!(
+                    "line {line} is not valid UTF-8; save the file as UTF-8 (e.g. \"CSV UTF-8\" in a spreadsheet program)"
+                ),
+            ));
+        }
+    };
+    let bom = if text.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
+    csv::parse(&text[bom..], na_values).map_err(|(offset, problem)| {
+        let line = csv::line_of(&text.as_bytes()[bom..], offset);
+        let message = match problem {
+            csv::Problem::UnclosedQuote => format!(
                 "line {line}: a quoted field opens with `\"` and is never closed; add the closing quote (a quote inside a quoted field is written `\"\"`)"
             ),
-        ));
-    }
-    let mut nulls: Vec<PlSmallStr> = na_values
-        .iter()
-        .map(|s| PlSmallStr::from(s.as_str()))
-        .collect();
-    nulls.push(PlSmallStr::from(""));
-    let parse = CsvParseOptions::default().with_null_values(Some(NullValues::AllColumns(nulls)));
-    CsvReadOptions::default()
-        .with_has_header(true)
-        .with_infer_schema_length(Some(0))
-        .with_parse_options(parse)
-        .into_reader_with_file_handle(std::io::Cursor::new(bytes))
-        .finish()
-        .map_err(|e| Error::data(path, format!("the CSV could not be read: {e}. Check that every row has as many fields as the header")))
-}
-
-/// The line where a quoted field opens that the file never closes
-/// (RFC 4180: a field that starts with `"` ends at the next lone `"`;
-/// `""` inside it is an escaped quote).
-fn unclosed_quote(bytes: &[u8]) -> Option<usize> {
-    // Most files quote nothing: one fast scan settles it.
-    if !bytes.contains(&b'"') {
-        return None;
-    }
-    let mut line = 1;
-    let mut opened_at = None;
-    let mut field_start = true;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        match opened_at {
-            Some(_) if b == b'"' && bytes.get(i + 1) == Some(&b'"') => i += 1,
-            Some(_) if b == b'"' => opened_at = None,
-            None if b == b'"' && field_start => opened_at = Some(line),
-            _ => {}
-        }
-        if b == b'\n' {
-            line += 1;
-        }
-        field_start = opened_at.is_none() && (b == b',' || b == b'\n' || b == b'\r');
-        i += 1;
-    }
-    opened_at
+            csv::Problem::Fields { found, expected } => format!(
+                "the CSV could not be read: line {line} has {found} fields and the header has {expected}; give every row one field per column (a value with a comma goes in quotes: \"a,b\")"
+            ),
+            csv::Problem::BlankLine => format!(
+                "the CSV could not be read: line {line} is empty; delete the empty line (row numbers in messages count the file's lines)"
+            ),
+            csv::Problem::NoRows => "the file has a header but no data rows".to_string(),
+        };
+        Error::data(path, message)
+    })
 }
 
 /// A Parquet file of text columns (`None` is missing), as bytes; used to
@@ -294,9 +264,35 @@ pub fn parquet_bytes(
     Ok(out)
 }
 
-fn read_parquet(path: &Path) -> Result<DataFrame> {
+fn read_parquet(path: &Path, na_values: &[String]) -> Result<(Vec<String>, Vec<TextColumn>)> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    ParquetReader::new(file)
+    let df = ParquetReader::new(file)
         .finish()
-        .map_err(|e| Error::data(path, format!("the Parquet file could not be read: {e}")))
+        .map_err(|e| Error::data(path, format!("the Parquet file could not be read: {e}")))?;
+    let names: Vec<String> = df
+        .columns()
+        .iter()
+        .map(|c| c.name().trim_start_matches('\u{feff}').to_string())
+        .collect();
+    // Columns are packed in parallel, each polars column dropped as soon
+    // as it is packed (the text is then held once, not twice).
+    let columns = df
+        .into_columns()
+        .into_par_iter()
+        .zip(names.par_iter())
+        .map(|(col, name)| {
+            let s = col
+                .take_materialized_series()
+                .cast(&DataType::String)
+                .map_err(|e| {
+                    Error::data(path, format!("column `{name}` cannot be read as text: {e}"))
+                })?;
+            let ca = s.str().map_err(|e| Error::data(path, e.to_string()))?;
+            Ok(TextColumn::from_cells(ca.iter().map(|v| {
+                v.map(str::trim)
+                    .filter(|v| !v.is_empty() && !na_values.iter().any(|na| na == v))
+            })))
+        })
+        .collect::<Result<Vec<TextColumn>>>()?;
+    Ok((names, columns))
 }

@@ -255,7 +255,27 @@ fn duplicated_ids() {
 #[test]
 fn ragged_rows() {
     let e = error_of(CONFIG, &CSV.replace("4,B,45,II,3.0", "4,B,45,II,3.0,9,9"));
-    assert_has(&e, &["d.csv", "could not be read"]);
+    assert_has(
+        &e,
+        &[
+            "d.csv",
+            "could not be read",
+            "line 5 has 7 fields",
+            "header has 5",
+        ],
+    );
+    let e = error_of(CONFIG, &CSV.replace("4,B,45,II,3.0", "4,B,45"));
+    assert_has(&e, &["line 5 has 3 fields"]);
+}
+
+// A blank line inside the file is named (it would shift every row number
+// after it); blank lines at the end are ignored.
+#[test]
+fn blank_line_inside_the_file() {
+    let e = error_of(CONFIG, &CSV.replace("\n4,", "\n\n4,"));
+    assert_has(&e, &["d.csv", "line 5 is empty", "delete the empty line"]);
+    let (_d, path) = study(CONFIG, &format!("{CSV}\n\n\r\n"));
+    assert!(pipeline::analyse(&path).is_ok());
 }
 
 // A non-UTF-8 file names the line and the fix.
