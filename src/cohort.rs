@@ -244,9 +244,23 @@ pub fn build(cfg: &LoadedConfig, data: &Dataset) -> Result<Cohort> {
     // Exclusion steps, in order.
     let mut keep = vec![true; data.rows()];
     let mut steps = Vec::new();
-    for (k, step) in c.cohort.exclude.iter().enumerate() {
-        let at = format!("[[cohort.exclude]] step {} (\"{}\")", k + 1, step.reason);
-        let cond = env.eval(&step.condition, &at)?;
+    let places: Vec<String> = c
+        .cohort
+        .exclude
+        .iter()
+        .enumerate()
+        .map(|(k, step)| format!("[[cohort.exclude]] step {} (\"{}\")", k + 1, step.reason))
+        .collect();
+    let conditions: Vec<(&str, &str)> = c
+        .cohort
+        .exclude
+        .iter()
+        .zip(&places)
+        .map(|(step, at)| (step.condition.as_str(), at.as_str()))
+        .collect();
+    let evaluated = env.eval_all(&conditions)?;
+    for ((k, step), cond) in c.cohort.exclude.iter().enumerate().zip(evaluated) {
+        let at = &places[k];
         let cond = cond.cast(&DataType::Boolean).map_err(|_| {
             Error::config(&cfg.path, format!("{at}: where = \"{}\" is not a true/false condition; write a comparison such as `age > 75`", step.condition))
         })?;
@@ -478,9 +492,59 @@ impl Env<'_> {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The value of an SQL expression for every data row.
-    fn eval(&self, sql: &str, at: &str) -> Result<Series> {
-        self.eval_guarded(sql, at, &mut Vec::new())
+    /// The values of several SQL expressions (`(sql, where it is written)`)
+    /// for every data row, in one query: each column they name is read
+    /// once and polars evaluates them side by side. Should the query fail,
+    /// each expression is evaluated alone so the error names the one at
+    /// fault.
+    fn eval_all(&self, exprs: &[(&str, &str)]) -> Result<Vec<Series>> {
+        let one_by_one = || -> Result<Vec<Series>> {
+            exprs
+                .iter()
+                .map(|(sql, at)| self.eval_guarded(sql, at, &mut Vec::new()))
+                .collect()
+        };
+        let mut parsed = Vec::with_capacity(exprs.len());
+        for (k, (sql, _)) in exprs.iter().enumerate() {
+            match polars::sql::sql_expr(sql) {
+                Ok(e) => parsed.push(e.alias(format!("__value{k}"))),
+                Err(_) => return one_by_one(),
+            }
+        }
+        let mut cols: Vec<Column> = Vec::new();
+        for expr in &parsed {
+            for root in expr.clone().meta().root_names() {
+                if cols.iter().any(|c| c.name() == &root) {
+                    continue;
+                }
+                match self.named_series(root.as_str(), "", &mut Vec::new()) {
+                    Ok(series) => cols.push(series.with_name(root.clone()).into_column()),
+                    Err(_) => return one_by_one(),
+                }
+            }
+        }
+        if cols.is_empty() || parsed.is_empty() {
+            return one_by_one();
+        }
+        let Ok(df) = DataFrame::new_infer_height(cols) else {
+            return one_by_one();
+        };
+        match df.lazy().select(parsed).collect() {
+            Ok(out) => {
+                let values: Vec<Series> = out
+                    .columns()
+                    .iter()
+                    .map(|c| c.as_materialized_series().clone())
+                    .collect();
+                if values.len() == exprs.len() && values.iter().all(|v| v.len() == self.data.rows())
+                {
+                    Ok(values)
+                } else {
+                    one_by_one()
+                }
+            }
+            Err(_) => one_by_one(),
+        }
     }
 
     fn eval_guarded(&self, sql: &str, at: &str, stack: &mut Vec<String>) -> Result<Series> {

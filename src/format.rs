@@ -41,6 +41,14 @@ impl Formatter {
             .unwrap_or_default()
     }
 
+    /// Starts the count of [`NOT_ESTIMABLE`] marks again (for a second
+    /// render pass over the same text).
+    pub fn clear_not_estimable(&self) {
+        if let Ok(mut m) = self.not_estimable.lock() {
+            m.clear();
+        }
+    }
+
     /// `x` with `digits` decimals, or the not-estimable mark (counted as
     /// `kind`) when `x` is missing or not finite.
     fn value(&self, x: Option<f64>, digits: usize, kind: &'static str) -> String {

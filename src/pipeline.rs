@@ -12,8 +12,9 @@ use crate::figures::{self, Figure};
 use crate::format::Formatter;
 use crate::matching::{self, MatchOutput};
 use crate::render::{self, Templates};
-use crate::report::{Provenance, Results, SCHEMA, StudyInfo, sha256_hex};
+use crate::report::{Provenance, Results, SCHEMA, StudyInfo, sha256_file, sha256_hex};
 use crate::verify;
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 /// A study analysed: its config, cohort and results.
@@ -60,7 +61,13 @@ pub fn analyse_with(config_path: &Path, progress: Progress<'_>) -> Result<Analys
     let config = config::load(config_path)?;
     let data_path = config.data_path();
     progress(STAGES[1]);
-    let data = Dataset::read(&data_path, &config.config.study.na_values)?;
+    // The provenance hash reads the file a second time, beside the parse.
+    let (data, data_sha256) = rayon::join(
+        || Dataset::read(&data_path, &config.config.study.na_values),
+        || sha256_file(&data_path),
+    );
+    let data = data?;
+    let data_sha256 = data_sha256.map_err(|e| Error::io(&data_path, e))?;
     progress(STAGES[2]);
     let cohort = cohort::build(&config, &data)?;
     let mut diagnostics: Vec<Diagnostic> = cohort
@@ -235,27 +242,42 @@ pub fn analyse_with(config_path: &Path, progress: Progress<'_>) -> Result<Analys
         )
     });
     progress(STAGES[7]);
-    figures.push(figures::flow_diagram(
-        &cohort.flow,
-        &group_labels,
-        matched_counts
-            .as_ref()
-            .map(|(n, u, f)| (n.as_slice(), *u, f.as_str())),
-    ));
-    figures.extend(km_figures(&cohort, c, &surv, matched.is_some()));
-    if let Some(m) = &matched {
-        let labels = [
-            cohort.groups[0].label.as_str(),
-            cohort.groups[1].label.as_str(),
-        ];
-        let focal = cohort
-            .groups
-            .iter()
-            .position(|g| g.value == m.results.focal)
-            .unwrap_or(1);
-        figures.push(figures::love_plot(m, "Before matching", "After matching"));
-        figures.push(figures::ps_distribution(m, &cohort.group, labels, focal));
-    }
+    // Figures are independent of each other: drawn on both cores.
+    let (flow_and_km, matching_figures) = rayon::join(
+        || {
+            let flow = figures::flow_diagram(
+                &cohort.flow,
+                &group_labels,
+                matched_counts
+                    .as_ref()
+                    .map(|(n, u, f)| (n.as_slice(), *u, f.as_str())),
+            );
+            let mut out = vec![flow];
+            out.extend(km_figures(&cohort, c, &surv, matched.is_some()));
+            out
+        },
+        || match &matched {
+            Some(m) => {
+                let labels = [
+                    cohort.groups[0].label.as_str(),
+                    cohort.groups[1].label.as_str(),
+                ];
+                let focal = cohort
+                    .groups
+                    .iter()
+                    .position(|g| g.value == m.results.focal)
+                    .unwrap_or(1);
+                let (love, ps) = rayon::join(
+                    || figures::love_plot(m, "Before matching", "After matching"),
+                    || figures::ps_distribution(m, &cohort.group, labels, focal),
+                );
+                vec![love, ps]
+            }
+            None => Vec::new(),
+        },
+    );
+    figures.extend(flow_and_km);
+    figures.extend(matching_figures);
     let templates = Templates::load(Some(&config.dir.join("templates")))?;
     // The published manifest's own consistency, as a supplementary section.
     let manifest = match &c.study.published {
@@ -271,7 +293,6 @@ pub fn analyse_with(config_path: &Path, progress: Progress<'_>) -> Result<Analys
         None => None,
     };
     let published_sha256 = manifest.as_ref().map(|(_, h)| h.clone());
-    let data_bytes = std::fs::read(&data_path).map_err(|e| Error::io(&data_path, e))?;
     let mut results = Results {
         schema: SCHEMA,
         study: StudyInfo {
@@ -309,7 +330,7 @@ pub fn analyse_with(config_path: &Path, progress: Progress<'_>) -> Result<Analys
         diagnostics,
         provenance: Provenance {
             studybook_version: env!("CARGO_PKG_VERSION").to_string(),
-            data_sha256: sha256_hex(&data_bytes),
+            data_sha256,
             config_sha256: sha256_hex(config.text.as_bytes()),
             templates_sha256: templates.hashes(),
             published_sha256,
@@ -341,7 +362,7 @@ fn km_figures(
 ) -> Vec<Figure> {
     let fmt = Formatter::new(c.format.clone());
     let labels: Vec<&str> = cohort.groups.iter().map(|g| g.label.as_str()).collect();
-    let mut out = Vec::new();
+    let mut per_cohort = Vec::new();
     let cohorts: &[&str] = if matched {
         &["unmatched", "matched"]
     } else {
@@ -405,14 +426,25 @@ fn km_figures(
                 annotation,
                 panel: format!("({letter}) {}", e.label),
             };
-            out.push(figures::km_plot(&curves, &spec));
             panels.push((curves, spec));
         }
-        if panels.len() > 1 {
-            out.push(figures::km_grid(&format!("km-{co}"), &panels));
-        }
+        per_cohort.push((co, panels));
     }
-    out
+    // Drawn in parallel, kept in order: each cohort's curves, then its
+    // panel figure.
+    per_cohort
+        .par_iter()
+        .flat_map_iter(|(co, panels)| {
+            let mut out: Vec<Figure> = panels
+                .par_iter()
+                .map(|(curves, spec)| figures::km_plot(curves, spec))
+                .collect();
+            if panels.len() > 1 {
+                out.push(figures::km_grid(&format!("km-{co}"), panels));
+            }
+            out
+        })
+        .collect()
 }
 
 /// Renders a study into `out` (default: the config's folder) and returns
@@ -431,8 +463,11 @@ pub fn render_study_with(
 ) -> Result<(Analysis, Vec<PathBuf>)> {
     let analysis = analyse_with(config_path, progress)?;
     progress(STAGES[8]);
-    let rendered = render::render(&analysis.results, &analysis.templates, &analysis.figures)?;
-    let json = json_bytes("results.json", &analysis.results)?;
+    let (rendered, json) = rayon::join(
+        || render::render(&analysis.results, &analysis.templates, &analysis.figures),
+        || json_bytes("results.json", &analysis.results),
+    );
+    let (rendered, json) = (rendered?, json?);
     let out = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| analysis.config.dir.clone());
@@ -448,20 +483,21 @@ pub fn render_study_with(
     }))
     .unwrap_or_default()
         + "\n";
-    let mut files: Vec<(String, Vec<u8>)> = vec![
-        ("provenance.json".into(), provenance.into_bytes()),
-        ("manuscript.md".into(), rendered.markdown.into_bytes()),
-        ("manuscript.html".into(), rendered.html.into_bytes()),
-        ("results.json".into(), json),
+    let names: Vec<String> = analysis
+        .figures
+        .iter()
+        .map(|f| format!("figures/{}.svg", f.name))
+        .collect();
+    let mut files: Vec<(&str, &[u8])> = vec![
+        ("provenance.json", provenance.as_bytes()),
+        ("manuscript.md", rendered.markdown.as_bytes()),
+        ("manuscript.html", rendered.html.as_bytes()),
+        ("results.json", &json),
     ];
-    for f in &analysis.figures {
-        files.push((
-            format!("figures/{}.svg", f.name),
-            f.svg.clone().into_bytes(),
-        ));
+    for (name, f) in names.iter().zip(&analysis.figures) {
+        files.push((name, f.svg.as_bytes()));
     }
-    let refs: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
-    let written = write_atomically(&out, &refs)?;
+    let written = write_atomically(&out, &files)?;
     Ok((analysis, written))
 }
 
@@ -476,7 +512,7 @@ fn json_bytes(name: &str, value: &impl serde::Serialize) -> Result<Vec<u8>> {
 
 /// Writes each `(name, bytes)` to `dir/.name.tmp`, then renames all of them
 /// into place; on any failure the temporary files are removed.
-pub fn write_atomically(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<Vec<PathBuf>> {
+pub fn write_atomically(dir: &Path, files: &[(&str, &[u8])]) -> Result<Vec<PathBuf>> {
     let mut temps = Vec::new();
     let cleanup = |temps: &[(PathBuf, PathBuf)]| {
         for (t, _) in temps {
@@ -527,9 +563,9 @@ pub fn verify_study(config_path: &Path, out: Option<&Path>) -> Result<(Analysis,
     let written = write_atomically(
         &out,
         &[
-            ("verify.md", rendered.markdown.into_bytes()),
-            ("verify.html", rendered.html.into_bytes()),
-            ("verify.json", json),
+            ("verify.md", rendered.markdown.as_bytes()),
+            ("verify.html", rendered.html.as_bytes()),
+            ("verify.json", &json),
         ],
     )?;
     Ok((analysis, written))
@@ -546,9 +582,9 @@ pub fn audit_manifest(manifest: &Path, out: &Path) -> Result<(audit::Audit, Vec<
     let written = write_atomically(
         out,
         &[
-            ("audit.md", rendered.markdown.into_bytes()),
-            ("audit.html", rendered.html.into_bytes()),
-            ("audit.json", json),
+            ("audit.md", rendered.markdown.as_bytes()),
+            ("audit.html", rendered.html.as_bytes()),
+            ("audit.json", &json),
         ],
     )?;
     Ok((result, written))
@@ -597,7 +633,7 @@ pub fn write_summary(root: &Path, studies: &[(String, PathBuf)]) -> Result<PathB
             s.push_str(&format!("- [{title}]({})\n", rel.display()));
         }
     }
-    let written = write_atomically(root, &[("SUMMARY.md", s.into_bytes())])?;
+    let written = write_atomically(root, &[("SUMMARY.md", s.as_bytes())])?;
     Ok(written
         .into_iter()
         .next()

@@ -980,3 +980,39 @@ fn audit_manifest_errors() {
     let e = audit(&m).unwrap_err().to_string();
     assert_has(&e, &["line 5", "`age` as balanced", "has no such variable"]);
 }
+
+// Exclusion steps are evaluated in one query; a step that fails is still
+// named by its number and reason, and the others do not hide it.
+#[test]
+fn exclusion_step_errors_name_the_step() {
+    let steps = |second: &str| {
+        CONFIG.replace(
+            "[variables.age]",
+            &format!(
+                "[[cohort.exclude]]\nreason = \"Old\"\nwhere = \"age > 69\"\n[[cohort.exclude]]\nreason = \"Odd\"\nwhere = \"{second}\"\n[variables.age]"
+            ),
+        )
+    };
+    let e = error_of(&steps("agee > 1"), CSV);
+    assert_has(
+        &e,
+        &[
+            "step 2 (\"Odd\")",
+            "`agee` is neither",
+            "Did you mean `age`?",
+        ],
+    );
+    let e = error_of(&steps("age +* 2"), CSV);
+    assert_has(&e, &["step 2 (\"Odd\")", "not a valid SQL expression"]);
+    let e = error_of(&steps("stage * 2"), CSV);
+    assert_has(&e, &["step 2 (\"Odd\")", "could not be evaluated"]);
+    // Both steps valid: each removes its own patients, in order.
+    let (_d, path) = study(&steps("lab > 2.75 OR age < 46"), CSV);
+    let a = pipeline::analyse(&path).unwrap();
+    let flow = &a.cohort.flow;
+    assert_eq!(
+        flow.steps.iter().map(|s| s.excluded).collect::<Vec<_>>(),
+        [1, 1]
+    );
+    assert_eq!(a.cohort.ids, ["1", "2", "5", "6"]);
+}

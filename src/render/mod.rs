@@ -283,28 +283,38 @@ pub fn escape_markdown(s: &str) -> String {
 /// Renders Markdown and HTML from the results. Figures are linked as files
 /// (`figures/NAME.svg`) in the Markdown and inlined in the HTML.
 pub fn render(results: &Results, templates: &Templates, figures: &[Figure]) -> Result<Rendered> {
+    let numbering = Arc::new(Mutex::new(Numbering::default()));
+    let fmt = Formatter::new(results.format.clone());
+    let env = environment(templates, &fmt, &numbering, &km_curves(results))?;
+    let ctx = manuscript_context(results);
     // Pass 1 numbers every table and figure; pass 2 renders with every
     // cross-reference known, so a reference may precede its label and a
-    // dangling one is an error.
-    let numbering = Arc::new(Mutex::new(Numbering::default()));
-    render_pass(results, templates, figures, &numbering)?;
-    let resolved = numbering.lock().map(|n| n.resolved()).unwrap_or_default();
-    let numbering = Arc::new(Mutex::new(resolved));
-    render_pass(results, templates, figures, &numbering)
+    // dangling one is an error. One environment and one context serve
+    // both (the results are converted to template values once).
+    get_render(&env, "manuscript.md.j2", &ctx)?;
+    {
+        let mut n = numbering.lock().map_err(|_| Error::Template {
+            name: "manuscript.md.j2".into(),
+            message: "numbering lock poisoned".into(),
+        })?;
+        *n = n.resolved();
+    }
+    fmt.clear_not_estimable();
+    let markdown = tidy(&get_render(&env, "manuscript.md.j2", &ctx)?);
+    let html = page(
+        &env,
+        templates,
+        &results.study.title,
+        &results.provenance.studybook_version,
+        &markdown,
+        figures,
+    )?;
+    Ok(Rendered { markdown, html })
 }
 
-fn render_pass(
-    results: &Results,
-    templates: &Templates,
-    figures: &[Figure],
-    numbering: &Arc<Mutex<Numbering>>,
-) -> Result<Rendered> {
-    let env = environment(
-        templates,
-        &Formatter::new(results.format.clone()),
-        numbering,
-        &km_curves(results),
-    )?;
+/// The manuscript template's context: the results and the views the
+/// tables are drawn from.
+fn manuscript_context(results: &Results) -> Value {
     // Footnote marks: a, b, c ... per test, in order of first use in Table 1.
     let mut test_list: Vec<BTreeMap<&str, String>> = Vec::new();
     let mut test_marks: BTreeMap<String, String> = BTreeMap::new();
@@ -357,7 +367,7 @@ fn render_pass(
                 .collect()
         })
         .unwrap_or_default();
-    let ctx = minijinja::context! {
+    minijinja::context! {
         results => Value::from(Serde(results)),
         table1_rows => Value::from(Serde(&table1_rows)),
         covariate_labels => Value::from(Serde(&covariate_labels)),
@@ -365,18 +375,7 @@ fn render_pass(
         cox_tables => Value::from(Serde(&cox_tables(results))),
         test_marks => Value::from(Serde(&test_marks)),
         test_list => Value::from(Serde(&test_list)),
-    };
-    let markdown = get_render(&env, "manuscript.md.j2", &ctx)?;
-    let markdown = tidy(&markdown);
-    let html = page(
-        &env,
-        templates,
-        &results.study.title,
-        &results.provenance.studybook_version,
-        &markdown,
-        figures,
-    )?;
-    Ok(Rendered { markdown, html })
+    }
 }
 
 /// A Kaplan-Meier curve for `km_at`: endpoint, cohort, group, times, S(t).
