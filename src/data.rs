@@ -147,6 +147,15 @@ impl TextColumn {
         c
     }
 
+    /// An empty column with room for `cells` cells of `bytes` text in all.
+    pub fn with_capacity(cells: usize, bytes: usize) -> TextColumn {
+        TextColumn {
+            text: String::with_capacity(bytes),
+            ends: Vec::with_capacity(cells),
+            present: Vec::with_capacity(cells),
+        }
+    }
+
     /// Adds a cell at the end.
     pub fn push(&mut self, cell: Option<&str>) {
         self.text.push_str(cell.unwrap_or(""));
