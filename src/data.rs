@@ -166,21 +166,26 @@ impl TextColumn {
         self.present.push(cell.is_some());
     }
 
-    /// Adds the cells of `other` at the end.
-    pub fn append(&mut self, other: TextColumn) {
-        if self.is_empty() {
-            *self = other;
-            return;
+    /// The cells of `pieces`, one after the other.
+    pub fn concat(pieces: Vec<TextColumn>) -> TextColumn {
+        if pieces.len() == 1 {
+            return pieces.into_iter().next().unwrap_or_default();
         }
-        let offset = self.text.len();
-        self.text.push_str(&other.text);
-        self.ends.extend(
-            other
-                .ends
-                .iter()
-                .map(|&e| u32::try_from(offset + e as usize).unwrap_or(u32::MAX)),
-        );
-        self.present.extend_from_slice(&other.present);
+        let cells = pieces.iter().map(TextColumn::len).sum();
+        let bytes = pieces.iter().map(|p| p.text.len()).sum();
+        let mut out = TextColumn::with_capacity(cells, bytes);
+        for piece in pieces {
+            let offset = out.text.len();
+            out.text.push_str(&piece.text);
+            out.ends.extend(
+                piece
+                    .ends
+                    .iter()
+                    .map(|&e| u32::try_from(offset + e as usize).unwrap_or(u32::MAX)),
+            );
+            out.present.extend_from_slice(&piece.present);
+        }
+        out
     }
 
     /// Number of cells.

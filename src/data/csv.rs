@@ -58,15 +58,16 @@ pub(super) fn parse(
         .par_iter()
         .map(|&(from, to)| rows(text, from, to, ncols, na_values))
         .collect();
-    let mut columns: Vec<TextColumn> = vec![TextColumn::default(); ncols];
-    let mut parts = parts.into_iter().collect::<Result<Vec<_>, _>>()?;
-    // Column by column, each piece dropped once appended: at most one
-    // column is held twice.
-    for (j, column) in columns.iter_mut().enumerate() {
-        for part in &mut parts {
-            column.append(std::mem::take(&mut part[j]));
+    let parts = parts.into_iter().collect::<Result<Vec<_>, _>>()?;
+    // Each column's pieces, in file order, joined on both cores (each
+    // column allocated once at its final size).
+    let mut pieces: Vec<Vec<TextColumn>> = (0..ncols).map(|_| Vec::new()).collect();
+    for part in parts {
+        for (j, piece) in part.into_iter().enumerate() {
+            pieces[j].push(piece);
         }
     }
+    let columns: Vec<TextColumn> = pieces.into_par_iter().map(TextColumn::concat).collect();
     Ok((names, columns))
 }
 
