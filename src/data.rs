@@ -215,7 +215,47 @@ impl TextColumn {
 
 /// Parses a finite number ("12", "-0.5", "1e3"); `None` otherwise.
 pub fn parse_number(s: &str) -> Option<f64> {
-    s.trim().parse::<f64>().ok().filter(|x| x.is_finite())
+    plain_decimal(s.as_bytes())
+        .or_else(|| s.trim().parse::<f64>().ok())
+        .filter(|x| x.is_finite())
+}
+
+/// The value of a plain decimal (optional sign, digits with at most one
+/// point, no exponent) whose digits form an integer below 2^53 and that has
+/// at most 22 decimals; `None` for anything else, which the full parser
+/// then reads. Such a decimal is `m / 10^k` with `m` and `10^k` exact in
+/// f64, so one correctly rounded division gives the correctly rounded
+/// value, bit for bit what `str::parse` gives (Clinger 1990, "How to read
+/// floating point numbers accurately", PLDI; the fast path of every
+/// correctly rounding parser). Nearly every cell of a clinical data file
+/// takes this path, at a fraction of the full parser's cost.
+fn plain_decimal(b: &[u8]) -> Option<f64> {
+    const POW10: [f64; 23] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ];
+    let (negative, body) = match b.first()? {
+        b'-' => (true, &b[1..]),
+        b'+' => (false, &b[1..]),
+        _ => (false, b),
+    };
+    let (mut m, mut digits, mut decimals) = (0u64, 0usize, None);
+    for (k, &c) in body.iter().enumerate() {
+        match c {
+            b'0'..=b'9' if digits < 19 => {
+                m = m * 10 + u64::from(c - b'0');
+                digits += 1;
+            }
+            b'.' if decimals.is_none() => decimals = Some(body.len() - k - 1),
+            _ => return None,
+        }
+    }
+    let k = decimals.unwrap_or(0);
+    if digits == 0 || m >= 1 << 53 || k >= POW10.len() {
+        return None;
+    }
+    let v = m as f64 / POW10[k];
+    Some(if negative { -v } else { v })
 }
 
 fn read_csv(path: &Path, na_values: &[String]) -> Result<(Vec<String>, Vec<TextColumn>)> {

@@ -1,7 +1,8 @@
 //! Properties that must hold for any data (proptest): Kaplan-Meier stays a
 //! survival curve, results do not depend on row order or the time unit,
 //! the log-rank test equals the Cox score test without ties, and matching
-//! respects its caliper and never reuses a control.
+//! respects its caliper and never reuses a control; numbers in the data
+//! are read exactly as the standard parser reads them.
 
 use proptest::prelude::*;
 use studybook::stats::{cox, kaplan_meier, log_rank, matching};
@@ -174,6 +175,30 @@ proptest! {
                 prop_assert!((d[i] - d[c]).abs() <= caliper);
                 prop_assert!(used.insert(c), "control {c} used twice");
             }
+        }
+    }
+
+    // Numbers read from the data are bit for bit what Rust's correctly
+    // rounding parser gives, whatever the digits, sign, point and padding.
+    #[test]
+    fn numbers_parse_as_the_standard_parser(
+        sign in prop::sample::select(vec!["", "-", "+"]),
+        int in prop_oneof!["[0-9]{0,6}", "[0-9]{0,20}"],
+        point in any::<bool>(),
+        frac in prop_oneof![3 => "[0-9]{0,6}", 1 => "[0-9]{0,24}"],
+        pad in prop::sample::select(vec!["", " ", "\t"]),
+    ) {
+        let text = format!("{pad}{sign}{int}{}{frac}{pad}", if point { "." } else { "" });
+        let expected = text.trim().parse::<f64>().ok().filter(|x| x.is_finite());
+        let got = studybook::data::parse_number(&text);
+        prop_assert_eq!(got.map(f64::to_bits), expected.map(f64::to_bits), "{:?}", text);
+    }
+
+    // Shortest round-trip text of any finite double reads back exactly.
+    #[test]
+    fn formatted_doubles_read_back(x in any::<f64>().prop_filter("finite", |x| x.is_finite())) {
+        for text in [format!("{x}"), format!("{x:.3}"), format!("{x:e}")] {
+            prop_assert_eq!(studybook::data::parse_number(&text).map(f64::to_bits), text.parse::<f64>().ok().map(f64::to_bits));
         }
     }
 }
