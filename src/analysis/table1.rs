@@ -292,6 +292,15 @@ fn continuous(
             None => missing[g] += 1,
         }
     }
+    // Each group sorted once, for its quartiles and the rank test.
+    let sorted: Vec<Vec<f64>> = by_group
+        .iter()
+        .map(|x| {
+            let mut s = x.clone();
+            s.sort_unstable_by(f64::total_cmp);
+            s
+        })
+        .collect();
     let mut row = empty_row("continuous");
     row.summary_kind = Some(summary);
     row.missing = by_group_value(cohort, &missing);
@@ -299,10 +308,10 @@ fn continuous(
         cohort
             .groups
             .iter()
-            .zip(&by_group)
+            .zip(by_group.iter().zip(&sorted))
             .zip(&missing)
-            .map(|((g, x), &m)| {
-                let s = describe::summarize(x);
+            .map(|((g, (x, sorted)), &m)| {
+                let s = describe::summarize_sorted(x, sorted);
                 (
                     g.value.clone(),
                     GroupSummary {
@@ -337,7 +346,9 @@ fn continuous(
             (ContinuousTest::TPooled, _) => TestKind::PooledT,
         };
         let r = match kind {
-            TestKind::Wilcoxon => rank::wilcoxon_rank_sum(x, y, conf.wilcoxon_correct),
+            TestKind::Wilcoxon => {
+                rank::wilcoxon_rank_sum_sorted(&sorted[0], &sorted[1], conf.wilcoxon_correct)
+            }
             TestKind::PooledT => t_test::two_sample(x, y, true),
             _ => t_test::two_sample(x, y, false),
         };

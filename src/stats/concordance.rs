@@ -78,8 +78,7 @@ pub fn concordance(
         .collect();
     let m = ranks_sorted.len();
     let stratum = |i: usize| strata.map_or(0, |s| s[i]);
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| {
+    let order = super::stable_order(n, |a, b| {
         stratum(a)
             .cmp(&stratum(b))
             .then(time[a].total_cmp(&time[b]))
@@ -179,13 +178,25 @@ pub fn concordance(
     let npair = conc + disc + tx;
     let (c, std) = if npair > 0.0 {
         let somer = (conc - disc) / npair;
-        let mut sums: std::collections::BTreeMap<usize, f64> = std::collections::BTreeMap::new();
-        for i in 0..n {
-            let dfb = (infl[i][0] - infl[i][1]) / npair
-                - somer / npair * (infl[i][0] + infl[i][1] + infl[i][2]);
-            *sums.entry(cluster.map_or(i, |c| c[i])).or_insert(0.0) += dfb;
-        }
-        let var: f64 = sums.values().map(|v| v * v).sum();
+        let dfb = |i: usize| {
+            (infl[i][0] - infl[i][1]) / npair
+                - somer / npair * (infl[i][0] + infl[i][1] + infl[i][2])
+        };
+        let var: f64 = match cluster {
+            None => (0..n).map(|i| dfb(i) * dfb(i)).sum(),
+            Some(c) => {
+                // Summed within clusters, then squared in increasing cluster id.
+                let mut by_id: Vec<(usize, f64)> = (0..n).map(|i| (c[i], dfb(i))).collect();
+                by_id.sort_by_key(|&(id, _)| id);
+                by_id
+                    .chunk_by(|a, b| a.0 == b.0)
+                    .map(|g| {
+                        let v: f64 = g.iter().map(|&(_, v)| v).sum();
+                        v * v
+                    })
+                    .sum()
+            }
+        };
         ((somer + 1.0) / 2.0, var.sqrt() / 2.0)
     } else {
         (f64::NAN, f64::NAN)

@@ -83,13 +83,19 @@ pub struct Summary {
 pub fn summarize(x: &[f64]) -> Option<Summary> {
     let mut sorted = x.to_vec();
     sorted.sort_unstable_by(f64::total_cmp);
+    summarize_sorted(x, &sorted)
+}
+
+/// [`summarize`] given the values also sorted ascending (`sorted`, no NaN):
+/// quantiles from `sorted`, mean and SD from `x` in its own order.
+pub fn summarize_sorted(x: &[f64], sorted: &[f64]) -> Option<Summary> {
     Some(Summary {
         n: x.len(),
         mean: mean(x)?,
         sd: sd(x),
-        median: quantile_type7(&sorted, 0.5)?,
-        q1: quantile_type7(&sorted, 0.25)?,
-        q3: quantile_type7(&sorted, 0.75)?,
+        median: quantile_type7(sorted, 0.5)?,
+        q1: quantile_type7(sorted, 0.25)?,
+        q3: quantile_type7(sorted, 0.75)?,
         min: *sorted.first()?,
         max: *sorted.last()?,
     })

@@ -77,8 +77,7 @@ pub struct Quantile {
 /// Fits the Kaplan-Meier curve of `time` with `event` (true = event,
 /// false = censored). Rows need not be sorted. Returns an empty curve for no rows.
 pub fn fit(time: &[f64], event: &[bool]) -> KaplanMeier {
-    let mut order: Vec<usize> = (0..time.len()).collect();
-    order.sort_by(|&a, &b| time[a].total_cmp(&time[b]));
+    let order = super::stable_order(time.len(), |a, b| time[a].total_cmp(&time[b]));
     let mut km = KaplanMeier {
         time: Vec::new(),
         n_risk: Vec::new(),

@@ -52,9 +52,8 @@ pub fn test(
         n[g] += 1;
     }
     let stratum = |i: usize| strata.map_or(0, |s| s[i]);
-    let mut order: Vec<usize> = (0..time.len()).collect();
     // Sorted by stratum, then time: each stratum's risk sets shrink as time advances.
-    order.sort_by(|&a, &b| {
+    let order = super::stable_order(time.len(), |a, b| {
         stratum(a)
             .cmp(&stratum(b))
             .then(time[a].total_cmp(&time[b]))

@@ -18,7 +18,20 @@ pub mod rank;
 pub mod smd;
 pub mod t_test;
 
+use std::cmp::Ordering;
 use thiserror::Error;
+
+/// The row indices `0..n` in the stable order of `cmp`: the identity when
+/// the rows already are in that order (the pipeline sorts each endpoint
+/// once, and every survival kernel would otherwise sort it again: at a
+/// million rows a tenth of a second a call), else a stable sort.
+pub(crate) fn stable_order(n: usize, cmp: impl Fn(usize, usize) -> Ordering) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    if !(1..n).all(|i| cmp(i - 1, i).is_le()) {
+        order.sort_by(|&a, &b| cmp(a, b));
+    }
+    order
+}
 
 /// Why a statistic could not be computed. These are results, not crashes:
 /// callers record them as diagnostics.
