@@ -195,6 +195,38 @@ fn logistic_binary_covariate_by_hand() {
     );
 }
 
+// The likelihood of k copies of the data is the k-th power of the
+// original's: the same MLE, standard errors shrunk by sqrt(k). 251 copies of
+// 600 rows (150,600) take the two-halves QR path that large cohorts take,
+// 600 rows the single-pass one, so the identity ties the two together (an
+// odd count, so that the halves hold different rows).
+#[test]
+fn logistic_on_copies_of_the_data_has_the_same_estimate() {
+    use studybook::stats::logistic;
+    let n = 600;
+    let x: Vec<f64> = (0..n)
+        .map(|i| ((i * 37 % 101) as f64) / 10.0 - 5.0)
+        .collect();
+    let z: Vec<f64> = (0..n).map(|i| f64::from(u8::from(i % 3 == 0))).collect();
+    // y = 1 when a deterministic "noise" term plus the covariates is positive.
+    let y: Vec<f64> = (0..n)
+        .map(|i| {
+            let noise = ((i * 7919 % 1000) as f64) / 100.0 - 5.0;
+            f64::from(u8::from(0.4 * x[i] + z[i] + noise > 0.0))
+        })
+        .collect();
+    let once = logistic::fit(&[vec![1.0; n], x.clone(), z.clone()], &y).unwrap();
+    let k = 251;
+    let rep = |v: &[f64]| -> Vec<f64> { (0..k).flat_map(|_| v.iter().copied()).collect() };
+    let many = logistic::fit(&[vec![1.0; n * k], rep(&x), rep(&z)], &rep(&y)).unwrap();
+    assert!(once.converged && many.converged);
+    for j in 0..3 {
+        assert_close!(many.coef[j], once.coef[j], 1e-9);
+        assert_close!(many.se[j] * (k as f64).sqrt(), once.se[j], 1e-9);
+    }
+    assert_close!(many.deviance, k as f64 * once.deviance, 1e-9);
+}
+
 // Therneau's test1 (survival/tests/book1.R, the NA row dropped): times
 // 9,1,1,6,6,8 with status 1,1,0,1,1,0 and x 0,1,1,1,0,0. With Breslow ties
 // the score equation solves in closed form: beta = log(1.5 + sqrt(33)/2).

@@ -8,6 +8,7 @@
 
 use super::StatsError;
 use nalgebra::{DMatrix, DVector};
+use rayon::prelude::*;
 use statrs::distribution::{ContinuousCDF, Normal};
 
 /// R's `glm.control()` defaults.
@@ -68,8 +69,11 @@ fn mu_eta(eta: f64) -> f64 {
 }
 
 fn deviance(y: &[f64], mu: &[f64]) -> f64 {
-    y.iter()
+    // Terms on both cores, summed in row order (the same sum as one loop).
+    let terms: Vec<f64> = y
+        .par_iter()
         .zip(mu)
+        .with_min_len(ROWS_PER_TASK)
         .map(|(&y, &m)| {
             let a = if y > 0.0 { y * (y / m).ln() } else { 0.0 };
             let b = if y < 1.0 {
@@ -79,8 +83,12 @@ fn deviance(y: &[f64], mu: &[f64]) -> f64 {
             };
             2.0 * (a + b)
         })
-        .sum()
+        .collect();
+    terms.iter().sum()
 }
+
+/// Rows below which a per-row loop is not worth a second thread.
+const ROWS_PER_TASK: usize = 1 << 14;
 
 /// The R factor and the first p entries of Q'z of the QR decomposition of
 /// `diag(w) X` (X given by `columns`), by blocks of rows: the R of the rows
@@ -91,17 +99,54 @@ fn deviance(y: &[f64], mu: &[f64]) -> f64 {
 /// n x p copy of the design (Demmel et al. 2012, "Communication-optimal
 /// parallel and sequential QR and LU factorizations", SIAM J Sci Comput
 /// 34:A206, the sequential TSQR).
+///
+/// Above `2 * SPLIT` rows the two halves are factorised at once (on both
+/// cores) and their stacked R factors and Q'z factorised once more (the
+/// parallel TSQR of the same paper): the same least-squares problem, only
+/// rounded in another order. Where the halves fall depends on n alone, so
+/// the result does not depend on the number of threads.
 fn weighted_qr(columns: &[Vec<f64>], w: &[f64], zw: &[f64]) -> (DMatrix<f64>, DVector<f64>) {
+    weighted_qr_rows(columns, w, zw, 0, w.len())
+}
+
+/// Rows from which [`weighted_qr`] splits the work in two.
+const SPLIT: usize = 1 << 16;
+
+fn weighted_qr_rows(
+    columns: &[Vec<f64>],
+    w: &[f64],
+    zw: &[f64],
+    from: usize,
+    to: usize,
+) -> (DMatrix<f64>, DVector<f64>) {
     const BLOCK: usize = 512;
     let p = columns.len();
-    let n = w.len();
+    if to - from >= 2 * SPLIT {
+        let mid = from + (to - from) / 2;
+        let ((r1, c1), (r2, c2)) = rayon::join(
+            || weighted_qr_rows(columns, w, zw, from, mid),
+            || weighted_qr_rows(columns, w, zw, mid, to),
+        );
+        let a = DMatrix::from_fn(
+            2 * p,
+            p,
+            |i, j| {
+                if i < p { r1[(i, j)] } else { r2[(i - p, j)] }
+            },
+        );
+        let mut c = DVector::from_fn(2 * p, |i, _| if i < p { c1[i] } else { c2[i - p] });
+        let qr = a.qr();
+        qr.q_tr_mul(&mut c);
+        return (qr.r(), c.rows(0, p).into_owned());
+    }
     let mut r = DMatrix::<f64>::zeros(p, p);
     let mut qtz = DVector::<f64>::zeros(p);
-    let mut start = 0;
+    let mut start = from;
+    let n = to;
     while start < n {
         let end = (start + BLOCK).min(n);
         // The R so far is zero (and left out) for the first block.
-        let top = if start == 0 { 0 } else { p };
+        let top = if start == from { 0 } else { p };
         let rows = top + end - start;
         let mut a = DMatrix::<f64>::zeros(rows, p);
         let mut c = DVector::<f64>::zeros(rows);
@@ -156,12 +201,18 @@ pub fn fit(columns: &[Vec<f64>], y: &[f64]) -> Result<LogisticFit, StatsError> {
     let mut zw = vec![0.0; n];
     for iter in 1..=MAX_ITER {
         iterations = iter;
-        for i in 0..n {
-            let d = mu_eta(eta[i]);
-            let var = mu[i] * (1.0 - mu[i]);
-            w[i] = (d * d / var).sqrt();
-            zw[i] = w[i] * (eta[i] + (y[i] - mu[i]) / d);
-        }
+        // Row by row (on both cores when long; each value is computed
+        // alone, so the split changes nothing).
+        w.par_iter_mut()
+            .zip(zw.par_iter_mut())
+            .enumerate()
+            .with_min_len(ROWS_PER_TASK)
+            .for_each(|(i, (w, zw))| {
+                let d = mu_eta(eta[i]);
+                let var = mu[i] * (1.0 - mu[i]);
+                *w = (d * d / var).sqrt();
+                *zw = *w * (eta[i] + (y[i] - mu[i]) / d);
+            });
         let (r, qtz) = weighted_qr(columns, &w, &zw);
         let max_diag = (0..p).map(|j| r[(j, j)].abs()).fold(0.0, f64::max);
         if (0..p).any(|j| r[(j, j)].abs() <= 1e-7 * max_diag) || max_diag == 0.0 {
@@ -169,10 +220,14 @@ pub fn fit(columns: &[Vec<f64>], y: &[f64]) -> Result<LogisticFit, StatsError> {
         }
         coef = r.solve_upper_triangular(&qtz).ok_or(StatsError::Singular)?;
         r_last = r;
-        for (i, e) in eta.iter_mut().enumerate() {
-            *e = columns.iter().zip(coef.iter()).map(|(c, b)| c[i] * b).sum();
-        }
-        mu = eta.iter().map(|&e| linkinv(e)).collect();
+        eta.par_iter_mut()
+            .zip(mu.par_iter_mut())
+            .enumerate()
+            .with_min_len(ROWS_PER_TASK)
+            .for_each(|(i, (e, m))| {
+                *e = columns.iter().zip(coef.iter()).map(|(c, b)| c[i] * b).sum();
+                *m = linkinv(*e);
+            });
         let dev = deviance(y, &mu);
         if (dev - dev_old).abs() / (dev.abs() + 0.1) < EPSILON {
             converged = true;
