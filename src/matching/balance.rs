@@ -2,7 +2,6 @@
 //! level for categorical ones) and variance ratios for continuous ones.
 //! Orientation: second group minus reference group, as in Table 1.
 
-use crate::cohort::code;
 use crate::cohort::{Cohort, Values};
 use crate::config::SmdDenominator;
 use crate::stats::describe;
@@ -41,7 +40,10 @@ pub(super) fn compute(
     denom: SmdDenominator,
 ) -> Vec<BalanceRow> {
     let split = |vals: &dyn Fn(usize) -> f64, after: bool| -> (Vec<f64>, Vec<f64>) {
-        let (mut a, mut b) = (Vec::new(), Vec::new());
+        let (mut a, mut b) = (
+            Vec::with_capacity(rows.len()),
+            Vec::with_capacity(rows.len()),
+        );
         for &i in rows {
             if after && !in_matched[i] {
                 continue;
@@ -57,10 +59,6 @@ pub(super) fn compute(
     let pooled = |a: &[f64], b: &[f64]| -> Option<f64> {
         let (va, vb) = (describe::variance(a)?, describe::variance(b)?);
         Some(((va + vb) / 2.0).sqrt())
-    };
-    let binary_sd = |a: &[f64], b: &[f64]| -> Option<f64> {
-        let (pa, pb) = (describe::mean(a)?, describe::mean(b)?);
-        Some(((pa * (1.0 - pa) + pb * (1.0 - pb)) / 2.0).sqrt())
     };
     // Covariates are independent: computed in parallel, kept in order.
     let per_covariate = |name: &String| -> Vec<BalanceRow> {
@@ -91,21 +89,48 @@ pub(super) fn compute(
                 labels,
                 codes,
             } => {
+                // A level's share is the mean of its 0/1 indicator: its count
+                // over the group's size (the same division, bit for bit),
+                // counted in one pass instead of splitting an indicator
+                // vector per level.
+                let mut size = [[0usize; 2]; 2]; // [after][group]
+                let mut count = vec![[[0usize; 2]; 2]; levels.len()];
+                for &i in rows {
+                    let g = usize::from(cohort.group[i] != 0);
+                    for after in [0, 1] {
+                        if after == 1 && !in_matched[i] {
+                            continue;
+                        }
+                        size[after][g] += 1;
+                        if let Some(k) = codes[i].and_then(|c| count.get_mut(c as usize)) {
+                            k[after][g] += 1;
+                        }
+                    }
+                }
                 for (k, level) in levels.iter().enumerate() {
-                    let f = |i: usize| f64::from(u8::from(codes[i] == code(k)));
-                    let (a0, b0) = split(&f, false);
-                    let (a1, b1) = split(&f, true);
-                    let d0 = binary_sd(&a0, &b0);
+                    let share = |after: usize, g: usize| {
+                        (size[after][g] > 0)
+                            .then(|| count[k][after][g] as f64 / size[after][g] as f64)
+                    };
+                    let binary_sd = |after: usize| {
+                        let (pa, pb) = (share(after, 0)?, share(after, 1)?);
+                        Some(((pa * (1.0 - pa) + pb * (1.0 - pb)) / 2.0).sqrt())
+                    };
+                    let smd = |after: usize, d: Option<f64>| {
+                        let d = d.filter(|d| *d > 0.0)?;
+                        Some((share(after, 1)? - share(after, 0)?) / d)
+                    };
+                    let d0 = binary_sd(0);
                     let d1 = match denom {
                         SmdDenominator::Unmatched => d0,
-                        SmdDenominator::Each => binary_sd(&a1, &b1),
+                        SmdDenominator::Each => binary_sd(1),
                     };
                     out.push(BalanceRow {
                         variable: name.clone(),
                         level: Some(level.clone()),
                         label: format!("{}: {}", v.label, labels[k]),
-                        smd_before: smd(&a0, &b0, d0),
-                        smd_after: smd(&a1, &b1, d1),
+                        smd_before: smd(0, d0),
+                        smd_after: smd(1, d1),
                         vr_before: None,
                         vr_after: None,
                     });

@@ -45,13 +45,33 @@ pub struct NearestOptions {
 /// Indices of the focal units (`focal[i]`) in the order they choose
 /// controls. Stable: ties in distance keep data order.
 pub fn processing_order(distance: &[f64], focal: &[bool], order: MatchOrder) -> Vec<usize> {
-    let mut idx: Vec<usize> = (0..distance.len()).filter(|&i| focal[i]).collect();
+    let idx = (0..distance.len()).filter(|&i| focal[i]);
     match order {
-        MatchOrder::Data => {}
-        MatchOrder::Smallest => idx.sort_by(|&a, &b| distance[a].total_cmp(&distance[b])),
-        MatchOrder::Largest => idx.sort_by(|&a, &b| distance[b].total_cmp(&distance[a])),
+        MatchOrder::Data => idx.collect(),
+        MatchOrder::Smallest => by_distance(distance, idx, false),
+        MatchOrder::Largest => by_distance(distance, idx, true),
     }
-    idx
+}
+
+/// `units` sorted by distance (descending if `descending`), ties in index
+/// order: a stable sort's result. (Distance, index) pairs are sorted in
+/// place, contiguous in memory, rather than indices through a lookup; the
+/// index makes every key distinct, so an unstable sort gives the one order.
+fn by_distance(
+    distance: &[f64],
+    units: impl Iterator<Item = usize>,
+    descending: bool,
+) -> Vec<usize> {
+    let mut keyed: Vec<(f64, usize)> = units.map(|i| (distance[i], i)).collect();
+    keyed.sort_unstable_by(|a, b| {
+        let by_distance = if descending {
+            b.0.total_cmp(&a.0)
+        } else {
+            a.0.total_cmp(&b.0)
+        };
+        by_distance.then(a.1.cmp(&b.1))
+    });
+    keyed.into_iter().map(|(_, i)| i).collect()
 }
 
 /// "Next available" pointers over positions 0..=n+1 (0 and n+1 are sentinels).
@@ -81,8 +101,7 @@ pub fn nearest(
     opts: NearestOptions,
 ) -> Vec<Vec<usize>> {
     let n = distance.len();
-    let mut sorted: Vec<usize> = (0..n).collect();
-    sorted.sort_by(|&a, &b| distance[a].total_cmp(&distance[b]));
+    let sorted = by_distance(distance, 0..n, false);
     let mut pos = vec![0usize; n];
     for (p, &u) in sorted.iter().enumerate() {
         pos[u] = p + 1; // positions 1..=n
