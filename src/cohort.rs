@@ -326,55 +326,30 @@ pub fn build(cfg: &LoadedConfig, data: &Dataset) -> Result<Cohort> {
             ),
         ));
     }
-    let ids = match &c.study.id {
-        Some(col) => {
-            let ids = data.column(col, "[study] id")?;
-            let mut seen = std::collections::HashMap::with_capacity(rows.len());
-            let mut out = Vec::with_capacity(rows.len());
-            for &r in &rows {
-                let id = ids.get(r).ok_or_else(|| {
-                    Error::data(
-                        &data.path,
-                        format!(
-                            "row {}: the id column `{col}` is empty; every patient needs an id",
-                            r + 1
-                        ),
-                    )
-                })?;
-                if let Some(first) = seen.insert(id, r) {
-                    return Err(Error::data(
-                        &data.path,
-                        format!(
-                            "rows {} and {}: id `{id}` appears twice in column `{col}`; ids must be unique",
-                            first + 1,
-                            r + 1
-                        ),
-                    ));
-                }
-                out.push(id.to_string());
-            }
-            out
-        }
-        None => rows.iter().map(|r| (r + 1).to_string()).collect(),
-    };
     // Variables and endpoints are independent: built in parallel, then
     // taken in config order, so the first error and the warnings are those
     // a sequential build would give.
-    let built: Vec<Result<(CohortVariable, Vec<String>)>> = c
-        .variables
-        .par_iter()
-        .map(|(name, v)| {
-            let mut warnings = Vec::new();
-            let values = env.values(name, v, &rows, &mut warnings)?;
-            let label = v.label.clone().unwrap_or_else(|| name.clone());
-            let variable = CohortVariable {
-                name: name.clone(),
-                label,
-                values,
-            };
-            Ok((variable, warnings))
-        })
-        .collect();
+    // The ids are checked beside them (their error still comes first).
+    let (ids, built) = rayon::join(
+        || patient_ids(cfg, data, &rows),
+        || -> Vec<Result<(CohortVariable, Vec<String>)>> {
+            c.variables
+                .par_iter()
+                .map(|(name, v)| {
+                    let mut warnings = Vec::new();
+                    let values = env.values(name, v, &rows, &mut warnings)?;
+                    let label = v.label.clone().unwrap_or_else(|| name.clone());
+                    let variable = CohortVariable {
+                        name: name.clone(),
+                        label,
+                        values,
+                    };
+                    Ok((variable, warnings))
+                })
+                .collect()
+        },
+    );
+    let ids = ids?;
     let mut warnings = Vec::new();
     let mut variables = BTreeMap::new();
     for b in built {
@@ -417,6 +392,42 @@ pub fn build(cfg: &LoadedConfig, data: &Dataset) -> Result<Cohort> {
         endpoints,
         flow,
         warnings,
+    })
+}
+
+/// The patients' ids (the `[study] id` column, else row numbers), checked
+/// to be present and unique.
+fn patient_ids(cfg: &LoadedConfig, data: &Dataset, rows: &[usize]) -> Result<Vec<String>> {
+    Ok(match &cfg.config.study.id {
+        Some(col) => {
+            let ids = data.column(col, "[study] id")?;
+            let mut seen = std::collections::HashMap::with_capacity(rows.len());
+            let mut out = Vec::with_capacity(rows.len());
+            for &r in rows {
+                let id = ids.get(r).ok_or_else(|| {
+                    Error::data(
+                        &data.path,
+                        format!(
+                            "row {}: the id column `{col}` is empty; every patient needs an id",
+                            r + 1
+                        ),
+                    )
+                })?;
+                if let Some(first) = seen.insert(id, r) {
+                    return Err(Error::data(
+                        &data.path,
+                        format!(
+                            "rows {} and {}: id `{id}` appears twice in column `{col}`; ids must be unique",
+                            first + 1,
+                            r + 1
+                        ),
+                    ));
+                }
+                out.push(id.to_string());
+            }
+            out
+        }
+        None => rows.iter().map(|r| (r + 1).to_string()).collect(),
     })
 }
 
@@ -511,16 +522,24 @@ impl Env<'_> {
                 Err(_) => return one_by_one(),
             }
         }
-        let mut cols: Vec<Column> = Vec::new();
+        let mut roots = Vec::new();
         for expr in &parsed {
             for root in expr.clone().meta().root_names() {
-                if cols.iter().any(|c| c.name() == &root) {
-                    continue;
+                if !roots.contains(&root) {
+                    roots.push(root);
                 }
-                match self.named_series(root.as_str(), "", &mut Vec::new()) {
-                    Ok(series) => cols.push(series.with_name(root.clone()).into_column()),
-                    Err(_) => return one_by_one(),
-                }
+            }
+        }
+        // Each named column parsed on its own core, kept in order.
+        let series: Vec<Result<Series>> = roots
+            .par_iter()
+            .map(|root| self.named_series(root.as_str(), "", &mut Vec::new()))
+            .collect();
+        let mut cols: Vec<Column> = Vec::with_capacity(roots.len());
+        for (root, series) in roots.iter().zip(series) {
+            match series {
+                Ok(series) => cols.push(series.with_name(root.clone()).into_column()),
+                Err(_) => return one_by_one(),
             }
         }
         if cols.is_empty() || parsed.is_empty() {
