@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::stats::{describe, logistic, matching as nn};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -278,9 +279,9 @@ pub fn run(
             matches[members[local]] = controls.into_iter().map(|c| members[c]).collect();
         }
     }
-    // Pairs, matched cohort.
-    let mut pairs = Vec::new();
-    let mut unmatched_focal = Vec::new();
+    // Pairs (as row numbers first), matched cohort.
+    let mut pair_rows: Vec<(usize, usize, usize, f64)> = Vec::new();
+    let mut unmatched_rows = Vec::new();
     let mut in_matched = vec![false; n];
     // Pair number of each cohort patient (0: none).
     let mut pair_by_patient = vec![0usize; n];
@@ -291,7 +292,7 @@ pub fn run(
         }
         let fi = rows[i];
         if controls.is_empty() {
-            unmatched_focal.push(cohort.ids[fi].clone());
+            unmatched_rows.push(fi);
             continue;
         }
         pair_no += 1;
@@ -303,14 +304,40 @@ pub fn run(
             if pair_by_patient[ci] == 0 {
                 pair_by_patient[ci] = pair_no;
             }
-            pairs.push(Pair {
-                pair: pair_no,
-                focal: cohort.ids[fi].clone(),
-                control: cohort.ids[ci].clone(),
-                distance: (distance[i] - distance[c]).abs(),
-            });
+            pair_rows.push((pair_no, fi, ci, (distance[i] - distance[c]).abs()));
         }
     }
+    let matched_idx: Vec<usize> = (0..n).filter(|&i| in_matched[i]).collect();
+    // The pairs' ids are copied beside the matched cohort and its balance.
+    let ((pairs, unmatched_focal), (matched, balance)) = rayon::join(
+        || {
+            let pairs: Vec<Pair> = pair_rows
+                .iter()
+                .map(|&(pair, fi, ci, distance)| Pair {
+                    pair,
+                    focal: cohort.ids[fi].clone(),
+                    control: cohort.ids[ci].clone(),
+                    distance,
+                })
+                .collect();
+            let unmatched: Vec<String> = unmatched_rows
+                .iter()
+                .map(|&fi| cohort.ids[fi].clone())
+                .collect();
+            (pairs, unmatched)
+        },
+        || {
+            let matched = cohort.subset(&matched_idx);
+            let balance = balance::compute(
+                cohort,
+                &rows,
+                &in_matched,
+                &conf.covariates,
+                conf.smd_denominator,
+            );
+            (matched, balance)
+        },
+    );
     if !unmatched_focal.is_empty() {
         diagnostics.push(Diagnostic::note(
             "matching",
@@ -323,8 +350,6 @@ pub fn run(
             "no patient could be matched: the groups do not overlap within the caliper",
         ));
     }
-    let matched_idx: Vec<usize> = (0..n).filter(|&i| in_matched[i]).collect();
-    let matched = cohort.subset(&matched_idx);
     let pair_of: Vec<usize> = matched_idx.iter().map(|&i| pair_by_patient[i]).collect();
     let mut count = BTreeMap::new();
     for (g, grp) in groups.iter().enumerate() {
@@ -333,13 +358,6 @@ pub fn run(
             matched.group.iter().filter(|&&x| x == g).count(),
         );
     }
-    let balance = balance::compute(
-        cohort,
-        &rows,
-        &in_matched,
-        &conf.covariates,
-        conf.smd_denominator,
-    );
     let imbalanced_after: Vec<String> = balance
         .iter()
         .filter(|b| b.smd_after.is_some_and(|s| s.abs() > conf.smd_threshold))
@@ -403,28 +421,38 @@ pub fn run(
 /// continuous variable, and a 0/1 dummy for each categorical level but the
 /// first present one (treatment contrasts, R's default).
 fn design(cohort: &Cohort, covariates: &[String], rows: &[usize]) -> (Vec<String>, Vec<Vec<f64>>) {
-    let mut terms = vec!["(Intercept)".to_string()];
-    let mut columns = vec![vec![1.0; rows.len()]];
-    for name in covariates {
-        match &cohort.variables[name].values {
-            Values::Continuous { values, .. } => {
-                terms.push(name.clone());
-                columns.push(rows.iter().map(|&i| values[i].unwrap_or(0.0)).collect());
-            }
+    // Each covariate's columns built on its own core, kept in order.
+    let per_covariate: Vec<Vec<(String, Vec<f64>)>> = covariates
+        .par_iter()
+        .map(|name| match &cohort.variables[name].values {
+            Values::Continuous { values, .. } => vec![(
+                name.clone(),
+                rows.iter().map(|&i| values[i].unwrap_or(0.0)).collect(),
+            )],
             Values::Categorical { levels, codes, .. } => {
                 let present: Vec<usize> = (0..levels.len())
                     .filter(|&k| rows.iter().any(|&i| codes[i] == code(k)))
                     .collect();
-                for &k in present.iter().skip(1) {
-                    terms.push(format!("{name}[{}]", levels[k]));
-                    columns.push(
-                        rows.iter()
-                            .map(|&i| f64::from(u8::from(codes[i] == code(k))))
-                            .collect(),
-                    );
-                }
+                present
+                    .iter()
+                    .skip(1)
+                    .map(|&k| {
+                        (
+                            format!("{name}[{}]", levels[k]),
+                            rows.iter()
+                                .map(|&i| f64::from(u8::from(codes[i] == code(k))))
+                                .collect(),
+                        )
+                    })
+                    .collect()
             }
-        }
+        })
+        .collect();
+    let mut terms = vec!["(Intercept)".to_string()];
+    let mut columns = vec![vec![1.0; rows.len()]];
+    for (term, column) in per_covariate.into_iter().flatten() {
+        terms.push(term);
+        columns.push(column);
     }
     (terms, columns)
 }

@@ -20,6 +20,7 @@
 //! union-find structures over sorted positions (path halving), so a whole
 //! match is O(n log n) for the sort plus nearly O(n) for the search.
 
+use rayon::prelude::*;
 /// The order in which focal units choose their controls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MatchOrder {
@@ -56,14 +57,15 @@ pub fn processing_order(distance: &[f64], focal: &[bool], order: MatchOrder) -> 
 /// `units` sorted by distance (descending if `descending`), ties in index
 /// order: a stable sort's result. (Distance, index) pairs are sorted in
 /// place, contiguous in memory, rather than indices through a lookup; the
-/// index makes every key distinct, so an unstable sort gives the one order.
+/// index makes every key distinct, so an unstable sort (on both cores) gives
+/// the one order.
 fn by_distance(
     distance: &[f64],
     units: impl Iterator<Item = usize>,
     descending: bool,
 ) -> Vec<usize> {
     let mut keyed: Vec<(f64, usize)> = units.map(|i| (distance[i], i)).collect();
-    keyed.sort_unstable_by(|a, b| {
+    keyed.par_sort_unstable_by(|a, b| {
         let by_distance = if descending {
             b.0.total_cmp(&a.0)
         } else {
