@@ -128,17 +128,18 @@ impl Dataset {
 }
 
 /// One column's cells, packed: all texts in one string, so a million-row
-/// file costs its text plus 5 bytes a cell, not an allocation per cell.
+/// file costs its text plus 4 bytes a cell, not an allocation per cell. A
+/// missing cell is an empty one (readers trim cells and treat an empty
+/// cell as missing, so no present cell is empty).
 #[derive(Debug, Clone, Default)]
 pub struct TextColumn {
     text: String,
     /// End of each cell's text in `text` (cell i spans ends[i-1]..ends[i]).
     ends: Vec<u32>,
-    present: Vec<bool>,
 }
 
 impl TextColumn {
-    /// Packs cells (`None` is missing).
+    /// Packs cells (`None`, or empty text, is missing).
     pub fn from_cells<'a>(cells: impl Iterator<Item = Option<&'a str>>) -> TextColumn {
         let mut c = TextColumn::default();
         for cell in cells {
@@ -152,18 +153,19 @@ impl TextColumn {
         TextColumn {
             text: String::with_capacity(bytes),
             ends: Vec::with_capacity(cells),
-            present: Vec::with_capacity(cells),
         }
     }
 
-    /// Adds a cell at the end.
+    /// Adds a cell at the end (`None`, or empty text, is missing).
+    #[inline]
     pub fn push(&mut self, cell: Option<&str>) {
-        self.text.push_str(cell.unwrap_or(""));
+        if let Some(cell) = cell {
+            self.text.push_str(cell);
+        }
         // A column's text beyond 4 GB would overflow; such a file is far
         // beyond what the rest of the pipeline holds in memory anyway.
         self.ends
             .push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
-        self.present.push(cell.is_some());
     }
 
     /// The cells of `pieces`, one after the other.
@@ -175,15 +177,10 @@ impl TextColumn {
         let bytes = pieces.iter().map(|p| p.text.len()).sum();
         let mut out = TextColumn::with_capacity(cells, bytes);
         for piece in pieces {
-            let offset = out.text.len();
+            let offset = u32::try_from(out.text.len()).unwrap_or(u32::MAX);
             out.text.push_str(&piece.text);
-            out.ends.extend(
-                piece
-                    .ends
-                    .iter()
-                    .map(|&e| u32::try_from(offset + e as usize).unwrap_or(u32::MAX)),
-            );
-            out.present.extend_from_slice(&piece.present);
+            out.ends
+                .extend(piece.ends.iter().map(|&e| offset.saturating_add(e)));
         }
         out
     }
@@ -199,12 +196,17 @@ impl TextColumn {
     }
 
     /// Cell `i` (`None` when missing or out of range).
+    #[inline]
     pub fn get(&self, i: usize) -> Option<&str> {
-        if !*self.present.get(i)? {
+        let end = *self.ends.get(i)? as usize;
+        let start = match i {
+            0 => 0,
+            _ => self.ends[i - 1] as usize,
+        };
+        if start == end {
             return None;
         }
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        self.text.get(start..self.ends[i] as usize)
+        self.text.get(start..end)
     }
 
     /// The cells in order.
