@@ -110,11 +110,14 @@ impl EndpointValues {
     pub fn usable(&self) -> &[usize] {
         self.by_time.get_or_init(|| {
             let (time, event) = (&self.time, &self.event);
-            let mut rows: Vec<usize> = (0..time.len())
-                .filter(|&i| time[i].is_some() && event[i].is_some())
+            // (time, row) pairs sorted in place on both cores: contiguous,
+            // and with the row breaking ties every key is distinct, so the
+            // order is the stable one whatever the sort.
+            let mut keyed: Vec<(f64, usize)> = (0..time.len())
+                .filter_map(|i| Some((time[i]?, i)).filter(|_| event[i].is_some()))
                 .collect();
-            rows.sort_by(|&a, &b| time[a].unwrap_or(0.0).total_cmp(&time[b].unwrap_or(0.0)));
-            rows
+            keyed.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            keyed.into_iter().map(|(_, i)| i).collect()
         })
     }
 }
