@@ -281,6 +281,10 @@ fn cox_on_every_row_twice_by_hand() {
         &pairs,
     );
     assert_close!(v2[0][0], v1[0][0], 1e-8);
+    // fit_robust prepares the rows once for the fit and the robust
+    // variance: the same numbers as the two calls, to the last bit.
+    let both = cox::fit_robust(&twice_t, &twice_e, &twice_x, None, Ties::Breslow, &pairs).unwrap();
+    assert_eq!(both, twice.with_robust_variance(v2));
 }
 
 // Without tied event times the log-rank test equals the Cox score test

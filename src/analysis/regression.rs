@@ -205,7 +205,17 @@ fn fit_model(
     let ep = &cohort.endpoints[&e.id];
     let (time, event) = follow_up(ep, &d.rows);
     let t = ties(conf.ties);
-    let fit = match cox::fit(&time, &event, &d.columns, None, t) {
+    let robust = pairs.is_some() && conf.matched_variance == MatchedVariance::RobustPairs;
+    // The robust variance clusters on the matched pair; it leaves the
+    // estimates, log-likelihoods and LR tests as they are.
+    let cluster: Option<Vec<usize>> = pairs
+        .filter(|_| robust)
+        .map(|p| d.rows.iter().map(|&i| p[i]).collect());
+    let fitted = match &cluster {
+        Some(c) => cox::fit_robust(&time, &event, &d.columns, None, t, c),
+        None => cox::fit(&time, &event, &d.columns, None, t),
+    };
+    let fit = match fitted {
         Ok(f) => f,
         Err(err) => {
             // As R reports NA for an aliased coefficient, drop the last
@@ -245,15 +255,6 @@ fn fit_model(
             ));
             return None;
         }
-    };
-    let robust = pairs.is_some() && conf.matched_variance == MatchedVariance::RobustPairs;
-    let base = fit.clone();
-    let fit = if let (true, Some(p)) = (robust, pairs) {
-        let cluster: Vec<usize> = d.rows.iter().map(|&i| p[i]).collect();
-        let v = cox::robust_variance(&time, &event, &d.columns, None, t, &fit, &cluster);
-        fit.with_robust_variance(v)
-    } else {
-        fit
     };
     let z = kaplan_meier::z_value(conf.conf_level);
     let se: Vec<f64> = fit.robust_se.clone().unwrap_or_else(|| fit.se.clone());
@@ -303,7 +304,7 @@ fn fit_model(
         } else if robust {
             (cox::wald_subset(&fit, g).map(|t| t.p), "robust Wald")
         } else if d.groups.len() == 1 {
-            (Some(base.lr_test.p), "likelihood ratio")
+            (Some(fit.lr_test.p), "likelihood ratio")
         } else {
             // Refit without the factor on the same patients.
             let keep: Vec<Vec<f64>> = d
@@ -314,14 +315,14 @@ fn fit_model(
                 .flat_map(|(_, cols)| cols.iter().map(|&c| d.columns[c].clone()))
                 .collect();
             let reduced = if keep.is_empty() {
-                Some(base.loglik_null)
+                Some(fit.loglik_null)
             } else {
                 cox::fit(&time, &event, &keep, None, t)
                     .ok()
                     .map(|f| f.loglik)
             };
             (
-                reduced.map(|l| cox::lr_test(base.loglik, l, g.len()).p),
+                reduced.map(|l| cox::lr_test(fit.loglik, l, g.len()).p),
                 "likelihood ratio",
             )
         };

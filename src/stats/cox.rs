@@ -544,8 +544,37 @@ pub fn fit(
         });
     }
     let data = prepare(time, event, columns, strata);
+    fit_prepared(&data, n, events, ties)
+}
+
+/// [`fit`] followed by [`robust_variance`] with `cluster` (as
+/// `coxph(..., cluster = g)`), the rows prepared once for both.
+pub fn fit_robust(
+    time: &[f64],
+    event: &[bool],
+    columns: &[Vec<f64>],
+    strata: Option<&[usize]>,
+    ties: Ties,
+    cluster: &[usize],
+) -> Result<CoxFit, StatsError> {
+    let events = event.iter().filter(|&&e| e).count();
+    if columns.is_empty() || events == 0 {
+        return Err(StatsError::TooFewObservations {
+            found: events,
+            needed: 1,
+        });
+    }
+    let data = prepare(time, event, columns, strata);
+    let fit = fit_prepared(&data, time.len(), events, ties)?;
+    let v = robust_variance_prepared(&data, ties, &fit, cluster);
+    Ok(fit.with_robust_variance(v))
+}
+
+/// [`fit`] on prepared rows: `n` input rows with `events` events.
+fn fit_prepared(data: &Data, n: usize, events: usize, ties: Ties) -> Result<CoxFit, StatsError> {
+    let p = data.x.p;
     let mut beta = DVector::zeros(p);
-    let (ll0, u0, i0) = evaluate(&data, &beta, ties);
+    let (ll0, u0, i0) = evaluate(data, &beta, ties);
     let chol0 = i0.clone().cholesky().ok_or(StatsError::Singular)?;
     let step0 = chol0.solve(&u0);
     let score = u0.dot(&step0);
@@ -558,7 +587,7 @@ pub fn fit(
     let mut u_final = u0;
     for iter in 1..=MAX_ITER {
         iterations = iter;
-        let (newlk, u, imat) = evaluate(&data, &newbeta, ties);
+        let (newlk, u, imat) = evaluate(data, &newbeta, ties);
         if (1.0 - loglik / newlk).abs() <= EPS && !halving {
             loglik = newlk;
             beta = newbeta.clone();
@@ -589,7 +618,7 @@ pub fn fit(
     }
     if !converged {
         // Report the last accepted estimate and its information.
-        let (ll, u, imat) = evaluate(&data, &beta, ties);
+        let (ll, u, imat) = evaluate(data, &beta, ties);
         loglik = ll;
         info = imat;
         u_final = u;
@@ -708,8 +737,18 @@ pub fn robust_variance(
     fit: &CoxFit,
     cluster: &[usize],
 ) -> Vec<Vec<f64>> {
-    let p = columns.len();
     let d = prepare(time, event, columns, strata);
+    robust_variance_prepared(&d, ties, fit, cluster)
+}
+
+/// [`robust_variance`] on prepared rows.
+fn robust_variance_prepared(
+    d: &Data,
+    ties: Ties,
+    fit: &CoxFit,
+    cluster: &[usize],
+) -> Vec<Vec<f64>> {
+    let p = d.x.p;
     let n = d.time.len();
     let r = risk_scores(&d.x, &fit.coef);
     let mut resid = vec![0.0; n * p];
