@@ -371,11 +371,11 @@ fn prepare(time: &[f64], event: &[bool], columns: &[Vec<f64>], strata: Option<&[
         strata: Vec::new(),
         row_of: vec![0; n],
     };
-    // The first input row of each merged row, and the previous merged row
-    // of the same time with the same hash.
-    let (mut first, mut chain): (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
+    // Each merged row's covariates as given (compared exactly; the centred
+    // copy in `d.x` may round two different values alike), and the previous
+    // merged row of the same time with the same hash.
+    let (mut keys, mut chain): (Vec<f64>, Vec<usize>) = (Vec::new(), Vec::new());
     let mut latest = Latest::new();
-    let same = |a: usize, b: usize| event[a] == event[b] && columns.iter().all(|c| c[a] == c[b]);
     let mut k = 0;
     while k < n {
         let i0 = order[k];
@@ -391,14 +391,21 @@ fn prepare(time: &[f64], event: &[bool], columns: &[Vec<f64>], strata: Option<&[
             } else {
                 0
             };
+            let same = |m: usize| {
+                d.event[m] == event[i]
+                    && keys[m * p..(m + 1) * p]
+                        .iter()
+                        .zip(columns)
+                        .all(|(k, c)| *k == c[i])
+            };
             let mut m = latest.get(hash).unwrap_or(usize::MAX);
-            while m != usize::MAX && !same(first[m], i) {
+            while m != usize::MAX && !same(m) {
                 m = chain[m];
             }
             if m == usize::MAX {
                 m = d.time.len();
                 chain.push(latest.insert(hash, m).unwrap_or(usize::MAX));
-                first.push(i);
+                keys.extend(columns.iter().map(|c| c[i]));
                 d.time.push(time[i]);
                 d.event.push(event[i]);
                 d.count.push(0);
@@ -432,19 +439,24 @@ fn row_hash(event: bool, columns: &[Vec<f64>], i: usize) -> u64 {
 /// (blocks are many and mostly small, so clearing a map per block, or
 /// hashing its keys again, cost more than the merge itself).
 struct Latest {
-    hash: Vec<u64>,
-    row: Vec<usize>,
-    stamp: Vec<u32>,
+    slots: Vec<Slot>,
     now: u32,
     shift: u32,
+}
+
+/// One entry of [`Latest`], its fields side by side so that a probe reads
+/// one cache line.
+#[derive(Clone, Copy, Default)]
+struct Slot {
+    hash: u64,
+    row: usize,
+    stamp: u32,
 }
 
 impl Latest {
     fn new() -> Latest {
         Latest {
-            hash: Vec::new(),
-            row: Vec::new(),
-            stamp: Vec::new(),
+            slots: Vec::new(),
             now: 0,
             shift: 64,
         }
@@ -453,11 +465,9 @@ impl Latest {
     /// Empties the table, sized for `rows` keys (at most half full).
     fn reset(&mut self, rows: usize) {
         let size = (2 * rows).next_power_of_two().max(8);
-        if size > self.hash.len() || self.now == u32::MAX {
-            let size = size.max(self.hash.len());
-            self.hash = vec![0; size];
-            self.row = vec![0; size];
-            self.stamp = vec![0; size];
+        if size > self.slots.len() || self.now == u32::MAX {
+            let size = size.max(self.slots.len());
+            self.slots = vec![Slot::default(); size];
             self.now = 0;
             self.shift = 64 - size.trailing_zeros();
         }
@@ -467,24 +477,28 @@ impl Latest {
     /// The slot of `hash`, or the empty slot where it would go. The high bits
     /// pick the start: they are the well-mixed ones of a multiplicative hash.
     fn slot(&self, hash: u64) -> usize {
-        let mask = self.hash.len() - 1;
+        let mask = self.slots.len() - 1;
         let mut i = (hash >> self.shift) as usize;
-        while self.stamp[i] == self.now && self.hash[i] != hash {
+        while self.slots[i].stamp == self.now && self.slots[i].hash != hash {
             i = (i + 1) & mask;
         }
         i
     }
 
     fn get(&self, hash: u64) -> Option<usize> {
-        let i = self.slot(hash);
-        (self.stamp[i] == self.now).then(|| self.row[i])
+        let s = self.slots[self.slot(hash)];
+        (s.stamp == self.now).then_some(s.row)
     }
 
     /// Sets the row of `hash`, returning the one it replaces.
     fn insert(&mut self, hash: u64, row: usize) -> Option<usize> {
         let i = self.slot(hash);
-        let old = (self.stamp[i] == self.now).then(|| self.row[i]);
-        (self.hash[i], self.row[i], self.stamp[i]) = (hash, row, self.now);
+        let old = (self.slots[i].stamp == self.now).then_some(self.slots[i].row);
+        self.slots[i] = Slot {
+            hash,
+            row,
+            stamp: self.now,
+        };
         old
     }
 }
