@@ -275,23 +275,55 @@ pub fn km_plot(curves: &[&KmResult], spec: &KmFigureSpec<'_>) -> Figure {
 
 /// Several Kaplan-Meier panels in a grid of two columns (the paper's 2 x 2
 /// figure for four endpoints), each titled by its `panel` text.
-pub fn km_grid(name: &str, panels: &[(Vec<&KmResult>, KmFigureSpec<'_>)]) -> Figure {
+///
+/// `drawn` may hold each panel as [`km_plot`] already drew it: a panel
+/// whose drawing has the cell's size is then placed in its cell (its SVG
+/// elements in a group moved into place: the same picture) instead of
+/// being drawn a second time.
+pub fn km_grid(
+    name: &str,
+    panels: &[(Vec<&KmResult>, KmFigureSpec<'_>)],
+    drawn: &[Figure],
+) -> Figure {
+    const TITLE: u32 = 24;
     let rows = panels.len().div_ceil(2).max(1);
     let groups = panels.iter().map(|(c, _)| c.len()).max().unwrap_or(2);
-    let h = km_height(groups) + 24;
+    let h = km_height(groups) + TITLE;
+    let reusable = |k: usize, curves: &[&KmResult]| {
+        km_height(curves.len()) == h - TITLE && drawn.get(k).is_some()
+    };
+    let mut placed = String::new();
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (1440, h * rows as u32)).into_drawing_area();
         let _ = root.fill(&WHITE);
         let cells = root.split_evenly((rows, 2));
-        for ((curves, spec), cell) in panels.iter().zip(&cells) {
-            let (title, body) = cell.split_vertically(24);
+        for (k, ((curves, spec), cell)) in panels.iter().zip(&cells).enumerate() {
+            let (title, body) = cell.split_vertically(TITLE);
             let _ = title.draw(&Text::new(spec.panel.clone(), (12, 4), ("sans-serif", 15)));
-            draw_km(&body, curves, spec);
+            match drawn.get(k).filter(|_| reusable(k, curves)) {
+                Some(figure) => {
+                    let (x, y) = body.get_base_pixel();
+                    placed.push_str(&format!("<g transform=\"translate({x},{y})\">\n"));
+                    placed.push_str(svg_body(&figure.svg));
+                    placed.push_str("</g>\n");
+                }
+                None => draw_km(&body, curves, spec),
+            }
         }
         let _ = root.present();
     }
+    let end = svg.rfind("</svg>").unwrap_or(svg.len());
+    svg.insert_str(end, &placed);
     finish(name, svg)
+}
+
+/// The elements of an SVG document: the lines between its opening `<svg>`
+/// line and its closing `</svg>` (the layout plotters writes).
+fn svg_body(svg: &str) -> &str {
+    let start = svg.find('\n').map_or(svg.len(), |i| i + 1);
+    let end = svg.rfind("</svg>").unwrap_or(svg.len()).max(start);
+    &svg[start..end]
 }
 
 fn draw_km<DB: DrawingBackend>(

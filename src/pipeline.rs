@@ -440,7 +440,8 @@ fn km_figures(
                 .map(|(curves, spec)| figures::km_plot(curves, spec))
                 .collect();
             if panels.len() > 1 {
-                out.push(figures::km_grid(&format!("km-{co}"), panels));
+                let grid = figures::km_grid(&format!("km-{co}"), panels, &out);
+                out.push(grid);
             }
             out
         })

@@ -66,6 +66,48 @@ fn html_is_self_contained() {
     assert!(html.contains("<style>") && html.matches("<svg").count() == 1 + 2 + 2 + 2);
 }
 
+// A Kaplan-Meier panel figure places the single-endpoint drawings in its
+// cells: every label of every panel (axis titles, ticks, numbers at risk,
+// annotations) is in it, as many times as in the singles together.
+#[test]
+fn km_panel_figure_holds_every_panel() {
+    let figures = root().join("reports/tace-downstaging/figures");
+    let texts = |svg: &str| -> Vec<String> {
+        let mut out: Vec<String> = svg
+            .split("<text")
+            .skip(1)
+            .filter_map(|t| {
+                Some(
+                    t.split_once('>')?
+                        .1
+                        .split_once("</text>")?
+                        .0
+                        .trim()
+                        .to_string(),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    for cohort in ["unmatched", "matched"] {
+        let grid = std::fs::read_to_string(figures.join(format!("km-{cohort}.svg"))).unwrap();
+        let mut singles: Vec<String> = Vec::new();
+        let mut panels = 0;
+        for e in ["os", "pfs", "epfs", "pps"] {
+            let svg =
+                std::fs::read_to_string(figures.join(format!("km-{e}-{cohort}.svg"))).unwrap();
+            singles.extend(texts(&svg));
+            panels += 1;
+        }
+        singles.sort();
+        let mut in_grid = texts(&grid);
+        // The grid adds one title per panel, "(a) Overall survival" and so on.
+        in_grid.retain(|t| !(t.starts_with('(') && t.chars().nth(2) == Some(')')));
+        assert_eq!(in_grid, singles, "{cohort}: {panels} panels");
+    }
+}
+
 // `simulate` regenerates the committed twin cohort byte for byte.
 #[test]
 fn twin_cohort_regenerates_identically() {
