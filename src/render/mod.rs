@@ -285,8 +285,13 @@ pub fn escape_markdown(s: &str) -> String {
 pub fn render(results: &Results, templates: &Templates, figures: &[Figure]) -> Result<Rendered> {
     let numbering = Arc::new(Mutex::new(Numbering::default()));
     let fmt = Formatter::new(results.format.clone());
-    let env = environment(templates, &fmt, &numbering, &km_curves(results))?;
-    let ctx = manuscript_context(results);
+    // Compiling the templates and converting the results to template
+    // values are independent: done at once.
+    let (env, ctx) = rayon::join(
+        || environment(templates, &fmt, &numbering, &km_curves(results)),
+        || manuscript_context(results),
+    );
+    let env = env?;
     // Pass 1 numbers every table and figure; pass 2 renders with every
     // cross-reference known, so a reference may precede its label and a
     // dangling one is an error. One environment and one context serve
