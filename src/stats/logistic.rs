@@ -110,7 +110,7 @@ fn weighted_qr(columns: &[Vec<f64>], w: &[f64], zw: &[f64]) -> (DMatrix<f64>, DV
 }
 
 /// Rows from which [`weighted_qr`] splits the work in two.
-const SPLIT: usize = 1 << 16;
+const SPLIT: usize = 1 << 13;
 
 fn weighted_qr_rows(
     columns: &[Vec<f64>],
