@@ -548,17 +548,7 @@ pub fn fit(
     strata: Option<&[usize]>,
     ties: Ties,
 ) -> Result<CoxFit, StatsError> {
-    let n = time.len();
-    let p = columns.len();
-    let events = event.iter().filter(|&&e| e).count();
-    if p == 0 || events == 0 {
-        return Err(StatsError::TooFewObservations {
-            found: events,
-            needed: 1,
-        });
-    }
-    let data = prepare(time, event, columns, strata);
-    fit_prepared(&data, n, events, ties)
+    prepare_and_fit(time, event, columns, strata, ties).map(|(_, fit)| fit)
 }
 
 /// [`fit`] followed by [`robust_variance`] with `cluster` (as
@@ -571,6 +561,19 @@ pub fn fit_robust(
     ties: Ties,
     cluster: &[usize],
 ) -> Result<CoxFit, StatsError> {
+    let (data, fit) = prepare_and_fit(time, event, columns, strata, ties)?;
+    let v = robust_variance_prepared(&data, ties, &fit, cluster);
+    Ok(fit.with_robust_variance(v))
+}
+
+/// The rows prepared (see [`prepare`]) and the model fitted on them.
+fn prepare_and_fit(
+    time: &[f64],
+    event: &[bool],
+    columns: &[Vec<f64>],
+    strata: Option<&[usize]>,
+    ties: Ties,
+) -> Result<(Data, CoxFit), StatsError> {
     let events = event.iter().filter(|&&e| e).count();
     if columns.is_empty() || events == 0 {
         return Err(StatsError::TooFewObservations {
@@ -580,8 +583,7 @@ pub fn fit_robust(
     }
     let data = prepare(time, event, columns, strata);
     let fit = fit_prepared(&data, time.len(), events, ties)?;
-    let v = robust_variance_prepared(&data, ties, &fit, cluster);
-    Ok(fit.with_robust_variance(v))
+    Ok((data, fit))
 }
 
 /// [`fit`] on prepared rows: `n` input rows with `events` events.
