@@ -37,7 +37,9 @@ fn analyse() -> pipeline::Analysis {
 #[divan::bench]
 fn render() -> render::Rendered {
     let a = &*ANALYSIS;
-    render::render(&a.results, &a.templates, &a.figures).expect("the default study renders")
+    let review = studybook::published::review(&a.config, &a.results).expect("the manifest reads");
+    let document = render::Document::new(&a.results, review.as_ref());
+    render::render(&document, &a.templates, &a.figures).expect("the default study renders")
 }
 
 #[divan::bench(sample_count = 5)]

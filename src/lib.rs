@@ -10,23 +10,29 @@
 //! 1. [`config`]: the study config as typed structs, checked.
 //! 2. [`data`]: the data file as text columns.
 //! 3. [`cohort`]: derived variables, exclusions (the patient flow), groups.
-//! 4. [`matching`]: propensity model, nearest-neighbour matching, balance.
-//! 5. [`analysis`]: Table 1 and its tests, as plain results.
-//! 6. [`figures`]: deterministic SVG figures.
+//!    The cohort also defines [`cohort::Population`]: the patients one
+//!    analysis runs on (rows, optional weights and clusters, how they were
+//!    made); results are kept [`cohort::ByPopulation`].
+//! 4. [`matching`]: propensity model, nearest-neighbour matching, balance;
+//!    the matched patients become a population.
+//! 5. [`analysis`]: Table 1, survival, Cox tables, complications and
+//!    subgroups of each population, as plain results.
+//! 6. [`figures`]: deterministic SVG figures, one file per figure.
 //! 7. [`report`]: the assembled, serializable [`report::Results`].
 //! 8. [`render`]: the formatter, templates, Markdown and HTML.
+//! 9. [`files`]: atomic writes of the output.
 //!
 //! Every stage may record [`diagnostics`]: statistical trouble is a result.
 //!
-//! [`stats`] is pure numerics (slices in, structs out) used by `analysis`;
-//! [`simulate`] builds the synthetic twin cohort of the reference study;
-//! [`audit`] checks a published paper's printed numbers for consistency;
-//! [`verify`] compares the regenerated results with them.
+//! [`stats`] is pure numerics (slices in, structs out) used by `analysis`.
+//! [`published`] is the wing for a published paper's printed numbers: its
+//! manifest, the audit of the numbers against each other, the verification
+//! of the regenerated results against them, and the synthetic twin cohort
+//! of the reference study. Nothing in the analysis imports it.
 
 #![warn(missing_docs)]
 
 pub mod analysis;
-pub mod audit;
 pub mod bench;
 pub mod cohort;
 pub mod config;
@@ -34,13 +40,13 @@ pub mod data;
 pub mod diagnostics;
 pub mod error;
 pub mod figures;
+pub mod files;
 pub mod format;
 pub mod matching;
 pub mod pipeline;
+pub mod published;
 pub mod render;
 pub mod report;
-pub mod simulate;
 pub mod stats;
-pub mod verify;
 
 pub use error::{Error, Result};

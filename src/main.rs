@@ -6,7 +6,8 @@ use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use studybook::{pipeline, simulate};
+use studybook::pipeline;
+use studybook::published::twin;
 
 /// The default study, rendered by `studybook render` with no argument.
 const DEFAULT_STUDY: &str = "reports/tace-downstaging/study.toml";
@@ -186,8 +187,9 @@ fn run(command: Command, show: bool) -> studybook::Result<()> {
             Ok(())
         }
         Command::Verify { study, out, all } => {
-            let (analysis, files) = pipeline::verify_study(&study, out.as_deref())?;
-            if let Some(v) = &analysis.results.verification {
+            let (_, review, files) = pipeline::verify_study(&study, out.as_deref())?;
+            {
+                let v = &review.verification;
                 say!(
                     "{:<10} {:<40} {:>12} {:>12}  verdict",
                     "cohort",
@@ -234,7 +236,7 @@ fn run(command: Command, show: bool) -> studybook::Result<()> {
             });
             let (audit, files) = pipeline::audit_manifest(&manifest, &out)?;
             for f in &audit.findings {
-                if f.severity == studybook::audit::Severity::Note && !notes {
+                if f.severity == studybook::published::audit::Severity::Note && !notes {
                     continue;
                 }
                 say!(
@@ -265,6 +267,8 @@ fn run(command: Command, show: bool) -> studybook::Result<()> {
         }
         Command::Check { study } => {
             let a = pipeline::analyse(&study)?;
+            // The published manifest, if the study names one, must read too.
+            studybook::published::review(&a.config, &a.results)?;
             for lint in studybook::render::lint(&a.templates) {
                 say!("warning: {lint}");
             }
@@ -295,7 +299,7 @@ fn run(command: Command, show: bool) -> studybook::Result<()> {
             say!(
                 "  variables: {}; Table 1 rows: {}",
                 a.cohort.variables.len(),
-                a.results.table1.len()
+                a.results.table1.values().map(Vec::len).sum::<usize>()
             );
             for d in &a.results.diagnostics {
                 say!("  {}: {}", d.severity, d.message);
@@ -367,8 +371,8 @@ fn run(command: Command, show: bool) -> studybook::Result<()> {
             n,
         } => {
             let summary = match n {
-                Some(n) => simulate::write_scaled_cohort(&published, &out, seed, n)?,
-                None => simulate::write_twin_cohort(&published, &out, seed)?,
+                Some(n) => twin::write_scaled_cohort(&published, &out, seed, n)?,
+                None => twin::write_twin_cohort(&published, &out, seed)?,
             };
             say!("wrote {} ({} rows)", out.display(), summary);
             Ok(())

@@ -1,20 +1,19 @@
 //! The only module that knows the stage order:
-//! config -> data -> cohort -> matching -> analysis -> figures -> report ->
-//! render -> files.
+//! config -> data -> cohort -> matching -> populations -> analyses ->
+//! figures -> report -> render -> files. Each stage is one call; what a
+//! stage computes, and how it is shown, belongs to the stage.
 
-use crate::analysis::{Diagnostic, complications, regression, subgroups, survival, table1};
-use crate::audit;
-use crate::cohort::{self, Cohort};
+use crate::analysis::{self, Diagnostic, complications, regression, subgroups, survival, table1};
+use crate::cohort::{self, ByPopulation, Cohort, Population};
 use crate::config::{self, LoadedConfig};
 use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::figures::{self, Figure};
-use crate::format::Formatter;
+use crate::files::write_atomically;
 use crate::matching::{self, MatchOutput};
+use crate::published::{self, Review, audit};
 use crate::render::{self, Templates};
-use crate::report::{Provenance, Results, SCHEMA, StudyInfo, sha256_file, sha256_hex};
-use crate::verify;
-use rayon::prelude::*;
+use crate::report::{self, Provenance, Results, Tables, sha256_file, sha256_hex};
 use std::path::{Path, PathBuf};
 
 /// A study analysed: its config, cohort and results.
@@ -55,19 +54,27 @@ pub const STAGES: [&str; 9] = [
 /// Called with each stage's name as it starts (one of [`STAGES`]).
 pub type Progress<'a> = &'a dyn Fn(&'static str);
 
+/// Populations a caller adds after those the study makes (the whole cohort,
+/// then the matched one): given the cohort, the extra populations.
+pub type ExtraPopulations<'a> = &'a (dyn for<'c> Fn(&'c Cohort) -> Vec<Population<'c>> + Sync);
+
 /// [`analyse`], reporting each stage to `progress`.
 pub fn analyse_with(config_path: &Path, progress: Progress<'_>) -> Result<Analysis> {
+    analyse_populations(config_path, progress, &|_| Vec::new())
+}
+
+/// [`analyse_with`] over the study's populations and those `extra` adds:
+/// every analysis runs on each of them, and the report shows them all.
+pub fn analyse_populations(
+    config_path: &Path,
+    progress: Progress<'_>,
+    extra: ExtraPopulations<'_>,
+) -> Result<Analysis> {
     progress(STAGES[0]);
     let config = config::load(config_path)?;
-    let data_path = config.data_path();
+    let c = &config.config;
     progress(STAGES[1]);
-    // The provenance hash reads the file a second time, beside the parse.
-    let (data, data_sha256) = rayon::join(
-        || Dataset::read(&data_path, &config.config.study.na_values),
-        || sha256_file(&data_path),
-    );
-    let data = data?;
-    let data_sha256 = data_sha256.map_err(|e| Error::io(&data_path, e))?;
+    let (data, data_sha256) = read_data(&config)?;
     progress(STAGES[2]);
     let cohort = cohort::build(&config, &data)?;
     let mut diagnostics: Vec<Diagnostic> = cohort
@@ -77,17 +84,13 @@ pub fn analyse_with(config_path: &Path, progress: Progress<'_>) -> Result<Analys
         .collect();
     // Table 4's columns are all that is still read from the raw data: read
     // them now and free the text (at a million rows, half a gigabyte).
-    let complication_columns = match &config.config.complications {
-        Some(cc) => Some(crate::cohort::complication_columns(
-            &data,
-            &cohort.rows,
-            cc,
-        )?),
+    let complication_columns = match &c.complications {
+        Some(cc) => Some(cohort::complication_columns(&data, &cohort.rows, cc)?),
         None => None,
     };
     drop(data);
     progress(STAGES[3]);
-    let matched = match &config.config.matching {
+    let matched = match &c.matching {
         Some(conf) => Some(matching::run(
             &cohort,
             conf,
@@ -96,251 +99,98 @@ pub fn analyse_with(config_path: &Path, progress: Progress<'_>) -> Result<Analys
         )?),
         None => None,
     };
-    let c = &config.config;
-    // Table 4's columns of the matched patients: those of the cohort.
-    let complication_columns = complication_columns.map(|unmatched| {
-        let matched_columns = matched.as_ref().map(|m| {
-            unmatched
-                .iter()
-                .map(|(name, values)| {
-                    let kept = values
-                        .iter()
-                        .zip(&m.in_matched)
-                        .filter(|(_, keep)| **keep)
-                        .map(|(v, _)| *v)
-                        .collect();
-                    (name.clone(), kept)
-                })
-                .collect()
-        });
-        (unmatched, matched_columns)
-    });
+    let mut populations = vec![Population::whole(&cohort)];
+    populations.extend(matched.as_ref().map(MatchOutput::population));
+    populations.extend(extra(&cohort));
+    for p in populations.iter().filter(|p| !p.is_unweighted()) {
+        diagnostics.push(Diagnostic::warning(
+            "populations",
+            format!("{}: its patients carry weights, which this version's analyses do not use; its results are unweighted", p.id),
+        ));
+    }
     progress(STAGES[4]);
-    let ((mut table1, mut surv), matched_t1) = side_by_side(
-        |d| {
-            (
-                table1::compute(&cohort, &c.table1, "unmatched", d),
-                survival::compute(&cohort, &c.endpoints, &c.survival, "unmatched", None, d),
-            )
-        },
-        |d| {
-            matched.as_ref().map(|m| {
-                (
-                    table1::compute(&m.matched, &c.table1, "matched", d),
-                    survival::compute(
-                        &m.matched,
-                        &c.endpoints,
-                        &c.survival,
-                        "matched",
-                        Some(&m.pair_of),
-                        d,
-                    ),
-                )
-            })
-        },
-        &mut diagnostics,
-    );
-    if let Some((t, ms)) = matched_t1 {
-        table1.extend(t);
-        surv.km.extend(ms.km);
-        surv.logrank.extend(ms.logrank);
-        surv.cox.extend(ms.cox);
-    }
-    let mut figures = Vec::new();
-    progress(STAGES[5]);
-    let mut reg = regression::RegressionResults::default();
-    if let Some(cx) = &c.cox {
-        let (unmatched_reg, matched_reg) = side_by_side(
-            |d| regression::compute(&cohort, &c.endpoints, &c.survival, cx, "unmatched", None, d),
-            |d| {
-                matched.as_ref().map(|m| {
-                    regression::compute(
-                        &m.matched,
-                        &c.endpoints,
-                        &c.survival,
-                        cx,
-                        "matched",
-                        Some(&m.pair_of),
-                        d,
-                    )
-                })
-            },
-            &mut diagnostics,
-        );
-        reg = unmatched_reg;
-        if let Some(r) = matched_reg {
-            reg.models.extend(r.models);
-            reg.selection.extend(r.selection);
-        }
-    }
-    progress(STAGES[6]);
-    // Table 4 is quick; the subgroup models run beside it.
-    let (complication_rows, subgroup_rows) = side_by_side(
-        |d| {
-            let mut rows = Vec::new();
-            if let (Some(cc), Some((unmatched_columns, matched_columns))) =
-                (&c.complications, &complication_columns)
-            {
-                rows = complications::compute(
-                    &cohort,
-                    unmatched_columns,
-                    cc,
-                    &c.table1,
-                    "unmatched",
-                    d,
-                );
-                if let (Some(m), Some(columns)) = (&matched, matched_columns) {
-                    rows.extend(complications::compute(
-                        &m.matched, columns, cc, &c.table1, "matched", d,
-                    ));
-                }
-            }
-            rows
-        },
-        |d| match &c.subgroups {
-            Some(sg) => subgroups::compute(&cohort, &c.endpoints, &c.survival, sg, "unmatched", d),
-            None => Vec::new(),
-        },
-        &mut diagnostics,
-    );
-    let fmt = Formatter::new(c.format.clone());
-    let group_pairs: Vec<(&str, &str)> = cohort
-        .groups
-        .iter()
-        .map(|g| (g.value.as_str(), g.label.as_str()))
-        .collect();
-    for e in &c.endpoints {
-        let rows: Vec<&subgroups::SubgroupRow> = subgroup_rows
-            .iter()
-            .filter(|r| r.endpoint == e.id)
-            .collect();
-        if !rows.is_empty() {
-            let title = format!(
-                "Hazard ratio, {} vs {}",
-                cohort.groups[1].label, cohort.groups[0].label
-            );
-            figures.push(figures::forest_plot(
-                &format!("forest-{}", e.id),
-                &rows,
-                &group_pairs,
-                &fmt,
-                &title,
-            ));
-        }
-    }
-    let group_labels: Vec<&str> = cohort.groups.iter().map(|g| g.label.as_str()).collect();
-    let matched_counts: Option<(Vec<usize>, usize, String)> = matched.as_ref().map(|m| {
-        let n = cohort
-            .groups
-            .iter()
-            .map(|g| m.results.n.get(&g.value).copied().unwrap_or(0))
-            .collect();
+    let (table1, survival) = unzip(analysis::over(&populations, &mut diagnostics, |p, d| {
         (
-            n,
-            m.results.unmatched_focal.len(),
-            m.results.focal_label.clone(),
+            table1::compute(p, &c.table1, d),
+            survival::compute(p, &c.endpoints, &c.survival, d),
         )
-    });
-    progress(STAGES[7]);
-    // Figures are independent of each other: drawn on both cores.
-    let (flow_and_km, matching_figures) = rayon::join(
+    }));
+    progress(STAGES[5]);
+    let regression = match &c.cox {
+        Some(cx) => analysis::over(&populations, &mut diagnostics, |p, d| {
+            regression::compute(p, &c.endpoints, &c.survival, cx, d)
+        }),
+        None => ByPopulation::default(),
+    };
+    progress(STAGES[6]);
+    // Subgroups are analysed in the whole cohort; Table 4 is quick and runs
+    // beside them.
+    let whole = &populations[..1];
+    let ((complications, d4), (subgroups, dsg)) = rayon::join(
         || {
-            let flow = figures::flow_diagram(
-                &cohort.flow,
-                &group_labels,
-                matched_counts
-                    .as_ref()
-                    .map(|(n, u, f)| (n.as_slice(), *u, f.as_str())),
-            );
-            let mut out = vec![flow];
-            out.extend(km_figures(&cohort, c, &surv, matched.is_some()));
-            out
+            let mut d = Vec::new();
+            let rows = match (&c.complications, &complication_columns) {
+                (Some(cc), Some(columns)) => analysis::over(&populations, &mut d, |p, d| {
+                    let columns = complications::columns_of(p, &cohort, columns);
+                    complications::compute(p, &columns, cc, &c.table1, d)
+                }),
+                _ => ByPopulation::default(),
+            };
+            (rows, d)
         },
-        || match &matched {
-            Some(m) => {
-                let labels = [
-                    cohort.groups[0].label.as_str(),
-                    cohort.groups[1].label.as_str(),
-                ];
-                let focal = cohort
-                    .groups
-                    .iter()
-                    .position(|g| g.value == m.results.focal)
-                    .unwrap_or(1);
-                let (love, ps) = rayon::join(
-                    || figures::love_plot(m, "Before matching", "After matching"),
-                    || figures::ps_distribution(m, &cohort.group, labels, focal),
-                );
-                vec![love, ps]
-            }
-            None => Vec::new(),
+        || {
+            let mut d = Vec::new();
+            let rows = match &c.subgroups {
+                Some(sg) => analysis::over(whole, &mut d, |p, d| {
+                    subgroups::compute(p, &c.endpoints, &c.survival, sg, d)
+                }),
+                None => ByPopulation::default(),
+            };
+            (rows, d)
         },
     );
-    figures.extend(flow_and_km);
-    figures.extend(matching_figures);
-    let templates = Templates::load(Some(&config.dir.join("templates")))?;
-    // The published manifest's own consistency, as a supplementary section.
-    let manifest = match &c.study.published {
-        Some(p) => {
-            let path = config.dir.join(p);
-            let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-            Some((audit::Manifest::load(&path)?, sha256_hex(&bytes)))
-        }
-        None => None,
-    };
-    let audit = match &manifest {
-        Some((m, _)) => Some(audit::audit(m)?),
-        None => None,
-    };
-    let published_sha256 = manifest.as_ref().map(|(_, h)| h.clone());
-    let mut results = Results {
-        schema: SCHEMA,
-        study: StudyInfo {
-            title: c.study.title.clone(),
-            authors: c.study.authors.clone(),
-            source: c.study.source.clone(),
-            background: c.study.background.clone(),
-            conclusions: c.study.conclusions.clone(),
-            date: c.study.date.clone(),
-            data_file: c.study.data.display().to_string(),
-            treatment_column: c.treatment.column.clone(),
-        },
-        groups: cohort.groups.clone(),
-        flow: cohort.flow.clone(),
-        table1_settings: c.table1.clone(),
-        format: c.format.clone(),
+    diagnostics.extend(d4);
+    diagnostics.extend(dsg);
+    let tables = Tables {
+        populations: populations.iter().map(Population::info).collect(),
         table1,
-        matching: matched.as_ref().map(|m| m.results.clone()),
-        survival: surv,
-        regression: reg,
-        subgroups: subgroup_rows,
-        complications: complication_rows,
-        cox_settings: c.cox.clone(),
-        survival_settings: c.survival.clone(),
-        endpoints: c.endpoints.clone(),
-        variable_labels: cohort
-            .variables
-            .iter()
-            .map(|(k, v)| (k.clone(), v.label.clone()))
-            .collect(),
-        figures: figures
-            .iter()
-            .map(|f| format!("figures/{}.svg", f.name))
-            .collect(),
-        diagnostics,
-        provenance: Provenance {
-            studybook_version: env!("CARGO_PKG_VERSION").to_string(),
-            data_sha256,
-            config_sha256: sha256_hex(config.text.as_bytes()),
-            templates_sha256: templates.hashes(),
-            published_sha256,
-        },
-        audit,
-        verification: None,
+        survival,
+        regression,
+        complications,
+        subgroups,
     };
-    if let Some((m, _)) = &manifest {
-        results.verification = Some(verify::verify(m, &results, &c.verify));
-    }
+    progress(STAGES[7]);
+    let figures = figures::draw(&figures::Inputs {
+        cohort: &cohort,
+        populations: &tables.populations,
+        endpoints: &c.endpoints,
+        format: &c.format,
+        survival: &tables.survival,
+        subgroups: &tables.subgroups,
+        matching: matched.as_ref(),
+    });
+    let templates = Templates::load(Some(&config.dir.join("templates")))?;
+    let provenance = Provenance {
+        studybook_version: env!("CARGO_PKG_VERSION").to_string(),
+        data_sha256,
+        config_sha256: sha256_hex(config.text.as_bytes()),
+        templates_sha256: templates.hashes(),
+        published_sha256: published_sha256(&config)?,
+    };
+    let figure_files = figures
+        .iter()
+        .map(|f| format!("figures/{}.svg", f.name))
+        .collect();
+    drop(populations);
+    let results = report::assemble(
+        &config,
+        &cohort,
+        matched.as_ref().map(|m| m.results.clone()),
+        tables,
+        figure_files,
+        diagnostics,
+        provenance,
+    );
     Ok(Analysis {
         config,
         cohort,
@@ -351,101 +201,36 @@ pub fn analyse_with(config_path: &Path, progress: Progress<'_>) -> Result<Analys
     })
 }
 
-/// Kaplan-Meier figures: one per endpoint and cohort, annotated with the
-/// log-rank p and the treatment hazard ratio, plus one panel figure per
-/// cohort when there are several endpoints (the paper's Figures 4 and 5).
-fn km_figures(
-    cohort: &Cohort,
-    c: &config::StudyConfig,
-    surv: &survival::SurvivalResults,
-    matched: bool,
-) -> Vec<Figure> {
-    let fmt = Formatter::new(c.format.clone());
-    let labels: Vec<&str> = cohort.groups.iter().map(|g| g.label.as_str()).collect();
-    let mut per_cohort = Vec::new();
-    let cohorts: &[&str] = if matched {
-        &["unmatched", "matched"]
-    } else {
-        &["unmatched"]
+/// The data file read into columns, and its SHA-256 (streamed beside the
+/// parse: the file is read twice, at once).
+fn read_data(config: &LoadedConfig) -> Result<(Dataset, String)> {
+    let path = config.data_path();
+    let (data, sha256) = rayon::join(
+        || Dataset::read(&path, &config.config.study.na_values),
+        || sha256_file(&path),
+    );
+    Ok((data?, sha256.map_err(|e| Error::io(&path, e))?))
+}
+
+/// SHA-256 of the published manifest the study names, if any.
+fn published_sha256(config: &LoadedConfig) -> Result<Option<String>> {
+    let Some(p) = &config.config.study.published else {
+        return Ok(None);
     };
-    for &co in cohorts {
-        let mut panels = Vec::new();
-        for e in &c.endpoints {
-            let curves: Vec<&survival::KmResult> = surv
-                .km
-                .iter()
-                .filter(|k| k.endpoint == e.id && k.cohort == co)
-                .collect();
-            if curves.is_empty() {
-                continue;
-            }
-            let mut annotation = Vec::new();
-            if let Some(lr) = surv
-                .logrank
-                .iter()
-                .find(|l| l.endpoint == e.id && l.cohort == co)
-            {
-                annotation.push(format!("Log-rank {}", fmt.p_text(lr.p)));
-            }
-            if let Some(cx) = surv
-                .cox
-                .iter()
-                .find(|x| x.endpoint == e.id && x.cohort == co)
-            {
-                for t in &cx.terms {
-                    let level = cohort
-                        .groups
-                        .iter()
-                        .find(|g| Some(&g.value) == t.level.as_ref())
-                        .map_or("", |g| g.label.as_str());
-                    annotation.push(format!(
-                        "HR {level} vs {}: {}",
-                        labels[0],
-                        fmt.hr_ci(t.hr, t.lower, t.upper)
-                    ));
-                }
-            }
-            let max = curves
-                .iter()
-                .filter_map(|k| k.time.last().copied())
-                .fold(0.0, f64::max);
-            let unit = e.time_unit.clone().unwrap_or_default();
-            let months = unit.starts_with("month");
-            let letter = char::from(b'a' + (panels.len() % 26) as u8);
-            let spec = figures::KmFigureSpec {
-                name: format!("km-{}-{co}", e.id),
-                labels: labels.clone(),
-                x_title: if unit.is_empty() {
-                    "Time".into()
-                } else {
-                    format!("Time ({unit})")
-                },
-                step: e
-                    .axis_step
-                    .unwrap_or_else(|| figures::nice_step(max, months)),
-                annotation,
-                panel: format!("({letter}) {}", e.label),
-            };
-            panels.push((curves, spec));
-        }
-        per_cohort.push((co, panels));
+    let path = config.dir.join(p);
+    sha256_file(&path)
+        .map(Some)
+        .map_err(|e| Error::io(&path, e))
+}
+
+/// Two results per population as two lists.
+fn unzip<A, B>(both: ByPopulation<(A, B)>) -> (ByPopulation<A>, ByPopulation<B>) {
+    let (mut a, mut b) = (ByPopulation::default(), ByPopulation::default());
+    for (id, (x, y)) in both.into_iter() {
+        a.push(id.clone(), x);
+        b.push(id, y);
     }
-    // Drawn in parallel, kept in order: each cohort's curves, then its
-    // panel figure.
-    per_cohort
-        .par_iter()
-        .flat_map_iter(|(co, panels)| {
-            let mut out: Vec<Figure> = panels
-                .par_iter()
-                .map(|(curves, spec)| figures::km_plot(curves, spec))
-                .collect();
-            if panels.len() > 1 {
-                let grid = figures::km_grid(&format!("km-{co}"), panels, &out);
-                out.push(grid);
-            }
-            out
-        })
-        .collect()
+    (a, b)
 }
 
 /// Renders a study into `out` (default: the config's folder) and returns
@@ -463,27 +248,18 @@ pub fn render_study_with(
     progress: Progress<'_>,
 ) -> Result<(Analysis, Vec<PathBuf>)> {
     let analysis = analyse_with(config_path, progress)?;
+    let review = published::review(&analysis.config, &analysis.results)?;
     progress(STAGES[8]);
+    let document = render::Document::new(&analysis.results, review.as_ref());
     let (rendered, json) = rayon::join(
-        || render::render(&analysis.results, &analysis.templates, &analysis.figures),
-        || json_bytes("results.json", &analysis.results),
+        || render::render(&document, &analysis.templates, &analysis.figures),
+        || json_bytes("results.json", &document),
     );
     let (rendered, json) = (rendered?, json?);
     let out = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| analysis.config.dir.clone());
-    let provenance = serde_json::to_string_pretty(&serde_json::json!({
-        "studybook_version": analysis.results.provenance.studybook_version,
-        "data": analysis.results.study.data_file,
-        "data_sha256": analysis.results.provenance.data_sha256,
-        "config_sha256": analysis.results.provenance.config_sha256,
-        "templates_sha256": analysis.results.provenance.templates_sha256,
-        "published_sha256": analysis.results.provenance.published_sha256,
-        "platform": format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH),
-        "command": format!("studybook render {}", config_path.display()),
-    }))
-    .unwrap_or_default()
-        + "\n";
+    let provenance = provenance_json(&analysis.results, config_path);
     let names: Vec<String> = analysis
         .figures
         .iter()
@@ -502,6 +278,24 @@ pub fn render_study_with(
     Ok((analysis, written))
 }
 
+/// `provenance.json`: the hashes of the inputs, the platform and the
+/// command that rendered them.
+fn provenance_json(results: &Results, config_path: &Path) -> String {
+    let p = &results.provenance;
+    serde_json::to_string_pretty(&serde_json::json!({
+        "studybook_version": p.studybook_version,
+        "data": results.study.data_file,
+        "data_sha256": p.data_sha256,
+        "config_sha256": p.config_sha256,
+        "templates_sha256": p.templates_sha256,
+        "published_sha256": p.published_sha256,
+        "platform": format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH),
+        "command": format!("studybook render {}", config_path.display()),
+    }))
+    .unwrap_or_default()
+        + "\n"
+}
+
 /// Pretty JSON of `value` with a final newline, for the file `name`.
 fn json_bytes(name: &str, value: &impl serde::Serialize) -> Result<Vec<u8>> {
     let text = serde_json::to_string_pretty(value).map_err(|e| Error::Template {
@@ -511,53 +305,24 @@ fn json_bytes(name: &str, value: &impl serde::Serialize) -> Result<Vec<u8>> {
     Ok((text + "\n").into_bytes())
 }
 
-/// Writes each `(name, bytes)` to `dir/.name.tmp`, then renames all of them
-/// into place; on any failure the temporary files are removed.
-pub fn write_atomically(dir: &Path, files: &[(&str, &[u8])]) -> Result<Vec<PathBuf>> {
-    let mut temps = Vec::new();
-    let cleanup = |temps: &[(PathBuf, PathBuf)]| {
-        for (t, _) in temps {
-            let _ = std::fs::remove_file(t);
-        }
-    };
-    for (name, bytes) in files {
-        let target = dir.join(name);
-        let parent = target.parent().unwrap_or(dir);
-        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-        let file_name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        let temp = parent.join(format!(".{file_name}.tmp"));
-        if let Err(e) = std::fs::write(&temp, bytes) {
-            cleanup(&temps);
-            let _ = std::fs::remove_file(&temp);
-            return Err(Error::io(&temp, e));
-        }
-        temps.push((temp, target));
-    }
-    for (temp, target) in &temps {
-        std::fs::rename(temp, target).map_err(|e| {
-            cleanup(&temps);
-            Error::io(target, e)
-        })?;
-    }
-    Ok(temps.into_iter().map(|(_, t)| t).collect())
-}
-
 /// Compares a study's regenerated results with its published manifest and
 /// writes `verify.md`, `verify.html` and `verify.json` into `out` (default:
-/// the study's folder). Fails when the config names no manifest.
-pub fn verify_study(config_path: &Path, out: Option<&Path>) -> Result<(Analysis, Vec<PathBuf>)> {
+/// the study's folder). Fails when the config names no manifest. Returns
+/// the analysis, its review and the files written.
+pub fn verify_study(
+    config_path: &Path,
+    out: Option<&Path>,
+) -> Result<(Analysis, Review, Vec<PathBuf>)> {
     let analysis = analyse(config_path)?;
-    let Some(rendered) = render::render_verification(&analysis.results, &analysis.templates)?
-    else {
+    let Some(review) = published::review(&analysis.config, &analysis.results)? else {
         return Err(Error::config(
             config_path,
             "the study names no published manifest; add `published = \"published.toml\"` to [study] (the format of the reference study's manifest)",
         ));
     };
-    let json = json_bytes("verify.json", &analysis.results.verification)?;
+    let rendered =
+        render::render_verification(&analysis.results, &review.verification, &analysis.templates)?;
+    let json = json_bytes("verify.json", &review.verification)?;
     let out = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| analysis.config.dir.clone());
@@ -569,7 +334,7 @@ pub fn verify_study(config_path: &Path, out: Option<&Path>) -> Result<(Analysis,
             ("verify.json", &json),
         ],
     )?;
-    Ok((analysis, written))
+    Ok((analysis, review, written))
 }
 
 /// Audits a published-numbers manifest and writes `audit.md`, `audit.html`
@@ -639,28 +404,4 @@ pub fn write_summary(root: &Path, studies: &[(String, PathBuf)]) -> Result<PathB
         .into_iter()
         .next()
         .unwrap_or_else(|| root.join("SUMMARY.md")))
-}
-
-/// Runs two independent parts of a stage at once (two cores), typically the
-/// unmatched and the matched cohort. Each part keeps its own diagnostics,
-/// appended first part first, so the report does not depend on which part
-/// finishes first.
-fn side_by_side<A: Send, B: Send>(
-    unmatched: impl FnOnce(&mut Vec<Diagnostic>) -> A + Send,
-    matched: impl FnOnce(&mut Vec<Diagnostic>) -> B + Send,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> (A, B) {
-    let ((a, da), (b, db)) = rayon::join(
-        || {
-            let mut d = Vec::new();
-            (unmatched(&mut d), d)
-        },
-        || {
-            let mut d = Vec::new();
-            (matched(&mut d), d)
-        },
-    );
-    diagnostics.extend(da);
-    diagnostics.extend(db);
-    (a, b)
 }

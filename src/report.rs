@@ -3,20 +3,22 @@
 
 use crate::analysis::Diagnostic;
 use crate::analysis::complications::ComplicationRow;
-use crate::analysis::regression::RegressionResults;
+pub use crate::analysis::regression::{RegressionResults, TableModel};
 use crate::analysis::subgroups::SubgroupRow;
 pub use crate::analysis::survival::CoxTerm;
 use crate::analysis::survival::SurvivalResults;
 pub use crate::analysis::table1::Table1Row;
-use crate::audit::Audit;
-use crate::cohort::{Flow, Group};
-use crate::config::{CoxSection, Endpoint, FormatSection, SurvivalSection, Table1Section};
+pub use crate::cohort::{ByPopulation, Made, PopulationInfo};
+use crate::cohort::{Cohort, Flow, Group};
+use crate::config::{
+    CoxSection, Endpoint, FormatSection, LoadedConfig, SurvivalSection, Table1Section,
+};
 use crate::matching::MatchingResults;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Schema tag of `results.json`.
-pub const SCHEMA: &str = "studybook.results/1";
+pub const SCHEMA: &str = "studybook.results/2";
 
 /// Everything a study run computed.
 #[derive(Debug, Clone, Serialize)]
@@ -29,26 +31,29 @@ pub struct Results {
     pub groups: Vec<Group>,
     /// Patient flow.
     pub flow: Flow,
+    /// The populations analysed, in order (the whole cohort first).
+    pub populations: Vec<PopulationInfo>,
     /// Settings of Table 1's tests (named in Methods).
     pub table1_settings: Table1Section,
     /// Number formats.
     pub format: FormatSection,
-    /// Table 1 rows: the unmatched cohort, then the matched one.
-    pub table1: Vec<Table1Row>,
+    /// Table 1 rows of each population.
+    pub table1: ByPopulation<Vec<Table1Row>>,
     /// Propensity-score matching, when configured.
     pub matching: Option<MatchingResults>,
-    /// Complications by group (Table 4), unmatched then matched.
-    pub complications: Vec<ComplicationRow>,
-    /// Treatment effect within subgroups (unmatched cohort).
-    pub subgroups: Vec<SubgroupRow>,
+    /// Complications by group (Table 4) of each population.
+    pub complications: ByPopulation<Vec<ComplicationRow>>,
+    /// Treatment effect within subgroups, per population analysed.
+    pub subgroups: ByPopulation<Vec<SubgroupRow>>,
     /// Settings of the risk-factor tables.
     pub cox_settings: Option<CoxSection>,
-    /// Univariable and multivariable Cox models of the risk-factor tables.
-    pub regression: RegressionResults,
+    /// Univariable and multivariable Cox models of the risk-factor tables,
+    /// per population (none without `[cox]`).
+    pub regression: ByPopulation<RegressionResults>,
     /// Survival conventions (named in Methods).
     pub survival_settings: SurvivalSection,
-    /// Survival analyses of every endpoint, unmatched then matched.
-    pub survival: SurvivalResults,
+    /// Survival analyses of every endpoint, per population.
+    pub survival: ByPopulation<SurvivalResults>,
     /// Endpoints as configured (labels, landmarks, units).
     pub endpoints: Vec<Endpoint>,
     /// Printed name of every variable, by name.
@@ -59,55 +64,74 @@ pub struct Results {
     pub diagnostics: Vec<Diagnostic>,
     /// Hashes of the inputs and the tool version.
     pub provenance: Provenance,
-    /// The audit of the published manifest, when the config names one.
-    pub audit: Option<Audit>,
-    /// The regenerated numbers against the published ones, claim by claim.
-    pub verification: Option<Verification>,
 }
 
-/// Regenerated results against a published manifest (`studybook verify`).
-#[derive(Debug, Clone, Serialize)]
-pub struct Verification {
-    /// The manifest's file name.
-    pub manifest: String,
-    /// Every claim, in manifest order.
-    pub claims: Vec<Claim>,
-    /// Counts per section and cohort.
-    pub summary: Vec<ClaimSummary>,
+/// The results of every analysis, per population, as the stages return
+/// them (the input of [`assemble`]).
+#[derive(Debug, Clone, Default)]
+pub struct Tables {
+    /// The populations analysed, in order.
+    pub populations: Vec<PopulationInfo>,
+    /// Table 1.
+    pub table1: ByPopulation<Vec<Table1Row>>,
+    /// Survival.
+    pub survival: ByPopulation<SurvivalResults>,
+    /// Risk-factor tables.
+    pub regression: ByPopulation<RegressionResults>,
+    /// Table 4.
+    pub complications: ByPopulation<Vec<ComplicationRow>>,
+    /// Subgroups.
+    pub subgroups: ByPopulation<Vec<SubgroupRow>>,
 }
 
-/// One published number and its regenerated counterpart.
-#[derive(Debug, Clone, Serialize)]
-pub struct Claim {
-    /// Where the manuscript reports it ("Table 1", "Table 2", "Kaplan-Meier"...).
-    pub section: String,
-    /// `unmatched` or `matched`.
-    pub cohort: String,
-    /// What it is, e.g. "Age (years) <=65, SR, n".
-    pub claim: String,
-    /// The manifest path.
-    pub path: String,
-    /// As printed.
-    pub published: String,
-    /// Regenerated, printed with the published decimals ("" when missing).
-    pub regenerated: String,
-    /// `reproduced`, `differs` or `missing`.
-    pub verdict: String,
-}
-
-/// Claims reproduced per section and cohort.
-#[derive(Debug, Clone, Serialize)]
-pub struct ClaimSummary {
-    /// Section.
-    pub section: String,
-    /// Cohort.
-    pub cohort: String,
-    /// Claims reproduced within the printed precision.
-    pub reproduced: usize,
-    /// Claims compared (missing ones excluded).
-    pub compared: usize,
-    /// Claims with no regenerated counterpart.
-    pub missing: usize,
+/// Assembles the results of a run: the study's description from the
+/// config, the cohort's groups and flow, the populations and every table,
+/// the figure files, the diagnostics and the provenance.
+pub fn assemble(
+    config: &LoadedConfig,
+    cohort: &Cohort,
+    matching: Option<MatchingResults>,
+    tables: Tables,
+    figures: Vec<String>,
+    diagnostics: Vec<Diagnostic>,
+    provenance: Provenance,
+) -> Results {
+    let c = &config.config;
+    Results {
+        schema: SCHEMA,
+        study: StudyInfo {
+            title: c.study.title.clone(),
+            authors: c.study.authors.clone(),
+            source: c.study.source.clone(),
+            background: c.study.background.clone(),
+            conclusions: c.study.conclusions.clone(),
+            date: c.study.date.clone(),
+            data_file: c.study.data.display().to_string(),
+            treatment_column: c.treatment.column.clone(),
+        },
+        groups: cohort.groups.clone(),
+        flow: cohort.flow.clone(),
+        populations: tables.populations,
+        table1_settings: c.table1.clone(),
+        format: c.format.clone(),
+        table1: tables.table1,
+        matching,
+        complications: tables.complications,
+        subgroups: tables.subgroups,
+        cox_settings: c.cox.clone(),
+        regression: tables.regression,
+        survival_settings: c.survival.clone(),
+        survival: tables.survival,
+        endpoints: c.endpoints.clone(),
+        variable_labels: cohort
+            .variables
+            .iter()
+            .map(|(k, v)| (k.clone(), v.label.clone()))
+            .collect(),
+        figures,
+        diagnostics,
+        provenance,
+    }
 }
 
 /// Descriptive fields of the study.

@@ -1,45 +1,57 @@
 //! The module dependency graph points one way (config -> data -> cohort ->
-//! analysis -> report -> render, run by pipeline), and `stats` is a pure
-//! leaf. Rust does not enforce intra-crate layering, so this test reads the
-//! sources and fails on any `crate::X` use outside the allowed edges.
+//! matching -> analysis -> figures -> report -> render, run by pipeline),
+//! `stats` is a pure leaf, and the published-paper wing (`published`) is
+//! imported by nothing below `render`. Rust does not enforce intra-crate
+//! layering, so these tests read the sources and fail on any `crate::X`
+//! use outside the allowed edges, and on files that outgrow one concept.
 
 use std::path::Path;
 
-/// Modules each module may use (besides itself, `error` and `diagnostics`).
+/// Modules each module may use (besides itself, `error` and `diagnostics`):
+/// `../shared/style.md`'s table, with `format` (the one formatter) for the
+/// modules that print numbers, `files` (atomic writes) for those that
+/// write, and the wing above `report`.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("stats", &[]),
     ("error", &[]),
+    ("diagnostics", &[]),
+    ("files", &[]),
     ("config", &[]),
+    ("format", &["config"]),
     ("data", &["config"]),
     ("cohort", &["data", "config"]),
-    ("diagnostics", &[]),
-    ("format", &["config"]),
     ("matching", &["cohort", "config", "stats"]),
     ("analysis", &["cohort", "config", "stats"]),
-    ("figures", &["matching", "analysis", "cohort", "format"]),
     (
-        "report",
-        &["analysis", "matching", "cohort", "config", "audit"],
+        "figures",
+        &["analysis", "matching", "cohort", "config", "format"],
     ),
+    ("report", &["analysis", "matching", "cohort", "config"]),
     (
-        "render",
-        &["report", "figures", "format", "config", "audit"],
+        "published",
+        &["report", "config", "format", "stats", "data", "files"],
     ),
-    ("simulate", &["pipeline", "stats", "data"]),
+    ("render", &["report", "figures", "format", "published"]),
     ("bench", &["stats"]),
-    ("audit", &["stats", "format", "config"]),
-    (
-        "verify",
-        &["audit", "report", "config", "format", "analysis"],
-    ),
     (
         "pipeline",
         &[
-            "analysis", "audit", "cohort", "config", "data", "figures", "format", "matching",
-            "render", "report", "stats", "verify",
+            "analysis",
+            "cohort",
+            "config",
+            "data",
+            "figures",
+            "files",
+            "matching",
+            "published",
+            "render",
+            "report",
         ],
     ),
 ];
+
+/// Files outside `stats/` hold one concept each: none is longer than this.
+const MAX_LINES: usize = 700;
 
 fn uses(text: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -107,5 +119,32 @@ fn module_dependencies_point_one_way() {
         violations.is_empty(),
         "forbidden module edges:\n{}",
         violations.join("\n")
+    );
+}
+
+// One concept per file: no source file outside `stats/` is over MAX_LINES
+// lines (the populations issue split the ones that were).
+#[test]
+fn files_outside_stats_stay_small() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut long = Vec::new();
+    for entry in walkdir::WalkDir::new(&src).sort_by_file_name() {
+        let entry = entry.unwrap();
+        let path = entry.path();
+        if !entry.file_type().is_file()
+            || path.extension().is_none_or(|e| e != "rs")
+            || path.starts_with(src.join("stats"))
+        {
+            continue;
+        }
+        let lines = std::fs::read_to_string(path).unwrap().lines().count();
+        if lines > MAX_LINES {
+            long.push(format!("{} ({lines} lines)", path.display()));
+        }
+    }
+    assert!(
+        long.is_empty(),
+        "split these along their responsibilities:\n{}",
+        long.join("\n")
     );
 }

@@ -4,7 +4,7 @@
 //! expectations are worked by hand in the comments.
 
 use std::path::Path;
-use studybook::audit::{self, Finding, Manifest, Severity};
+use studybook::published::audit::{self, Finding, Manifest, Severity};
 
 fn run(text: &str) -> Vec<Finding> {
     let m = Manifest::parse(Path::new("paper.toml"), text).expect("manifest parses");

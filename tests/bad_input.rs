@@ -539,7 +539,8 @@ fn missing_follow_up_is_counted() {
         d.message
             .contains("1 patients without follow-up time or status")
     }));
-    assert_eq!(a.results.survival.km.iter().map(|k| k.n).sum::<usize>(), 7);
+    let km = &a.results.survival.get("unmatched").unwrap().km;
+    assert_eq!(km.iter().map(|k| k.n).sum::<usize>(), 7);
 }
 
 // No events in one arm: the HR is not estimable and says so; nothing prints NaN.
@@ -555,7 +556,8 @@ fn zero_events_in_an_arm() {
             .iter()
             .any(|d| d.message.contains("not estimable"))
     );
-    assert_eq!(a.results.survival.cox[0].terms[0].hr, None);
+    let survival = a.results.survival.get("unmatched").unwrap();
+    assert_eq!(survival.cox[0].terms[0].hr, None);
     let md = std::fs::read_to_string(out.path().join("manuscript.md")).unwrap();
     assert!(md.contains("not estimable (NE†)"), "{md}");
     // The mark (in the Results and the Abstract) is explained and counted in the Diagnostics section.
@@ -625,8 +627,8 @@ fn cox_factor_with_one_level_and_collinear_factors() {
     assert!(
         a.results
             .regression
-            .models
-            .iter()
+            .values()
+            .flat_map(|r| &r.models)
             .any(|m| m.model.model == "multivariable")
     );
 }
@@ -646,7 +648,8 @@ fn subgroup_without_events_in_one_arm() {
     assert!(
         a.results
             .subgroups
-            .iter()
+            .values()
+            .flatten()
             .any(|r| r.level.as_deref() == Some("x") && r.hr.is_none())
     );
     assert!(
@@ -965,7 +968,7 @@ fn unknown_verify_key() {
 // paths and a balanced variable the matched table lacks name the line.
 #[test]
 fn audit_manifest_errors() {
-    use studybook::audit::{Manifest, audit};
+    use studybook::published::audit::{Manifest, audit};
     let p = std::path::Path::new("paper.toml");
     let e = Manifest::parse(p, "[t]\nx = \n").unwrap_err().to_string();
     assert_has(&e, &["paper.toml", "line 2", "Fix the TOML syntax"]);

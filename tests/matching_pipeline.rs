@@ -68,7 +68,7 @@ fn matched_table1_matches_r_post_tests() {
     let a = lalonde();
     let json = reference("lalonde");
     let mut checked = 0;
-    for row in a.results.table1.iter().filter(|r| r.cohort == "matched") {
+    for row in a.results.table1.get("matched").unwrap() {
         let rec = &json["results"][format!("tests_post_{}_by_treat", row.variable)];
         let p = row.p.unwrap();
         if row.kind == "categorical" {
@@ -103,8 +103,10 @@ fn balance_uses_the_unmatched_denominator() {
     let t1 = |cohort: &str| {
         a.results
             .table1
+            .get(cohort)
+            .unwrap()
             .iter()
-            .find(|r| r.variable == "age" && r.cohort == cohort)
+            .find(|r| r.variable == "age")
             .unwrap()
             .summary
             .clone()
@@ -158,13 +160,8 @@ fn veteran_matched_survival_matches_r() {
         .collect();
     assert_eq!(ours, expected);
     // Log-rank in the matched cohort.
-    let lr = a
-        .results
-        .survival
-        .logrank
-        .iter()
-        .find(|l| l.cohort == "matched")
-        .unwrap();
+    let matched = a.results.survival.get("matched").unwrap();
+    let lr = &matched.logrank[0];
     assert_close!(
         lr.chisq,
         r["psm_trt_logrank_os_by_trt01"]["chisq"].as_f64().unwrap(),
@@ -177,13 +174,7 @@ fn veteran_matched_survival_matches_r() {
     );
     // Cox with cluster(subclass).
     let rc = &r["psm_trt_cox_os_treat_cluster"];
-    let cox = a
-        .results
-        .survival
-        .cox
-        .iter()
-        .find(|c| c.cohort == "matched")
-        .unwrap();
+    let cox = &matched.cox[0];
     let t = &cox.terms[0];
     assert_close!(t.coef, rc["coef"][0].as_f64().unwrap(), TOL);
     assert_close!(t.se, rc["se"][0].as_f64().unwrap(), TOL);
@@ -205,13 +196,7 @@ fn veteran_matched_survival_matches_r() {
     // Landmark survival by group (log CI).
     let lm = &r["psm_trt_km_os_by_trt01"]["landmarks"]["extend_TRUE"]["log"];
     for (g, group) in ["1", "2"].iter().enumerate() {
-        let km = a
-            .results
-            .survival
-            .km
-            .iter()
-            .find(|k| k.cohort == "matched" && k.group == *group)
-            .unwrap();
+        let km = matched.km.iter().find(|k| k.group == *group).unwrap();
         for (j, l) in km.landmarks.iter().enumerate() {
             let row = g * 4 + j;
             assert_close!(l.surv, lm["surv"][row].as_f64().unwrap(), TOL);
@@ -230,7 +215,7 @@ fn cox_table_models_match_r_on_lung() {
     let a = fixture_study("lung");
     let json = reference("lung");
     let r = &json["results"];
-    let models = &a.results.regression.models;
+    let models = &a.results.regression.get("unmatched").unwrap().models;
     let multi = models
         .iter()
         .find(|m| m.model.model == "multivariable")
@@ -285,10 +270,8 @@ fn forward_stepwise_path_matches_r_step() {
     let text = std::fs::read_to_string(common::reference_dir().join("stepwise/lung_stepwise.json"))
         .unwrap();
     let r: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let ours: Vec<String> = a
-        .results
-        .regression
-        .selection
+    let selection = &a.results.regression.get("unmatched").unwrap().selection;
+    let ours: Vec<String> = selection
         .iter()
         .map(|s| {
             format!(
@@ -312,7 +295,7 @@ fn forward_stepwise_path_matches_r_step() {
         .collect();
     assert_eq!(ours, expected);
     let deviance = common::nums(&r["deviance"]);
-    for (s, e) in a.results.regression.selection.iter().zip(&deviance[1..]) {
+    for (s, e) in selection.iter().zip(&deviance[1..]) {
         assert_close!(s.deviance.unwrap(), *e, TOL);
     }
 }

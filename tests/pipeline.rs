@@ -3,7 +3,8 @@
 //! published Table 1 counts.
 
 use std::path::Path;
-use studybook::{pipeline, simulate};
+use studybook::pipeline;
+use studybook::published::twin as simulate;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -113,7 +114,7 @@ fn km_panel_figure_holds_every_panel() {
 fn twin_cohort_regenerates_identically() {
     let out = tempfile::tempdir().unwrap();
     let file = out.path().join("cohort.csv");
-    let n = studybook::simulate::write_twin_cohort(
+    let n = studybook::published::twin::write_twin_cohort(
         &root().join("data/tace-downstaging/published.toml"),
         &file,
         20250101,
@@ -182,6 +183,8 @@ fn twin_cohort_reproduces_published_table1() {
         let row = a
             .results
             .table1
+            .get("unmatched")
+            .unwrap()
             .iter()
             .find(|r| r.variable == *var)
             .unwrap();
@@ -315,8 +318,9 @@ fn twin_complications_match_published_counts() {
     let rows: Vec<_> = a
         .results
         .complications
+        .get("unmatched")
+        .unwrap()
         .iter()
-        .filter(|r| r.cohort == "unmatched")
         .collect();
     let mut k = 0;
     let mut compared = 0;
@@ -438,9 +442,10 @@ ecog = { hr = 1.70, ci_lo = 1.27, ci_hi = 1.99, p = 0.001, p_lt = true }
     )
     .unwrap();
     let out = dir.path().join("out");
-    let (a, files) = pipeline::verify_study(&dir.path().join("study.toml"), Some(&out)).unwrap();
+    let (_, review, files) =
+        pipeline::verify_study(&dir.path().join("study.toml"), Some(&out)).unwrap();
     assert_eq!(files.len(), 3);
-    let v = a.results.verification.unwrap();
+    let v = review.verification;
     let verdict = |path: &str| {
         v.claims
             .iter()
@@ -483,7 +488,8 @@ ecog = { hr = 1.70, ci_lo = 1.27, ci_hi = 1.99, p = 0.001, p_lt = true }
 #[test]
 fn default_study_verification() {
     let a = pipeline::analyse(&root().join("reports/tace-downstaging/study.toml")).unwrap();
-    let v = a.results.verification.unwrap();
+    let review = studybook::published::review(&a.config, &a.results).unwrap();
+    let v = review.unwrap().verification;
     let counts: Vec<_> = v
         .claims
         .iter()

@@ -25,9 +25,11 @@ fn twin_rates_match_published_rates() {
             let km = a
                 .results
                 .survival
+                .get("unmatched")
+                .unwrap()
                 .km
                 .iter()
-                .find(|k| k.endpoint == ep && k.cohort == "unmatched" && k.group == group)
+                .find(|k| k.endpoint == ep && k.group == group)
                 .unwrap();
             let target = published["km"]["unmatched"][ep][key].as_array().unwrap();
             for (l, t) in km.landmarks.iter().zip(target) {

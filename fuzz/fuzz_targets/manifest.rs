@@ -5,8 +5,9 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data)
-        && let Ok(m) = studybook::audit::Manifest::parse(std::path::Path::new("p.toml"), text)
+        && let Ok(m) =
+            studybook::published::audit::Manifest::parse(std::path::Path::new("p.toml"), text)
     {
-        let _ = studybook::audit::audit(&m);
+        let _ = studybook::published::audit::audit(&m);
     }
 });

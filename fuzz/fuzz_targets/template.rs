@@ -32,5 +32,6 @@ fuzz_target!(|data: &[u8]| {
     };
     let a = analysis();
     let templates = a.templates.clone().with("manuscript.md.j2", source);
-    let _ = studybook::render::render(&a.results, &templates, &a.figures);
+    let document = studybook::render::Document::new(&a.results, None);
+    let _ = studybook::render::render(&document, &templates, &a.figures);
 });

@@ -5,17 +5,16 @@
 
 use super::Diagnostic;
 use super::table1::TestKind;
-use crate::cohort::Cohort;
+use crate::cohort::{Cohort, Made, Population};
 use crate::config::{CategoricalTest, ComplicationsSection, Table1Section};
 use crate::stats::contingency;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// One row of Table 4.
 #[derive(Debug, Clone, Serialize)]
 pub struct ComplicationRow {
-    /// Cohort.
-    pub cohort: String,
     /// Complication group ("Major complications").
     pub group: String,
     /// Row label ("Total" for any complication of the group).
@@ -32,16 +31,45 @@ pub struct ComplicationRow {
     pub p: Option<f64>,
 }
 
+/// The complication columns of `pop`'s patients, from `columns` of the
+/// whole cohort `base` (`columns[c][i]` for its patient `i`): each patient
+/// is found by its data row (the cohort's rows ascend, as the data's).
+/// The whole cohort itself borrows the columns.
+pub fn columns_of<'c>(
+    pop: &Population<'_>,
+    base: &Cohort,
+    columns: &'c BTreeMap<String, Vec<bool>>,
+) -> Cow<'c, BTreeMap<String, Vec<bool>>> {
+    if std::ptr::eq(pop.cohort, base) {
+        return Cow::Borrowed(columns);
+    }
+    let at: Vec<Option<usize>> = pop
+        .cohort
+        .rows
+        .iter()
+        .map(|r| base.rows.binary_search(r).ok())
+        .collect();
+    Cow::Owned(
+        columns
+            .iter()
+            .map(|(name, values)| {
+                let picked = at.iter().map(|i| i.is_some_and(|i| values[i])).collect();
+                (name.clone(), picked)
+            })
+            .collect(),
+    )
+}
+
 /// Table 4 rows for `cohort`; `columns[c][i]` is complication `c` of the
 /// cohort's patient `i` (from `cohort::complication_columns`).
 pub fn compute(
-    cohort: &Cohort,
+    pop: &Population<'_>,
     columns: &BTreeMap<String, Vec<bool>>,
     conf: &ComplicationsSection,
     table1: &Table1Section,
-    cohort_name: &str,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<ComplicationRow> {
+    let cohort = pop.cohort;
     let k = cohort.groups.len();
     let sizes: Vec<usize> = (0..k)
         .map(|g| cohort.group.iter().filter(|&&x| x == g).count())
@@ -59,7 +87,7 @@ pub fn compute(
         let mut rows: Vec<(String, bool, Vec<bool>)> = vec![("Total".into(), true, any)];
         for (it, c) in grp.items.iter().zip(&item_columns) {
             let v: Vec<bool> = (*c).clone();
-            if !v.iter().any(|&x| x) && cohort_name == "unmatched" {
+            if !v.iter().any(|&x| x) && pop.made == Made::Cohort {
                 diagnostics.push(Diagnostic::note(
                     "complications",
                     format!("{}: no patient has {}", grp.label, it.label),
@@ -101,7 +129,6 @@ pub fn compute(
                 Err(_) => (None, None),
             };
             out.push(ComplicationRow {
-                cohort: cohort_name.into(),
                 group: grp.label.clone(),
                 label,
                 total,

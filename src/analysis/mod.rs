@@ -10,9 +10,10 @@ pub mod table1;
 
 pub use crate::diagnostics::Diagnostic;
 
-use crate::cohort::{Cohort, EndpointValues};
+use crate::cohort::{ByPopulation, Cohort, EndpointValues, Population};
 use crate::config::TiesKind;
 use crate::stats::cox::Ties;
+use rayon::prelude::*;
 
 /// The stats kernel's ties method for a configured one.
 pub(crate) fn ties(kind: TiesKind) -> Ties {
@@ -52,4 +53,30 @@ pub(crate) fn follow_up(ep: &EndpointValues, rows: &[usize]) -> (Vec<f64>, Vec<b
         rows.iter().map(|&i| ep.time[i].unwrap_or(0.0)).collect(),
         rows.iter().map(|&i| ep.event[i].unwrap_or(false)).collect(),
     )
+}
+
+/// Runs `analyse` on every population, populations in parallel. Results
+/// are kept in population order, and so are the diagnostics: each
+/// population's are appended after those of the populations before it,
+/// whichever finishes first.
+pub fn over<T: Send>(
+    populations: &[Population<'_>],
+    diagnostics: &mut Vec<Diagnostic>,
+    analyse: impl Fn(&Population<'_>, &mut Vec<Diagnostic>) -> T + Sync,
+) -> ByPopulation<T> {
+    let computed: Vec<(T, Vec<Diagnostic>)> = populations
+        .par_iter()
+        .map(|p| {
+            let mut d = Vec::new();
+            (analyse(p, &mut d), d)
+        })
+        .collect();
+    populations
+        .iter()
+        .zip(computed)
+        .map(|(p, (value, d))| {
+            diagnostics.extend(d);
+            (p.id.clone(), value)
+        })
+        .collect()
 }

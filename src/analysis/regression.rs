@@ -6,7 +6,7 @@
 use super::survival::{CoxResult, CoxTerm, test_stat};
 use super::{Diagnostic, follow_up, ties};
 use crate::cohort::code;
-use crate::cohort::{Cohort, Values};
+use crate::cohort::{Cohort, Population, Values};
 use crate::config::{CoxSection, Endpoint, MatchedVariance, Selection, SurvivalSection};
 use crate::stats::cox;
 use crate::stats::kaplan_meier;
@@ -44,8 +44,6 @@ pub struct TableModel {
 pub struct SelectionStep {
     /// Endpoint id.
     pub endpoint: String,
-    /// Cohort.
-    pub cohort: String,
     /// Variable.
     pub variable: String,
     /// Order of the step (forward-stepwise), 0 for univariable screening.
@@ -342,7 +340,6 @@ fn fit_model(
     Some(TableModel {
         model: CoxResult {
             endpoint: e.id.clone(),
-            cohort: cohort_name.into(),
             model: kind.into(),
             ties: conf.ties,
             variance: variance.into(),
@@ -365,14 +362,13 @@ fn fit_model(
 /// Univariable models of every factor (and the treatment), then the
 /// multivariable model of the selected ones, per endpoint of `conf`.
 pub fn compute(
-    cohort: &Cohort,
+    pop: &Population<'_>,
     endpoints: &[Endpoint],
     surv: &SurvivalSection,
     conf: &CoxSection,
-    cohort_name: &str,
-    pairs: Option<&[usize]>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> RegressionResults {
+    let (cohort, cohort_name, pairs) = (pop.cohort, pop.id.as_str(), pop.clusters);
     let mut out = RegressionResults::default();
     let mut factors: Vec<Factor> = conf.factors.iter().cloned().map(Factor::Variable).collect();
     factors.push(Factor::Treatment);
@@ -424,7 +420,6 @@ pub fn compute(
             }
             out.selection.push(SelectionStep {
                 endpoint: e.id.clone(),
-                cohort: cohort_name.into(),
                 step: 0,
                 deviance: None,
                 variable,
@@ -437,7 +432,7 @@ pub fn compute(
             out.models.push(m);
         }
         if conf.selection == Selection::ForwardStepwise {
-            let (chosen, steps) = forward_stepwise(cohort, &factors, e, surv, conf, cohort_name);
+            let (chosen, steps) = forward_stepwise(cohort, &factors, e, surv, conf);
             out.selection.extend(steps);
             selected = chosen;
         }
@@ -472,7 +467,6 @@ fn forward_stepwise(
     e: &Endpoint,
     surv: &SurvivalSection,
     conf: &CoxSection,
-    cohort_name: &str,
 ) -> (Vec<Factor>, Vec<SelectionStep>) {
     let d = design(cohort, factors, &e.id, &conf.treatment_label);
     let ep = &cohort.endpoints[&e.id];
@@ -502,7 +496,6 @@ fn forward_stepwise(
             let step = steps.len() + 1;
             steps.push(SelectionStep {
                 endpoint: e.id.clone(),
-                cohort: cohort_name.into(),
                 step,
                 variable: name(f),
                 action: action.into(),

@@ -6,7 +6,7 @@
 
 use super::{Diagnostic, follow_up, ties};
 use crate::cohort::code;
-use crate::cohort::{Cohort, Values};
+use crate::cohort::{Population, Values};
 use crate::config::{Endpoint, SubgroupSection, SurvivalSection};
 use crate::stats::cox;
 use crate::stats::kaplan_meier;
@@ -19,8 +19,6 @@ use std::collections::BTreeMap;
 pub struct SubgroupRow {
     /// Endpoint id.
     pub endpoint: String,
-    /// Cohort.
-    pub cohort: String,
     /// Variable ("overall" for the first row).
     pub variable: String,
     /// Printed variable name.
@@ -45,13 +43,13 @@ pub struct SubgroupRow {
 
 /// Subgroup rows of every endpoint of `conf` in `cohort` (two groups only).
 pub fn compute(
-    cohort: &Cohort,
+    pop: &Population<'_>,
     endpoints: &[Endpoint],
     surv: &SurvivalSection,
     conf: &SubgroupSection,
-    cohort_name: &str,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<SubgroupRow> {
+    let (cohort, cohort_name) = (pop.cohort, pop.id.as_str());
     let mut out = Vec::new();
     if cohort.groups.len() != 2 {
         diagnostics.push(Diagnostic::note(
@@ -107,7 +105,6 @@ pub fn compute(
             }
             SubgroupRow {
                 endpoint: e.id.clone(),
-                cohort: cohort_name.into(),
                 variable: variable.into(),
                 label: label.into(),
                 level,

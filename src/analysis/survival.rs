@@ -4,7 +4,7 @@
 //! matching, as Austin 2013 recommends).
 
 use super::Diagnostic;
-use crate::cohort::Cohort;
+use crate::cohort::Population;
 use crate::config::{ConfTypeKind, Endpoint, MatchedVariance, SurvivalSection, TiesKind};
 use crate::stats::cox;
 use crate::stats::kaplan_meier::{self, ConfType};
@@ -44,8 +44,6 @@ pub struct LandmarkResult {
 pub struct KmResult {
     /// Endpoint id.
     pub endpoint: String,
-    /// "unmatched" or "matched".
-    pub cohort: String,
     /// Group value.
     pub group: String,
     /// Distinct times.
@@ -81,8 +79,6 @@ pub struct KmResult {
 pub struct LogRankResult {
     /// Endpoint id.
     pub endpoint: String,
-    /// Cohort.
-    pub cohort: String,
     /// Chi-square.
     pub chisq: f64,
     /// Degrees of freedom.
@@ -138,8 +134,6 @@ pub struct TestStat {
 pub struct CoxResult {
     /// Endpoint id.
     pub endpoint: String,
-    /// Cohort.
-    pub cohort: String,
     /// "treatment", "univariable" or "multivariable".
     pub model: String,
     /// Ties method.
@@ -232,13 +226,12 @@ pub(crate) fn test_stat(t: cox::ChiSquareTest) -> TestStat {
 /// Analyses every endpoint in `cohort`. `pairs` gives each patient's
 /// matched pair (for the clustered variance) in a matched cohort.
 pub fn compute(
-    cohort: &Cohort,
+    pop: &Population<'_>,
     endpoints: &[Endpoint],
     conf_s: &SurvivalSection,
-    cohort_name: &str,
-    pairs: Option<&[usize]>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> SurvivalResults {
+    let (cohort, cohort_name, pairs) = (pop.cohort, pop.id.as_str(), pop.clusters);
     let parent = diagnostics;
     let ct = conf(conf_s.conf_type);
     let k = cohort.groups.len();
@@ -302,7 +295,6 @@ pub fn compute(
                 .collect();
             out.km.push(KmResult {
                 endpoint: e.id.clone(),
-                cohort: cohort_name.into(),
                 group: grp.value.clone(),
                 n: t.len(),
                 events: ev.iter().filter(|&&x| x).count(),
@@ -322,7 +314,6 @@ pub fn compute(
         let lr = log_rank::test(&time, &event, &group, k, None, 0.0);
         out.logrank.push(LogRankResult {
             endpoint: e.id.clone(),
-            cohort: cohort_name.into(),
             chisq: lr.chisq,
             df: lr.df,
             p: lr.p,
@@ -438,7 +429,6 @@ pub fn compute(
                     .collect();
                 out.cox.push(CoxResult {
                     endpoint: e.id.clone(),
-                    cohort: cohort_name.into(),
                     model: "treatment".into(),
                     ties: conf_s.ties,
                     variance,

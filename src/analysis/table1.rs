@@ -1,7 +1,7 @@
 //! Table 1: baseline characteristics by group, with a test and an SMD per row.
 
 use super::Diagnostic;
-use crate::cohort::{Cohort, Values};
+use crate::cohort::{Cohort, Population, Values};
 use crate::config::{CategoricalTest, ContinuousTest, SummaryKind, Table1Section};
 use crate::stats::{StatsError, TestResult, contingency, describe, rank, smd, t_test};
 use rayon::prelude::*;
@@ -82,8 +82,6 @@ pub struct Table1Row {
     pub variable: String,
     /// Printed name.
     pub label: String,
-    /// "unmatched" or "matched".
-    pub cohort: String,
     /// "categorical" or "continuous".
     pub kind: String,
     /// "mean_sd" or "median_iqr" for continuous rows.
@@ -110,11 +108,11 @@ pub struct Table1Row {
 /// Computes Table 1 for `cohort` (all patients) with the tests of `conf`.
 /// A test that cannot be computed leaves `p` empty and adds a diagnostic.
 pub fn compute(
-    cohort: &Cohort,
+    pop: &Population<'_>,
     conf: &Table1Section,
-    cohort_name: &str,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Table1Row> {
+    let (cohort, cohort_name) = (pop.cohort, pop.id.as_str());
     // Rows are independent: computed in parallel, kept in config order.
     let variables: Vec<&crate::cohort::CohortVariable> = conf
         .variables
@@ -136,7 +134,6 @@ pub fn compute(
     for (v, (mut row, err)) in variables.into_iter().zip(computed) {
         row.variable = v.name.clone();
         row.label = v.label.clone();
-        row.cohort = cohort_name.into();
         if let Some(e) = err {
             diagnostics.push(Diagnostic::warning(
                 "table1",
@@ -162,7 +159,6 @@ fn empty_row(kind: &str) -> Table1Row {
     Table1Row {
         variable: String::new(),
         label: String::new(),
-        cohort: String::new(),
         kind: kind.into(),
         summary_kind: None,
         test: None,

@@ -8,7 +8,7 @@ mod balance;
 pub use balance::BalanceRow;
 
 use crate::cohort::code;
-use crate::cohort::{Cohort, Values};
+use crate::cohort::{Cohort, Population, Values};
 use crate::config::{DistanceScale, MatchingSection, MissingCovariates, OrderKind, SmdDenominator};
 use crate::diagnostics::Diagnostic;
 use crate::error::{Error, Result};
@@ -118,7 +118,7 @@ pub struct MatchingResults {
 pub struct MatchOutput {
     /// The reported results.
     pub results: MatchingResults,
-    /// The matched cohort (focal patients, then controls, each in data order).
+    /// The matched cohort (in the cohort's order).
     pub matched: Cohort,
     /// Pair number of each matched patient (aligned with `matched`).
     pub pair_of: Vec<usize>,
@@ -126,6 +126,13 @@ pub struct MatchOutput {
     pub ps: Vec<Option<f64>>,
     /// Whether each cohort patient is in the matched cohort.
     pub in_matched: Vec<bool>,
+}
+
+impl MatchOutput {
+    /// The matched patients as a population, clustered on their pairs.
+    pub fn population(&self) -> Population<'_> {
+        Population::matched(&self.matched, &self.pair_of)
+    }
 }
 
 /// Runs the propensity model and the match on `cohort`.

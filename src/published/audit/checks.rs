@@ -2,10 +2,10 @@
 //! walks the manifest by shape and records findings; tolerances come from
 //! the printed decimals of the numbers involved.
 
-use super::manifest::{Manifest, Node, Num, Value, parse_path, show_path};
 use super::{Finding, Severity};
 use crate::error::{Error, Result};
 use crate::format::Formatter;
+use crate::published::manifest::{Manifest, Node, Num, Value, parse_path, show_path};
 use crate::stats::{contingency, smd, t_test};
 use statrs::distribution::{ContinuousCDF, Normal};
 

@@ -29,9 +29,8 @@
 //! `d` decimals stands for any value within `0.5 x 10^-d` of it.
 
 mod checks;
-pub mod manifest;
 
-pub use manifest::Manifest;
+pub use super::manifest::Manifest;
 
 use crate::format::Formatter;
 use serde::Serialize;

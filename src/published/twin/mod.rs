@@ -180,7 +180,7 @@ fn write_cohort(published: &Path, out: &Path, seed: u64, n: Option<usize>) -> Re
             .map(|(c, v)| (*c, v.iter().map(|x| x.as_deref()).collect()))
             .collect();
         let bytes = crate::data::parquet_bytes(&columns).map_err(|e| Error::data(out, e))?;
-        crate::pipeline::write_atomically(dir, &[(name, &bytes)])?;
+        crate::files::write_atomically(dir, &[(name, &bytes)])?;
         return Ok(picks.len());
     }
     // Each base row's line without its id, built once.
@@ -203,7 +203,7 @@ fn write_cohort(published: &Path, out: &Path, seed: u64, n: Option<usize>) -> Re
         csv.push_str(&lines[p]);
         csv.push('\n');
     }
-    crate::pipeline::write_atomically(dir, &[(name, csv.as_bytes())])?;
+    crate::files::write_atomically(dir, &[(name, csv.as_bytes())])?;
     Ok(picks.len())
 }
 

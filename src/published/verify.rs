@@ -11,11 +11,57 @@
 //! decimals the paper printed, equals the printed one (counts exactly; a
 //! printed "<p" when the regenerated p is below it).
 
-use crate::audit::manifest::{Manifest, Node, Num, Value, show_path};
+use super::manifest::{Manifest, Node, Num, Value, show_path};
 use crate::config::VerifySection;
 use crate::format::Formatter;
-use crate::report::{Claim, ClaimSummary, Results, Verification};
+use crate::report::Results;
+use serde::Serialize;
 use std::collections::BTreeMap;
+
+/// Regenerated results against a published manifest (`studybook verify`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Verification {
+    /// The manifest's file name.
+    pub manifest: String,
+    /// Every claim, in manifest order.
+    pub claims: Vec<Claim>,
+    /// Counts per section and cohort.
+    pub summary: Vec<ClaimSummary>,
+}
+
+/// One published number and its regenerated counterpart.
+#[derive(Debug, Clone, Serialize)]
+pub struct Claim {
+    /// Where the manuscript reports it ("Table 1", "Table 2", "Kaplan-Meier"...).
+    pub section: String,
+    /// `unmatched` or `matched`.
+    pub cohort: String,
+    /// What it is, e.g. "Age (years) <=65, SR, n".
+    pub claim: String,
+    /// The manifest path.
+    pub path: String,
+    /// As printed.
+    pub published: String,
+    /// Regenerated, printed with the published decimals ("" when missing).
+    pub regenerated: String,
+    /// `reproduced`, `differs` or `missing`.
+    pub verdict: String,
+}
+
+/// Claims reproduced per section and cohort.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClaimSummary {
+    /// Section.
+    pub section: String,
+    /// Cohort.
+    pub cohort: String,
+    /// Claims reproduced within the printed precision.
+    pub reproduced: usize,
+    /// Claims compared (missing ones excluded).
+    pub compared: usize,
+    /// Claims with no regenerated counterpart.
+    pub missing: usize,
+}
 
 /// A regenerated row's counts and percentages, by treatment value.
 type CountsAndPercents<'a> = (&'a BTreeMap<String, usize>, &'a BTreeMap<String, f64>);
@@ -275,11 +321,8 @@ impl Verifier<'_> {
     }
 
     fn group_size(&self, cohort: &str, value: &str) -> Option<usize> {
-        if cohort == "matched" {
-            return self.results.matching.as_ref()?.n.get(value).copied();
-        }
-        let i = self.results.groups.iter().position(|g| g.value == value)?;
-        self.results.flow.by_group.get(i).copied()
+        let population = self.results.populations.iter().find(|p| p.id == cohort)?;
+        population.n.get(value).copied()
     }
 
     fn table1_variable(&mut self, cohort: &str, path: &[String], key: &str, node: &Node) {
@@ -292,8 +335,8 @@ impl Verifier<'_> {
         let row = self
             .results
             .table1
-            .iter()
-            .find(|r| r.variable == variable && r.cohort == cohort);
+            .get(cohort)
+            .and_then(|rows| rows.iter().find(|r| r.variable == variable));
         let label = row.map_or(key.to_string(), |r| r.label.clone());
         let levels = node.strings("levels");
         for (i, lkey) in levels.iter().enumerate() {
@@ -434,10 +477,10 @@ impl Verifier<'_> {
         kind: &str,
         variable: &str,
         level: Option<&str>,
-    ) -> Option<&crate::analysis::survival::CoxTerm> {
-        let model = self.results.regression.models.iter().find(|m| {
+    ) -> Option<&crate::report::CoxTerm> {
+        let models = &self.results.regression.get(cohort)?.models;
+        let model = models.iter().find(|m| {
             m.model.endpoint == endpoint
-                && m.model.cohort == cohort
                 && m.model.model == kind
                 && m.model.terms.iter().any(|t| t.variable == variable)
         })?;
@@ -482,12 +525,14 @@ impl Verifier<'_> {
                         continue;
                     };
                     let value = self.group(g);
-                    let curve =
-                        value.as_ref().and_then(|v| {
-                            self.results.survival.km.iter().find(|c| {
-                                c.endpoint == endpoint && c.cohort == cohort && &c.group == v
-                            })
-                        });
+                    let curve = value.as_ref().and_then(|v| {
+                        self.results
+                            .survival
+                            .get(&cohort)?
+                            .km
+                            .iter()
+                            .find(|c| c.endpoint == endpoint && &c.group == v)
+                    });
                     let glabel = value
                         .as_deref()
                         .map_or(g.to_string(), |v| self.group_label(v));
@@ -514,19 +559,11 @@ impl Verifier<'_> {
                         );
                     }
                 }
-                let cox = self
-                    .results
-                    .survival
-                    .cox
-                    .iter()
-                    .find(|c| c.endpoint == endpoint && c.cohort == cohort);
+                let survival = self.results.survival.get(&cohort);
+                let cox = survival.and_then(|s| s.cox.iter().find(|c| c.endpoint == endpoint));
                 let term = cox.and_then(|c| c.terms.iter().find(|t| t.variable == "treatment"));
-                let logrank = self
-                    .results
-                    .survival
-                    .logrank
-                    .iter()
-                    .find(|l| l.endpoint == endpoint && l.cohort == cohort);
+                let logrank =
+                    survival.and_then(|s| s.logrank.iter().find(|l| l.endpoint == endpoint));
                 for (k, what) in [
                     ("hr", "HR"),
                     ("ci_lo", "lower 95% limit"),
@@ -567,9 +604,9 @@ impl Verifier<'_> {
             let rows: Vec<_> = self
                 .results
                 .complications
-                .iter()
-                .filter(|r| r.cohort == cohort)
-                .collect();
+                .get(&cohort)
+                .map(|rows| rows.iter().collect())
+                .unwrap_or_default();
             for (cat, catnode) in cnode.entries() {
                 if !catnode.is_table() {
                     continue;

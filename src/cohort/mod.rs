@@ -1,0 +1,478 @@
+//! From the raw data to the analysed cohort: derived variables (SQL
+//! expressions, cut into levels), exclusion steps with their counts (the
+//! patient flow), and each patient's group.
+
+use crate::config::{Closed, ComplicationsSection, Kind, LoadedConfig, SummaryKind, Variable};
+use crate::data::{Dataset, parse_number};
+use crate::error::{Error, Result, did_you_mean};
+use polars::prelude::*;
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+mod env;
+mod population;
+use env::{Env, position_of};
+pub use population::{ByPopulation, Made, Population, PopulationInfo};
+
+/// A treatment group.
+#[derive(Debug, Clone, Serialize)]
+pub struct Group {
+    /// Value as written in the data.
+    pub value: String,
+    /// Printed name.
+    pub label: String,
+}
+
+/// One step of the patient flow.
+#[derive(Debug, Clone, Serialize)]
+pub struct FlowStep {
+    /// 1-based step number.
+    pub step: usize,
+    /// Printed reason.
+    pub reason: String,
+    /// The SQL condition.
+    pub condition: String,
+    /// Patients removed by this step (among those left by earlier steps).
+    pub excluded: usize,
+    /// Patients left after it.
+    pub remaining: usize,
+}
+
+/// Patient flow: screened, excluded step by step, included by group.
+#[derive(Debug, Clone, Serialize)]
+pub struct Flow {
+    /// Printed name of the starting population.
+    pub screened_label: String,
+    /// Rows in the data.
+    pub screened: usize,
+    /// Exclusion steps in order.
+    pub steps: Vec<FlowStep>,
+    /// Printed name of the analysed cohort.
+    pub included_label: String,
+    /// Patients analysed.
+    pub included: usize,
+    /// Patients analysed per group (in group order).
+    pub by_group: Vec<usize>,
+}
+
+/// Values of one variable for the included patients (in cohort order).
+#[derive(Debug, Clone)]
+pub enum Values {
+    /// Numbers, `None` = missing.
+    Continuous {
+        /// Mean (SD) or median (IQR).
+        summary: SummaryKind,
+        /// One value per patient.
+        values: Vec<Option<f64>>,
+    },
+    /// Level codes (indices into `levels`), `None` = missing.
+    Categorical {
+        /// Level values (or cut-interval names), table order.
+        levels: Vec<String>,
+        /// Printed level names.
+        labels: Vec<String>,
+        /// One code per patient (a level index; 4 bytes, so that a million
+        /// patients' variable takes 8 MB rather than 16).
+        codes: Vec<Option<u32>>,
+    },
+}
+
+/// The stored code of level `k` (see [`Values::Categorical`]); `None`
+/// only beyond four billion levels, which no variable has.
+pub fn code(k: usize) -> Option<u32> {
+    u32::try_from(k).ok()
+}
+
+/// Follow-up of one endpoint for the included patients (cohort order).
+#[derive(Debug, Clone)]
+pub struct EndpointValues {
+    /// Endpoint id.
+    pub id: String,
+    /// Follow-up time; `None` when missing.
+    pub time: Vec<Option<f64>>,
+    /// Event (true) or censored (false); `None` when missing.
+    pub event: Vec<Option<bool>>,
+    /// The patients with both time and status, by increasing time (ties in
+    /// cohort order), computed on first use. Every model, curve and test of
+    /// the endpoint receives rows already in time order, so none of them
+    /// sorts again (the sorts are stable and find a sorted run in one pass).
+    by_time: std::sync::OnceLock<Vec<usize>>,
+}
+
+impl EndpointValues {
+    /// Time and status per patient.
+    pub fn new(id: String, time: Vec<Option<f64>>, event: Vec<Option<bool>>) -> EndpointValues {
+        EndpointValues {
+            id,
+            time,
+            event,
+            by_time: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The patients with both time and status, by increasing time (stable).
+    pub fn usable(&self) -> &[usize] {
+        self.by_time.get_or_init(|| {
+            let (time, event) = (&self.time, &self.event);
+            // (time, row) pairs sorted in place on both cores: contiguous,
+            // and with the row breaking ties every key is distinct, so the
+            // order is the stable one whatever the sort.
+            let mut keyed: Vec<(f64, usize)> = (0..time.len())
+                .filter_map(|i| Some((time[i]?, i)).filter(|_| event[i].is_some()))
+                .collect();
+            keyed.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            keyed.into_iter().map(|(_, i)| i).collect()
+        })
+    }
+}
+
+/// A variable resolved against the data.
+#[derive(Debug, Clone)]
+pub struct CohortVariable {
+    /// Name (the key under `[variables]`).
+    pub name: String,
+    /// Printed name.
+    pub label: String,
+    /// Values for the included patients.
+    pub values: Values,
+}
+
+/// The analysed cohort.
+#[derive(Debug, Clone)]
+pub struct Cohort {
+    /// Groups, reference first.
+    pub groups: Vec<Group>,
+    /// Patient ids (the id column, or the 1-based row number).
+    pub ids: Vec<String>,
+    /// Data row (0-based) of each patient.
+    pub rows: Vec<usize>,
+    /// Group index of each patient.
+    pub group: Vec<usize>,
+    /// Variables by name.
+    pub variables: BTreeMap<String, CohortVariable>,
+    /// Endpoints by id.
+    pub endpoints: BTreeMap<String, EndpointValues>,
+    /// The flow that led here.
+    pub flow: Flow,
+    /// Non-fatal findings (a listed level that never occurs, ...).
+    pub warnings: Vec<String>,
+}
+
+impl Cohort {
+    /// The patients at `idx` (indices into this cohort), in that order.
+    pub fn subset(&self, idx: &[usize]) -> Cohort {
+        self.subset_with(idx, |_| true, |_| true, true)
+    }
+
+    /// [`Cohort::subset`] keeping only the variables and endpoints for which
+    /// `variable` and `endpoint` are true, with blank ids unless `ids` (a
+    /// model's data need not copy the rest: at a million patients each
+    /// variable is 16 MB). Variables are copied in parallel.
+    pub fn subset_with(
+        &self,
+        idx: &[usize],
+        variable: impl Fn(&str) -> bool + Sync,
+        endpoint: impl Fn(&str) -> bool,
+        ids: bool,
+    ) -> Cohort {
+        let keep = variable;
+        let pick_f = |v: &[Option<f64>]| idx.iter().map(|&i| v[i]).collect();
+        let pick_c = |v: &[Option<u32>]| idx.iter().map(|&i| v[i]).collect();
+        let variables = self
+            .variables
+            .iter()
+            .filter(|(name, _)| keep(name))
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|(name, v)| {
+                let values = match &v.values {
+                    Values::Continuous { summary, values } => Values::Continuous {
+                        summary: *summary,
+                        values: pick_f(values),
+                    },
+                    Values::Categorical {
+                        levels,
+                        labels,
+                        codes,
+                    } => Values::Categorical {
+                        levels: levels.clone(),
+                        labels: labels.clone(),
+                        codes: pick_c(codes),
+                    },
+                };
+                (
+                    name.clone(),
+                    CohortVariable {
+                        name: v.name.clone(),
+                        label: v.label.clone(),
+                        values,
+                    },
+                )
+            })
+            .collect();
+        let endpoints = self
+            .endpoints
+            .iter()
+            .filter(|(k, _)| endpoint(k))
+            .map(|(k, e)| {
+                let ep = EndpointValues::new(
+                    e.id.clone(),
+                    idx.iter().map(|&i| e.time[i]).collect(),
+                    idx.iter().map(|&i| e.event[i]).collect(),
+                );
+                (k.clone(), ep)
+            })
+            .collect();
+        Cohort {
+            endpoints,
+            groups: self.groups.clone(),
+            ids: if ids {
+                idx.iter().map(|&i| self.ids[i].clone()).collect()
+            } else {
+                vec![String::new(); idx.len()]
+            },
+            rows: idx.iter().map(|&i| self.rows[i]).collect(),
+            group: idx.iter().map(|&i| self.group[i]).collect(),
+            variables,
+            flow: self.flow.clone(),
+            warnings: Vec::new(),
+        }
+    }
+}
+
+/// Builds the cohort: exclusions, groups, then every variable named in the config.
+pub fn build(cfg: &LoadedConfig, data: &Dataset) -> Result<Cohort> {
+    let c = &cfg.config;
+    let env = Env {
+        cfg,
+        data,
+        derived: std::sync::Mutex::new(BTreeMap::new()),
+    };
+    // Exclusion steps, in order.
+    let mut keep = vec![true; data.rows()];
+    let mut steps = Vec::new();
+    let places: Vec<String> = c
+        .cohort
+        .exclude
+        .iter()
+        .enumerate()
+        .map(|(k, step)| format!("[[cohort.exclude]] step {} (\"{}\")", k + 1, step.reason))
+        .collect();
+    let conditions: Vec<(&str, &str)> = c
+        .cohort
+        .exclude
+        .iter()
+        .zip(&places)
+        .map(|(step, at)| (step.condition.as_str(), at.as_str()))
+        .collect();
+    let evaluated = env.eval_all(&conditions)?;
+    for ((k, step), cond) in c.cohort.exclude.iter().enumerate().zip(evaluated) {
+        let at = &places[k];
+        let cond = cond.cast(&DataType::Boolean).map_err(|_| {
+            Error::config(&cfg.path, format!("{at}: where = \"{}\" is not a true/false condition; write a comparison such as `age > 75`", step.condition))
+        })?;
+        let cond = cond
+            .bool()
+            .map_err(|e| Error::config(&cfg.path, format!("{at}: {e}")))?;
+        let mut excluded = 0;
+        for (i, v) in cond.iter().enumerate() {
+            if keep[i] && v == Some(true) {
+                keep[i] = false;
+                excluded += 1;
+            }
+        }
+        steps.push(FlowStep {
+            step: k + 1,
+            reason: step.reason.clone(),
+            condition: step.condition.clone(),
+            excluded,
+            remaining: keep.iter().filter(|&&k| k).count(),
+        });
+    }
+    let rows: Vec<usize> = (0..data.rows()).filter(|&i| keep[i]).collect();
+    // Groups.
+    let t = &c.treatment;
+    let groups: Vec<Group> = t
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| Group {
+            value: g.clone(),
+            label: t.labels.get(i).cloned().unwrap_or_else(|| g.clone()),
+        })
+        .collect();
+    let tcol = data.column(&t.column, "[treatment] column")?;
+    let mut group = Vec::with_capacity(rows.len());
+    for &r in &rows {
+        let v = tcol.get(r);
+        match v.and_then(|v| position_of(&t.groups, v)) {
+            Some(g) => group.push(g),
+            None => {
+                return Err(Error::data(
+                    &data.path,
+                    format!(
+                        "row {}: column `{}` is {}, which is not one of the groups [{}]; add it to [treatment] groups or exclude the row with a [[cohort.exclude]] step",
+                        r + 1,
+                        t.column,
+                        v.map_or("missing".to_string(), |v| format!("`{v}`")),
+                        t.groups.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    let by_group: Vec<usize> = (0..groups.len())
+        .map(|g| group.iter().filter(|&&x| x == g).count())
+        .collect();
+    if let Some(g) = by_group.iter().position(|&n| n == 0) {
+        return Err(Error::data(
+            &data.path,
+            format!(
+                "group `{}` has no patients in the cohort (column `{}`); check the group values in [treatment] against the data and the exclusion steps",
+                t.groups[g], t.column
+            ),
+        ));
+    }
+    // Variables and endpoints are independent: built in parallel, then
+    // taken in config order, so the first error and the warnings are those
+    // a sequential build would give.
+    // The ids are checked beside them (their error still comes first).
+    let (ids, built) = rayon::join(
+        || patient_ids(cfg, data, &rows),
+        || -> Vec<Result<(CohortVariable, Vec<String>)>> {
+            c.variables
+                .par_iter()
+                .map(|(name, v)| {
+                    let mut warnings = Vec::new();
+                    let values = env.values(name, v, &rows, &mut warnings)?;
+                    let label = v.label.clone().unwrap_or_else(|| name.clone());
+                    let variable = CohortVariable {
+                        name: name.clone(),
+                        label,
+                        values,
+                    };
+                    Ok((variable, warnings))
+                })
+                .collect()
+        },
+    );
+    let ids = ids?;
+    let mut warnings = Vec::new();
+    let mut variables = BTreeMap::new();
+    for b in built {
+        let (variable, w) = b?;
+        warnings.extend(w);
+        variables.insert(variable.name.clone(), variable);
+    }
+    let built: Vec<Result<EndpointValues>> = c
+        .endpoints
+        .par_iter()
+        .map(|e| env.endpoint(e, &rows))
+        .collect();
+    let mut endpoints = BTreeMap::new();
+    for values in built {
+        let values = values?;
+        endpoints.insert(values.id.clone(), values);
+    }
+    let flow = Flow {
+        screened_label: c
+            .cohort
+            .screened
+            .clone()
+            .unwrap_or_else(|| "Patients in the data".into()),
+        screened: data.rows(),
+        steps,
+        included_label: c
+            .cohort
+            .included
+            .clone()
+            .unwrap_or_else(|| "Patients analysed".into()),
+        included: rows.len(),
+        by_group,
+    };
+    Ok(Cohort {
+        groups,
+        ids,
+        rows,
+        group,
+        variables,
+        endpoints,
+        flow,
+        warnings,
+    })
+}
+
+/// The patients' ids (the `[study] id` column, else row numbers), checked
+/// to be present and unique.
+fn patient_ids(cfg: &LoadedConfig, data: &Dataset, rows: &[usize]) -> Result<Vec<String>> {
+    Ok(match &cfg.config.study.id {
+        Some(col) => {
+            let ids = data.column(col, "[study] id")?;
+            let mut seen = std::collections::HashMap::with_capacity(rows.len());
+            let mut out = Vec::with_capacity(rows.len());
+            for &r in rows {
+                let id = ids.get(r).ok_or_else(|| {
+                    Error::data(
+                        &data.path,
+                        format!(
+                            "row {}: the id column `{col}` is empty; every patient needs an id",
+                            r + 1
+                        ),
+                    )
+                })?;
+                if let Some(first) = seen.insert(id, r) {
+                    return Err(Error::data(
+                        &data.path,
+                        format!(
+                            "rows {} and {}: id `{id}` appears twice in column `{col}`; ids must be unique",
+                            first + 1,
+                            r + 1
+                        ),
+                    ));
+                }
+                out.push(id.to_string());
+            }
+            out
+        }
+        None => rows.iter().map(|r| (r + 1).to_string()).collect(),
+    })
+}
+
+/// Reads the complication columns for the cohort's patients: `true` where
+/// the cell equals the event value.
+pub fn complication_columns(
+    data: &Dataset,
+    cohort_rows: &[usize],
+    conf: &ComplicationsSection,
+) -> Result<BTreeMap<String, Vec<bool>>> {
+    let mut out = BTreeMap::new();
+    for g in &conf.groups {
+        for item in &g.items {
+            let cells = data.column(&item.column, "[complications] items")?;
+            let ev = &conf.event_value;
+            let ev_number = parse_number(ev);
+            // A column holds few distinct texts ("0", "1"): remember the
+            // answer for each instead of parsing every cell.
+            let mut seen: Vec<(&str, bool)> = Vec::new();
+            let values = cohort_rows
+                .iter()
+                .map(|&r| {
+                    cells.get(r).is_some_and(|v| {
+                        if let Some(&(_, hit)) = seen.iter().find(|(t, _)| *t == v) {
+                            return hit;
+                        }
+                        let hit =
+                            v == ev || parse_number(v).zip(ev_number).is_some_and(|(a, b)| a == b);
+                        if seen.len() < 16 {
+                            seen.push((v, hit));
+                        }
+                        hit
+                    })
+                })
+                .collect();
+            out.insert(item.column.clone(), values);
+        }
+    }
+    Ok(out)
+}

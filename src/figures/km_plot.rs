@@ -1,0 +1,345 @@
+//! Kaplan-Meier curves with number-at-risk tables, one per endpoint and
+//! population, and the panel figure of several endpoints.
+
+use super::Figure;
+use super::finish;
+use crate::analysis::survival::{KmResult, SurvivalResults};
+use crate::cohort::{ByPopulation, Group};
+use crate::config::Endpoint;
+use crate::format::Formatter;
+use plotters::prelude::*;
+use rayon::prelude::*;
+
+/// A round axis step giving about six ticks over `[0, max]`: 1, 2, 2.5 or
+/// 5 times a power of ten, or a multiple of 12 for times in months.
+pub fn nice_step(max: f64, months: bool) -> f64 {
+    if max <= 0.0 {
+        return 1.0;
+    }
+    let raw = max / 6.0;
+    if months && raw >= 6.0 {
+        return (raw / 12.0).round().max(1.0) * 12.0;
+    }
+    let p = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * p)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * p)
+}
+
+/// What a Kaplan-Meier figure shows besides the curves.
+#[derive(Debug, Clone)]
+pub struct KmFigureSpec<'a> {
+    /// File stem (`km-os-unmatched`).
+    pub name: String,
+    /// Group labels, in curve order.
+    pub labels: Vec<&'a str>,
+    /// x-axis title ("Time (months)").
+    pub x_title: String,
+    /// Tick spacing (also the number-at-risk columns).
+    pub step: f64,
+    /// Text drawn in the plot (log-rank p, HR), already formatted.
+    pub annotation: Vec<String>,
+    /// Panel title in a grid ("(a) Overall survival").
+    pub panel: String,
+}
+
+/// Height in pixels of a Kaplan-Meier panel with `groups` risk-table rows.
+pub(super) fn km_height(groups: usize) -> u32 {
+    380 + 34 + 20 * groups as u32
+}
+
+/// Kaplan-Meier curves by group: steps, censoring marks (crosses), and the
+/// number at risk at each tick below the plot, aligned with the axis (one
+/// shared x-scale: the table's columns are placed with the chart's own
+/// coordinate mapping).
+pub fn km_plot(curves: &[&KmResult], spec: &KmFigureSpec<'_>) -> Figure {
+    let mut svg = String::new();
+    {
+        let root =
+            SVGBackend::with_string(&mut svg, (720, km_height(curves.len()))).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        draw_km(&root, curves, spec);
+        let _ = root.present();
+    }
+    finish(&spec.name, svg)
+}
+
+/// Several Kaplan-Meier panels in a grid of two columns (the paper's 2 x 2
+/// figure for four endpoints), each titled by its `panel` text.
+///
+/// `drawn` may hold each panel as [`km_plot`] already drew it: a panel
+/// whose drawing has the cell's size is then placed in its cell (its SVG
+/// elements in a group moved into place: the same picture) instead of
+/// being drawn a second time.
+pub fn km_grid(
+    name: &str,
+    panels: &[(Vec<&KmResult>, KmFigureSpec<'_>)],
+    drawn: &[Figure],
+) -> Figure {
+    const TITLE: u32 = 24;
+    let rows = panels.len().div_ceil(2).max(1);
+    let groups = panels.iter().map(|(c, _)| c.len()).max().unwrap_or(2);
+    let h = km_height(groups) + TITLE;
+    let reusable = |k: usize, curves: &[&KmResult]| {
+        km_height(curves.len()) == h - TITLE && drawn.get(k).is_some()
+    };
+    let mut placed = String::new();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (1440, h * rows as u32)).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        let cells = root.split_evenly((rows, 2));
+        for (k, ((curves, spec), cell)) in panels.iter().zip(&cells).enumerate() {
+            let (title, body) = cell.split_vertically(TITLE);
+            let _ = title.draw(&Text::new(spec.panel.clone(), (12, 4), ("sans-serif", 15)));
+            match drawn.get(k).filter(|_| reusable(k, curves)) {
+                Some(figure) => {
+                    let (x, y) = body.get_base_pixel();
+                    placed.push_str(&format!("<g transform=\"translate({x},{y})\">\n"));
+                    placed.push_str(svg_body(&figure.svg));
+                    placed.push_str("</g>\n");
+                }
+                None => draw_km(&body, curves, spec),
+            }
+        }
+        let _ = root.present();
+    }
+    let end = svg.rfind("</svg>").unwrap_or(svg.len());
+    svg.insert_str(end, &placed);
+    finish(name, svg)
+}
+
+/// The elements of an SVG document: the lines between its opening `<svg>`
+/// line and its closing `</svg>` (the layout plotters writes).
+pub(super) fn svg_body(svg: &str) -> &str {
+    let start = svg.find('\n').map_or(svg.len(), |i| i + 1);
+    let end = svg.rfind("</svg>").unwrap_or(svg.len()).max(start);
+    &svg[start..end]
+}
+
+pub(super) fn draw_km<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    curves: &[&KmResult],
+    spec: &KmFigureSpec<'_>,
+) {
+    let x_max_data = curves
+        .iter()
+        .filter_map(|c| c.time.last().copied())
+        .fold(0.0, f64::max);
+    let step = spec.step.max(f64::MIN_POSITIVE);
+    let x_max = ((x_max_data / step).ceil() * step).max(step);
+    let ticks: Vec<f64> = (0..=((x_max / step).round() as usize))
+        .map(|i| i as f64 * step)
+        .collect();
+    {
+        let (upper, lower) = area.split_vertically(380);
+        let chart = ChartBuilder::on(&upper)
+            .margin_left(12)
+            .margin_right(24)
+            .margin_top(12)
+            .x_label_area_size(40)
+            .y_label_area_size(120)
+            .build_cartesian_2d(0.0..x_max, 0.0..1.02);
+        if let Ok(mut chart) = chart {
+            let _ = chart
+                .configure_mesh()
+                .disable_mesh()
+                // The x ticks are drawn below at exact multiples of `step`,
+                // the same positions as the number-at-risk columns.
+                .x_labels(0)
+                .y_label_formatter(&|y: &f64| format!("{:.0}%", y * 100.0))
+                .x_desc(spec.x_title.as_str())
+                .y_desc("Survival probability")
+                .draw();
+            let styles = [
+                BLACK.stroke_width(2),
+                RGBColor(150, 150, 150).stroke_width(2),
+                RGBColor(90, 90, 90).stroke_width(1),
+            ];
+            for (g, c) in curves.iter().enumerate() {
+                let style = styles[g % styles.len()];
+                let mut pts = vec![(0.0, 1.0)];
+                let mut s_prev = 1.0;
+                for (i, &t) in c.time.iter().enumerate() {
+                    if c.surv[i] != s_prev {
+                        pts.push((t, s_prev));
+                        pts.push((t, c.surv[i]));
+                        s_prev = c.surv[i];
+                    }
+                }
+                pts.push((x_max_data, s_prev));
+                let label = spec.labels.get(g).copied().unwrap_or("");
+                if let Ok(series) = chart.draw_series(LineSeries::new(pts, style)) {
+                    series
+                        .label(label)
+                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+                }
+                let marks = c
+                    .time
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| c.n_censor[*i] > 0)
+                    .map(|(i, &t)| Cross::new((t, c.surv[i]), 3, style));
+                let _ = chart.draw_series(marks);
+            }
+            let _ = chart
+                .configure_series_labels()
+                .border_style(BLACK)
+                .background_style(WHITE)
+                .position(SeriesLabelPosition::LowerLeft)
+                .draw();
+            for (i, line) in spec.annotation.iter().enumerate() {
+                // backend_coord is in the whole figure's pixels; the areas
+                // of a panel grid do not start at (0, 0).
+                let (px, py) = chart.backend_coord(&(x_max * 0.98, 1.0));
+                let (ox, oy) = upper.get_base_pixel();
+                let (px, py) = (px - ox, py - oy);
+                let style = TextStyle::from(("sans-serif", 13)).pos(
+                    plotters::style::text_anchor::Pos::new(
+                        plotters::style::text_anchor::HPos::Right,
+                        plotters::style::text_anchor::VPos::Top,
+                    ),
+                );
+                let _ = upper.draw(&Text::new(
+                    line.clone(),
+                    (px, py + 4 + 16 * i as i32),
+                    style,
+                ));
+            }
+            let (ux, uy) = upper.get_base_pixel();
+            for &t in &ticks {
+                let (px, py) = chart.backend_coord(&(t, 0.0));
+                let (px, py) = (px - ux, py - uy);
+                let _ = upper.draw(&PathElement::new(vec![(px, py), (px, py + 5)], BLACK));
+                let style = TextStyle::from(("sans-serif", 12)).pos(
+                    plotters::style::text_anchor::Pos::new(
+                        plotters::style::text_anchor::HPos::Center,
+                        plotters::style::text_anchor::VPos::Top,
+                    ),
+                );
+                let _ = upper.draw(&Text::new(format!("{t}"), (px, py + 8), style));
+            }
+            // Number at risk, aligned with the x-axis ticks.
+            let head = TextStyle::from(("sans-serif", 13));
+            let _ = lower.draw(&Text::new("Number at risk", (12, 6), head.clone()));
+            for (g, c) in curves.iter().enumerate() {
+                let y = 28 + 20 * g as i32;
+                let label_style = TextStyle::from(("sans-serif", 12));
+                let _ = lower.draw(&Text::new(
+                    spec.labels.get(g).copied().unwrap_or("").to_string(),
+                    (12, y),
+                    label_style,
+                ));
+                for &t in &ticks {
+                    let k = c.time.partition_point(|&x| x < t);
+                    let n = c.n_risk.get(k).copied().unwrap_or(0);
+                    let (px, _) = chart.backend_coord(&(t, 0.0));
+                    let px = px - lower.get_base_pixel().0;
+                    let style = TextStyle::from(("sans-serif", 12)).pos(
+                        plotters::style::text_anchor::Pos::new(
+                            plotters::style::text_anchor::HPos::Center,
+                            plotters::style::text_anchor::VPos::Top,
+                        ),
+                    );
+                    let _ = lower.draw(&Text::new(n.to_string(), (px, y), style));
+                }
+            }
+        }
+    }
+}
+
+/// Kaplan-Meier figures: one per endpoint and population, annotated with
+/// the log-rank p and the treatment hazard ratio, plus one panel figure per
+/// population when there are several endpoints (the paper's Figures 4 and
+/// 5). Drawn in parallel, kept in order: each population's curves, then
+/// its panel figure.
+pub(super) fn km_figures(
+    groups: &[Group],
+    endpoints: &[Endpoint],
+    survival: &ByPopulation<SurvivalResults>,
+    fmt: &Formatter,
+) -> Vec<Figure> {
+    let labels: Vec<&str> = groups.iter().map(|g| g.label.as_str()).collect();
+    let mut per_population = Vec::new();
+    for (pop, surv) in survival.iter() {
+        let mut panels = Vec::new();
+        for e in endpoints {
+            let curves: Vec<&KmResult> = surv.km.iter().filter(|k| k.endpoint == e.id).collect();
+            if curves.is_empty() {
+                continue;
+            }
+            let letter = char::from(b'a' + (panels.len() % 26) as u8);
+            let spec = KmFigureSpec {
+                name: format!("km-{}-{pop}", e.id),
+                labels: labels.clone(),
+                x_title: x_title(e),
+                step: e.axis_step.unwrap_or_else(|| {
+                    let max = curves
+                        .iter()
+                        .filter_map(|k| k.time.last().copied())
+                        .fold(0.0, f64::max);
+                    nice_step(
+                        max,
+                        e.time_unit.as_deref().unwrap_or("").starts_with("month"),
+                    )
+                }),
+                annotation: annotation(groups, surv, &e.id, fmt),
+                panel: format!("({letter}) {}", e.label),
+            };
+            panels.push((curves, spec));
+        }
+        per_population.push((pop, panels));
+    }
+    per_population
+        .par_iter()
+        .flat_map_iter(|(pop, panels)| {
+            let mut out: Vec<Figure> = panels
+                .par_iter()
+                .map(|(curves, spec)| km_plot(curves, spec))
+                .collect();
+            if panels.len() > 1 {
+                let grid = km_grid(&format!("km-{pop}"), panels, &out);
+                out.push(grid);
+            }
+            out
+        })
+        .collect()
+}
+
+/// "Time (months)", or "Time" without a unit.
+fn x_title(e: &Endpoint) -> String {
+    match e.time_unit.as_deref().unwrap_or("") {
+        "" => "Time".into(),
+        unit => format!("Time ({unit})"),
+    }
+}
+
+/// The text drawn in a Kaplan-Meier plot: the log-rank p and each
+/// treatment hazard ratio (95% CI).
+fn annotation(
+    groups: &[Group],
+    surv: &SurvivalResults,
+    endpoint: &str,
+    fmt: &Formatter,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(lr) = surv.logrank.iter().find(|l| l.endpoint == endpoint) {
+        out.push(format!("Log-rank {}", fmt.p_text(lr.p)));
+    }
+    if let Some(cx) = surv.cox.iter().find(|x| x.endpoint == endpoint) {
+        for t in &cx.terms {
+            let level = groups
+                .iter()
+                .find(|g| Some(&g.value) == t.level.as_ref())
+                .map_or("", |g| g.label.as_str());
+            out.push(format!(
+                "HR {level} vs {}: {}",
+                groups[0].label,
+                fmt.hr_ci(t.hr, t.lower, t.upper)
+            ));
+        }
+    }
+    out
+}
