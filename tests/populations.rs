@@ -1,0 +1,130 @@
+//! Populations are a list: a population added by a caller is analysed by
+//! every analysis and shown by every template, with no change to either.
+
+use std::borrow::Cow;
+use std::path::Path;
+use studybook::cohort::{Cohort, Made, Population};
+use studybook::pipeline::{self, Analysis};
+use studybook::render::{self, Document};
+
+fn study() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/tace-downstaging/study.toml")
+}
+
+/// Every analysed patient once more, under another name, weighted `w`.
+fn everyone(cohort: &Cohort, w: f64) -> Vec<Population<'_>> {
+    vec![Population {
+        id: "all".into(),
+        label: "All patients, weight 1".into(),
+        tag: Some("weight 1".into()),
+        cohort,
+        weights: Some(Cow::Owned(vec![w; cohort.ids.len()])),
+        clusters: None,
+        made: Made::Other {
+            description: "every analysed patient with weight 1 (a test)".into(),
+        },
+    }]
+}
+
+fn analyse(w: f64) -> Analysis {
+    pipeline::analyse_populations(&study(), &|_| {}, &|c| everyone(c, w)).unwrap()
+}
+
+// A third population ("all patients, weight 1") runs through every
+// analysis: its results equal the whole cohort's, number for number.
+#[test]
+fn an_added_population_is_analysed_like_the_whole_cohort() {
+    let a = analyse(1.0);
+    let r = &a.results;
+    let ids: Vec<&str> = r.populations.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids, ["unmatched", "matched", "all"]);
+    let json = |v: &dyn erased::Json| v.json();
+    for (what, whole, all) in [
+        (
+            "table1",
+            json(&r.table1.get("unmatched")),
+            json(&r.table1.get("all")),
+        ),
+        (
+            "survival",
+            json(&r.survival.get("unmatched")),
+            json(&r.survival.get("all")),
+        ),
+        (
+            "regression",
+            json(&r.regression.get("unmatched")),
+            json(&r.regression.get("all")),
+        ),
+        (
+            "complications",
+            json(&r.complications.get("unmatched")),
+            json(&r.complications.get("all")),
+        ),
+    ] {
+        assert_ne!(all, "null", "{what}: the added population has no results");
+        assert_eq!(whole, all, "{what}: the added population differs");
+    }
+    // Unit weights are no weights: nothing to warn about.
+    assert!(!r.diagnostics.iter().any(|d| d.stage == "populations"));
+}
+
+// The built-in templates show the added population without being told of
+// it: its Table 1 and Table 4 columns, its Cox table columns, its
+// Kaplan-Meier section and figure.
+#[test]
+fn an_added_population_is_rendered_by_the_builtin_templates() {
+    let a = analyse(1.0);
+    let document = Document::new(&a.results, None);
+    let out = render::render(&document, &a.templates, &a.figures).unwrap();
+    let md = &out.markdown;
+    assert!(
+        md.contains("| SR, weight 1 (n = 219) | TA, weight 1 (n = 390) |"),
+        "Table 1 head"
+    );
+    assert!(
+        md.contains("Univariable HR (95% CI), weight 1"),
+        "Cox table head"
+    );
+    assert!(
+        md.contains("**Overall survival, all patients, weight 1**"),
+        "survival text"
+    );
+    assert!(
+        md.contains("Kaplan-Meier curves all patients, weight 1"),
+        "KM caption"
+    );
+    assert!(md.contains("(figures/km-all.svg)"), "KM panel figure");
+    assert!(a.figures.iter().any(|f| f.name == "km-os-all"));
+    // Table 4 has a third block of columns.
+    let t4 = md
+        .lines()
+        .find(|l| l.starts_with("| Complication |"))
+        .unwrap();
+    assert_eq!(t4.matches(" p |").count(), 3, "{t4}");
+}
+
+// Weights the analyses cannot use yet are reported, not silently ignored.
+#[test]
+fn a_weighted_population_is_flagged_in_the_diagnostics() {
+    let a = analyse(2.0);
+    let d: Vec<_> = a
+        .results
+        .diagnostics
+        .iter()
+        .filter(|d| d.stage == "populations")
+        .collect();
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(d[0].message.starts_with("all: its patients carry weights"));
+}
+
+/// JSON text of any serializable value (to compare results whole).
+mod erased {
+    pub trait Json {
+        fn json(&self) -> String;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn json(&self) -> String {
+            serde_json::to_string(self).unwrap()
+        }
+    }
+}
