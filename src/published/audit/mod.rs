@@ -28,7 +28,15 @@
 //! Every tolerance comes from the printed precision: a number printed with
 //! `d` decimals stands for any value within `0.5 x 10^-d` of it.
 
-mod checks;
+mod categorical_tests;
+mod category_sums;
+mod context;
+mod copy_paste;
+mod hazard_ratios;
+mod matched_cohorts;
+mod means;
+mod percentages;
+mod repeated_numbers;
 
 pub use super::manifest::Manifest;
 
@@ -107,7 +115,7 @@ pub struct Counts {
 /// not exist) are errors of the manifest, reported with their line.
 pub fn audit(manifest: &Manifest) -> crate::error::Result<Audit> {
     let fmt = Formatter::new(Default::default());
-    let mut findings = checks::run(manifest, &fmt)?;
+    let mut findings = context::run(manifest, &fmt)?;
     // Stable order: severity, rule, then the order the rules found them.
     findings.sort_by_key(|f| (f.severity, f.rule));
     let mut counts = Counts::default();

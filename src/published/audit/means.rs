@@ -1,0 +1,242 @@
+//! Rule 4, two-group means: Welch and pooled t-tests from the printed
+//! means and SDs; GRIM and GRIMMER for variables declared integer.
+
+use super::context::*;
+
+pub(super) fn mean_tests(ctx: &mut Ctx<'_>) {
+    let mut found = Vec::new();
+    for site in &ctx.sites {
+        let node = site.node();
+        let groups: Vec<String> = groups_with(node, "_mean")
+            .into_iter()
+            .filter(|g| node.num(&format!("{g}_sd")).is_some())
+            .collect();
+        // Quartiles must enclose the median whatever the test.
+        for g in groups_with(node, "_median") {
+            let get = |s: &str| node.num(&format!("{g}_{s}"));
+            if let (Some(md), Some(q1), Some(q3)) = (get("median"), get("q1"), get("q3"))
+                && !(q1.value <= md.value && md.value <= q3.value)
+            {
+                found.push((
+                    site.path.clone(),
+                    node.clone(),
+                    Severity::Error,
+                    "quartiles",
+                    format!("{g}: {} ({}-{})", md.raw, q1.raw, q3.raw),
+                    "Q1 <= median <= Q3".to_string(),
+                    "The interquartile range does not contain the median.".to_string(),
+                ));
+            }
+        }
+        if groups.len() != 2 {
+            continue;
+        }
+        let Some(p) = node.num("p") else { continue };
+        let lt = node.flag("p_lt");
+        let summary = |g: &str| -> Option<[f64; 3]> {
+            Some([
+                node.num(&format!("{g}_mean"))?.value,
+                node.num(&format!("{g}_sd"))?.value,
+                site.inherited(&format!("{g}_n"))
+                    .or_else(|| node.num(&format!("{g}_n")))?
+                    .value,
+            ])
+        };
+        let (Some(a), Some(b)) = (summary(&groups[0]), summary(&groups[1])) else {
+            continue;
+        };
+        let welch = t_test::from_summary(a, b, false).ok().map(|r| r.p);
+        let pooled = t_test::from_summary(a, b, true).ok().map(|r| r.p);
+        let (Some(welch), Some(pooled)) = (welch, pooled) else {
+            continue;
+        };
+        let stated = site.inherited_str(&["test"]).unwrap_or("").to_lowercase();
+        let is_t = ["t_test", "t-test", "welch", "student"]
+            .iter()
+            .any(|s| stated.contains(s));
+        let shown = format!(
+            "{} ({}) vs {} ({}), n {} vs {}, {}",
+            node.num(&format!("{}_mean", groups[0]))
+                .map_or("", |n| &n.raw),
+            node.num(&format!("{}_sd", groups[0]))
+                .map_or("", |n| &n.raw),
+            node.num(&format!("{}_mean", groups[1]))
+                .map_or("", |n| &n.raw),
+            node.num(&format!("{}_sd", groups[1]))
+                .map_or("", |n| &n.raw),
+            a[2],
+            b[2],
+            printed_p(p, lt)
+        );
+        let recomputed = format!("Welch: {}; pooled t: {}", ctx.p(welch), ctx.p(pooled));
+        let agrees = p_agrees(welch, p, lt) || p_agrees(pooled, p, lt);
+        if is_t {
+            if !agrees {
+                found.push((
+                    site.path.clone(),
+                    node.clone(),
+                    Severity::Error,
+                    "mean-test",
+                    shown,
+                    recomputed,
+                    "Neither t-test reproduces the printed p-value from the printed means, SDs \
+                     and group sizes."
+                        .to_string(),
+                ));
+            }
+            continue;
+        }
+        // A rank test cannot be recomputed from summaries; flag only a
+        // printed p on the other side of alpha from both t-tests, and call
+        // it an error when they are three orders of magnitude apart.
+        let (plo, phi) = if lt { (0.0, p.value) } else { p.interval() };
+        let t_sig = welch.max(pooled) < ctx.alpha;
+        let t_non = welch.min(pooled) > ctx.alpha;
+        let printed_sig = phi < ctx.alpha;
+        let printed_non = plo > ctx.alpha;
+        if (t_sig && printed_non) || (t_non && printed_sig) {
+            let gap = if t_sig {
+                (plo / welch.max(pooled)).log10()
+            } else {
+                (welch.min(pooled) / phi.max(1e-300)).log10()
+            };
+            found.push((
+                site.path.clone(),
+                node.clone(),
+                if gap > 3.0 {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                },
+                "mean-test",
+                shown,
+                recomputed,
+                format!(
+                    "The stated test ({}) cannot be recomputed from summaries, but both t-tests \
+                     put the difference on the other side of {} from the printed p-value{}.",
+                    if stated.is_empty() {
+                        "not stated"
+                    } else {
+                        &stated
+                    },
+                    ctx.alpha,
+                    if gap > 3.0 {
+                        " by more than three orders of magnitude: no test of these data can \
+                         give the printed value"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+        }
+    }
+    for (path, node, sev, kind, rep, rec, exp) in found {
+        ctx.add(4, &path, &node, kind, sev, rep, rec, exp);
+    }
+}
+
+/// GRIM and GRIMMER (with the minimum variance of integer data) for the
+/// variables listed in `[audit] integer_valued`.
+pub(super) fn integer_checks(ctx: &mut Ctx<'_>, settings: Option<&Node>) -> Result<()> {
+    let Some(s) = settings else { return Ok(()) };
+    let mut found = Vec::new();
+    for path in s.strings("integer_valued") {
+        let keys = parse_path(&path);
+        let node = resolve(
+            ctx.m,
+            s.get("integer_valued").unwrap_or(s),
+            "integer_valued",
+            &keys,
+        )?;
+        let site = ctx.sites.iter().find(|x| x.path == keys);
+        for g in groups_with(node, "_mean") {
+            let (Some(mean), Some(sd)) =
+                (node.num(&format!("{g}_mean")), node.num(&format!("{g}_sd")))
+            else {
+                continue;
+            };
+            let Some(n) = site
+                .and_then(|s| s.inherited(&format!("{g}_n")))
+                .or_else(|| node.num(&format!("{g}_n")))
+            else {
+                continue;
+            };
+            let n_int = n.value.round() as i64;
+            if n_int < 2 {
+                continue;
+            }
+            let verdict = grimmer(mean, sd, n_int);
+            let shown = format!("{g}: {} ({}), n = {n_int}", mean.raw, sd.raw);
+            match verdict {
+                Grimmer::Possible => {}
+                Grimmer::MeanImpossible => found.push((
+                    keys.clone(),
+                    node.clone(),
+                    "grim",
+                    shown,
+                    format!("no integer total / {n_int} rounds to {}", mean.raw),
+                    format!(
+                        "GRIM: no sum of {n_int} integers has a mean that rounds to {}.",
+                        mean.raw
+                    ),
+                )),
+                Grimmer::SdImpossible { min_sd } => found.push((
+                    keys.clone(),
+                    node.clone(),
+                    "grimmer",
+                    shown,
+                    format!("smallest possible SD {}", ctx.num(min_sd, sd.decimals + 2)),
+                    format!(
+                        "GRIMMER: no {n_int} integers with a mean that rounds to {} have an SD \
+                         that rounds to {} (integer data with this mean cannot vary less than \
+                         SD {}, and the sum of squares must have the parity of the sum).",
+                        mean.raw,
+                        sd.raw,
+                        ctx.num(min_sd, sd.decimals + 2)
+                    ),
+                )),
+            }
+        }
+    }
+    for (path, node, kind, rep, rec, exp) in found {
+        ctx.add(4, &path, &node, kind, Severity::Error, rep, rec, exp);
+    }
+    Ok(())
+}
+
+enum Grimmer {
+    Possible,
+    MeanImpossible,
+    SdImpossible { min_sd: f64 },
+}
+
+/// For integer data: a sum `S` with `S/n` in the mean's rounding interval
+/// (GRIM), and a sum of squares `Q` with `Q = S (mod 2)`, `Q >= Q_min(S)`
+/// (all values within one of each other) and the sample SD
+/// `sqrt((Q - S^2/n)/(n-1))` in the SD's rounding interval (GRIMMER;
+/// Anaya 2016; Brown & Heathers 2017).
+fn grimmer(mean: &Num, sd: &Num, n: i64) -> Grimmer {
+    let (m0, m1) = mean.interval();
+    let (s0, s1) = sd.interval();
+    let nf = n as f64;
+    let sums: Vec<i64> = ((m0 * nf).ceil() as i64..=(m1 * nf).floor() as i64).collect();
+    if sums.is_empty() {
+        return Grimmer::MeanImpossible;
+    }
+    let mut min_sd = f64::INFINITY;
+    for &s in &sums {
+        let fl = s.div_euclid(n);
+        let r = s.rem_euclid(n);
+        let q_min = n * fl * fl + r * (2 * fl + 1);
+        let sf = s as f64;
+        let q_of = |sd: f64| sd * sd * (nf - 1.0) + sf * sf / nf;
+        let sd_of_q = |q: i64| ((q as f64 - sf * sf / nf) / (nf - 1.0)).max(0.0).sqrt();
+        min_sd = min_sd.min(sd_of_q(q_min));
+        let lo = (q_of(s0.max(0.0)).ceil() as i64).max(q_min);
+        let hi = q_of(s1).floor() as i64;
+        if (lo..=hi).any(|q| (q - s).rem_euclid(2) == 0) {
+            return Grimmer::Possible;
+        }
+    }
+    Grimmer::SdImpossible { min_sd }
+}
