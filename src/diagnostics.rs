@@ -5,13 +5,39 @@
 
 use serde::Serialize;
 
+/// How much a finding matters to the reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The reader should know: a number is missing, qualified or suspect.
+    Warning,
+    /// Context: how a number came about.
+    Note,
+}
+
+impl Severity {
+    /// The word printed for it ("warning", "note").
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Diagnostic {
     /// Pipeline stage ("cohort", "matching", "table1", ...).
     pub stage: String,
-    /// "warning" (the reader should know) or "note" (context).
-    pub severity: String,
+    /// Warning (the reader should know) or note (context).
+    pub severity: Severity,
     /// What happened and what it means for the results.
     pub message: String,
 }
@@ -21,7 +47,7 @@ impl Diagnostic {
     pub fn warning(stage: &str, message: impl Into<String>) -> Self {
         Diagnostic {
             stage: stage.into(),
-            severity: "warning".into(),
+            severity: Severity::Warning,
             message: message.into(),
         }
     }
@@ -30,7 +56,7 @@ impl Diagnostic {
     pub fn note(stage: &str, message: impl Into<String>) -> Self {
         Diagnostic {
             stage: stage.into(),
-            severity: "note".into(),
+            severity: Severity::Note,
             message: message.into(),
         }
     }
