@@ -896,7 +896,9 @@ fn template_km_at() {
         &[
             "discussion.md.j2",
             "no such curve",
-            "\"unmatched\" or \"matched\"",
+            // The study has no matching: the message lists the one
+            // population it has.
+            "populations \"unmatched\", groups",
         ],
     );
 }

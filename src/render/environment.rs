@@ -68,6 +68,17 @@ pub(super) fn environment(
     // this is S at the last event time at or before t.
     {
         let km: Vec<KmCurve> = km_curves.to_vec();
+        let mut populations: Vec<String> = Vec::new();
+        for c in &km {
+            if !populations.contains(&c.1) {
+                populations.push(c.1.clone());
+            }
+        }
+        let populations = populations
+            .iter()
+            .map(|p| format!("\"{p}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
         env.add_function(
             "km_at",
             move |endpoint: String, cohort: String, group: String, t: f64| {
@@ -76,7 +87,7 @@ pub(super) fn environment(
                     .find(|c| c.0 == endpoint && c.1 == cohort && c.2 == group)
                     .ok_or_else(|| {
                         invalid(format!(
-                            "km_at(\"{endpoint}\", \"{cohort}\", \"{group}\", {t}): no such curve; endpoints are the [[endpoints]] ids, cohorts \"unmatched\" or \"matched\", groups the treatment values"
+                            "km_at(\"{endpoint}\", \"{cohort}\", \"{group}\", {t}): no such curve; endpoints are the [[endpoints]] ids, populations {populations}, groups the treatment values"
                         ))
                     })?;
                 let i = curve.3.partition_point(|&x| x <= t);
