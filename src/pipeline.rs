@@ -91,12 +91,10 @@ pub fn analyse_populations(
     drop(data);
     progress(STAGES[3]);
     let matched = match &c.matching {
-        Some(conf) => Some(matching::run(
-            &cohort,
-            conf,
-            &config.path,
-            &mut diagnostics,
-        )?),
+        Some(conf) => Some(
+            matching::run(&cohort, conf, &mut diagnostics)
+                .map_err(|e| Error::config(&config.path, e.0))?,
+        ),
         None => None,
     };
     let mut populations = vec![Population::whole(&cohort)];

@@ -11,14 +11,12 @@ use crate::cohort::code;
 use crate::cohort::{Cohort, Population, Values};
 use crate::config::{DistanceScale, MatchingSection, MissingCovariates, OrderKind, SmdDenominator};
 use crate::diagnostics::Diagnostic;
-use crate::error::{Error, Result};
 use crate::stats::{describe, logistic, matching as nn};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::path::Path;
 
 /// The fitted propensity model, as reported.
 #[derive(Debug, Clone, Serialize)]
@@ -135,14 +133,26 @@ impl MatchOutput {
     }
 }
 
+/// Why the data cannot be matched as `[matching]` asks: a sentence naming
+/// the section and the fix. The driver adds the config file's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchingError(pub String);
+
+impl std::fmt::Display for MatchingError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for MatchingError {}
+
 /// Runs the propensity model and the match on `cohort`.
 pub fn run(
     cohort: &Cohort,
     conf: &MatchingSection,
-    config_path: &Path,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Result<MatchOutput> {
-    let cfg_err = |m: String| Error::config(config_path, m);
+) -> std::result::Result<MatchOutput, MatchingError> {
+    let cfg_err = MatchingError;
     let groups = &cohort.groups;
     let focal_g = match &conf.focal {
         Some(f) => groups.iter().position(|g| &g.value == f).unwrap_or(1),
