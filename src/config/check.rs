@@ -4,8 +4,29 @@
 
 use super::*;
 
-/// Checks that need no data: references between sections, cut points, sizes.
+/// Checks that need no data: references between sections, cut points,
+/// sizes. The sections are checked in file order; the first failure is
+/// returned.
 pub(super) fn check(c: &StudyConfig) -> std::result::Result<(), String> {
+    treatment(c)?;
+    variables(c)?;
+    table1_variables(c)?;
+    endpoints(c)?;
+    matching(c)?;
+    subgroups(c)?;
+    cox(c)?;
+    survival(c)?;
+    table1_tests(c)?;
+    Ok(())
+}
+
+/// The names of the defined variables (for suggestions).
+fn variable_names(c: &StudyConfig) -> Vec<&str> {
+    c.variables.keys().map(String::as_str).collect()
+}
+
+/// [treatment]: at least two distinct groups, one label per group.
+fn treatment(c: &StudyConfig) -> std::result::Result<(), String> {
     let t = &c.treatment;
     if t.groups.len() < 2 {
         return Err(format!(
@@ -25,6 +46,11 @@ pub(super) fn check(c: &StudyConfig) -> std::result::Result<(), String> {
             "[treatment] groups lists `{dup}` twice; list each group once"
         ));
     }
+    Ok(())
+}
+
+/// Each [variables] entry: a column or an expression, levels and cuts that fit.
+fn variables(c: &StudyConfig) -> std::result::Result<(), String> {
     for (name, v) in &c.variables {
         let at = format!("[variables.{name}]");
         if v.column.is_some() && v.expr.is_some() {
@@ -98,7 +124,12 @@ pub(super) fn check(c: &StudyConfig) -> std::result::Result<(), String> {
             ));
         }
     }
-    let names: Vec<&str> = c.variables.keys().map(String::as_str).collect();
+    Ok(())
+}
+
+/// [table1] variables: defined, each once.
+fn table1_variables(c: &StudyConfig) -> std::result::Result<(), String> {
+    let names = variable_names(c);
     for v in &c.table1.variables {
         if !c.variables.contains_key(v) {
             return Err(format!(
@@ -112,6 +143,11 @@ pub(super) fn check(c: &StudyConfig) -> std::result::Result<(), String> {
             "[table1] variables lists `{dup}` twice; list each variable once"
         ));
     }
+    Ok(())
+}
+
+/// [[endpoints]]: unique ids, landmarks and their labels.
+fn endpoints(c: &StudyConfig) -> std::result::Result<(), String> {
     let mut ids = Vec::new();
     for e in &c.endpoints {
         if ids.contains(&&e.id) {
@@ -151,6 +187,13 @@ pub(super) fn check(c: &StudyConfig) -> std::result::Result<(), String> {
             ));
         }
     }
+    Ok(())
+}
+
+/// [matching]: covariates and exact variables defined, sizes in range.
+fn matching(c: &StudyConfig) -> std::result::Result<(), String> {
+    let t = &c.treatment;
+    let names = variable_names(c);
     if let Some(m) = &c.matching {
         for v in m.covariates.iter().chain(&m.exact) {
             if !c.variables.contains_key(v) {
@@ -190,6 +233,12 @@ pub(super) fn check(c: &StudyConfig) -> std::result::Result<(), String> {
             return Err("[matching] smd-threshold must be a positive number (default 0.1)".into());
         }
     }
+    Ok(())
+}
+
+/// [subgroups]: defined variables and endpoints.
+fn subgroups(c: &StudyConfig) -> std::result::Result<(), String> {
+    let names = variable_names(c);
     if let Some(sg) = &c.subgroups {
         for v in &sg.variables {
             match c.variables.get(v) {
@@ -215,6 +264,12 @@ pub(super) fn check(c: &StudyConfig) -> std::result::Result<(), String> {
             }
         }
     }
+    Ok(())
+}
+
+/// [cox]: defined factors and endpoints, p thresholds in range.
+fn cox(c: &StudyConfig) -> std::result::Result<(), String> {
+    let names = variable_names(c);
     if let Some(cx) = &c.cox {
         for v in &cx.factors {
             if !c.variables.contains_key(v) {
@@ -243,12 +298,22 @@ pub(super) fn check(c: &StudyConfig) -> std::result::Result<(), String> {
             return Err(format!("[cox] p-enter = {} must be in (0, 1]", cx.p_enter));
         }
     }
+    Ok(())
+}
+
+/// [survival]: a confidence level between 0 and 1.
+fn survival(c: &StudyConfig) -> std::result::Result<(), String> {
     if !(c.survival.conf_level > 0.0 && c.survival.conf_level < 1.0) {
         return Err(format!(
             "[survival] conf-level = {} must be between 0 and 1 (e.g. 0.95)",
             c.survival.conf_level
         ));
     }
+    Ok(())
+}
+
+/// [table1]: the Fisher threshold is a count.
+fn table1_tests(c: &StudyConfig) -> std::result::Result<(), String> {
     if c.table1.fisher_below.is_nan() || c.table1.fisher_below < 0.0 {
         return Err(
             "[table1] fisher-below must be a non-negative expected count (default 5)".into(),
