@@ -152,43 +152,14 @@ pub fn run(
     conf: &MatchingSection,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> std::result::Result<MatchOutput, MatchingError> {
-    let cfg_err = MatchingError;
     let groups = &cohort.groups;
-    let focal_g = match &conf.focal {
-        Some(f) => groups.iter().position(|g| &g.value == f).unwrap_or(1),
-        None => {
-            let n0 = cohort.group.iter().filter(|&&g| g == 0).count();
-            let n1 = cohort.group.len() - n0;
-            usize::from(n1 <= n0)
-        }
-    };
-    // Design matrix over complete cases.
+    let focal_g = focal_group(cohort, conf);
     let n = cohort.ids.len();
-    let mut complete = vec![true; n];
-    for name in conf.covariates.iter().chain(&conf.exact) {
-        let v = &cohort.variables[name];
-        for (i, c) in complete.iter_mut().enumerate() {
-            let missing = match &v.values {
-                Values::Continuous { values, .. } => values[i].is_none(),
-                Values::Categorical { codes, .. } => codes[i].is_none(),
-            };
-            if missing {
-                *c = false;
-            }
-        }
-    }
-    let rows: Vec<usize> = (0..n).filter(|&i| complete[i]).collect();
-    let mut excluded_missing = BTreeMap::new();
-    for (g, grp) in groups.iter().enumerate() {
-        let k = (0..n)
-            .filter(|&i| !complete[i] && cohort.group[i] == g)
-            .count();
-        excluded_missing.insert(grp.value.clone(), k);
-    }
+    let (rows, excluded_missing) = complete_cases(cohort, conf);
     let n_missing = n - rows.len();
     if n_missing > 0 {
         if conf.missing == MissingCovariates::Error {
-            return Err(cfg_err(format!(
+            return Err(MatchingError(format!(
                 "[matching] {n_missing} patients miss a covariate and missing = \"error\"; impute them, drop the covariate, or set missing = \"complete-case\""
             )));
         }
@@ -197,33 +168,8 @@ pub fn run(
             format!("{n_missing} patients missing a matching covariate were left out of matching (complete cases: {})", rows.len()),
         ));
     }
-    let (terms, columns) = design(cohort, &conf.covariates, &rows);
-    let y: Vec<f64> = rows
-        .iter()
-        .map(|&i| f64::from(u8::from(cohort.group[i] == focal_g)))
-        .collect();
+    let (terms, y, fit) = propensity(cohort, conf, &rows, focal_g, diagnostics)?;
     let n_focal = y.iter().filter(|&&v| v == 1.0).count();
-    if n_focal == 0 || n_focal == rows.len() {
-        return Err(cfg_err("[matching] after leaving out patients with missing covariates, one group is empty; nothing can be matched".into()));
-    }
-    let fit = logistic::fit(&columns, &y).map_err(|e| {
-        cfg_err(format!("[matching] the propensity model cannot be fitted: {e}. Remove constant or redundant covariates from [matching] covariates"))
-    })?;
-    if !fit.converged {
-        diagnostics.push(Diagnostic::warning(
-            "matching",
-            format!(
-                "the propensity model did not converge in {} iterations",
-                fit.iterations
-            ),
-        ));
-    }
-    if fit.separation {
-        diagnostics.push(Diagnostic::warning(
-            "matching",
-            "the propensity model has fitted probabilities of 0 or 1 (complete or quasi-complete separation): some patients have no counterpart in the other group",
-        ));
-    }
     let distance: Vec<f64> = match conf.distance {
         DistanceScale::Ps => fit.fitted.clone(),
         DistanceScale::Logit => fit.linear_predictor.clone(),
@@ -245,85 +191,18 @@ pub fn run(
             format!("{} focal patients need {} controls at 1:{} but only {n_controls} are available; some focal patients stay unmatched", n_focal, n_focal * conf.ratio, conf.ratio),
         ));
     }
-    // Strata for exact matching (one stratum when none).
-    let key = |i: usize| -> Vec<usize> {
-        conf.exact
-            .iter()
-            .map(|name| match &cohort.variables[name].values {
-                Values::Categorical { codes, .. } => {
-                    codes[rows[i]].map_or(usize::MAX, |c| c as usize)
-                }
-                Values::Continuous { values, .. } => {
-                    values[rows[i]].map_or(u64::MAX, f64::to_bits) as usize
-                }
-            })
-            .collect()
-    };
-    let mut strata: BTreeMap<Vec<usize>, Vec<usize>> = BTreeMap::new();
-    if conf.exact.is_empty() {
-        // One stratum: no key to build per patient.
-        strata.insert(Vec::new(), (0..rows.len()).collect());
-    } else {
-        for i in 0..rows.len() {
-            strata.entry(key(i)).or_default().push(i);
-        }
-    }
     let opts = nn::NearestOptions {
         ratio: conf.ratio,
         caliper: caliper.as_ref().map(|c| c.width),
         replace: conf.replace,
     };
-    let mut matches: Vec<Vec<usize>> = vec![Vec::new(); rows.len()];
-    let mut rng = ChaCha8Rng::seed_from_u64(conf.seed);
-    for members in strata.values() {
-        let d: Vec<f64> = members.iter().map(|&i| distance[i]).collect();
-        let f: Vec<bool> = members.iter().map(|&i| focal[i]).collect();
-        let order = match conf.order {
-            OrderKind::Largest => nn::processing_order(&d, &f, nn::MatchOrder::Largest),
-            OrderKind::Smallest => nn::processing_order(&d, &f, nn::MatchOrder::Smallest),
-            OrderKind::Data => nn::processing_order(&d, &f, nn::MatchOrder::Data),
-            OrderKind::Random => {
-                let mut o = nn::processing_order(&d, &f, nn::MatchOrder::Data);
-                for k in (1..o.len()).rev() {
-                    let j = rng.random_range(0..=k);
-                    o.swap(k, j);
-                }
-                o
-            }
-        };
-        let m = nn::nearest(&d, &f, &order, opts);
-        for (local, controls) in m.into_iter().enumerate() {
-            matches[members[local]] = controls.into_iter().map(|c| members[c]).collect();
-        }
-    }
-    // Pairs (as row numbers first), matched cohort.
-    let mut pair_rows: Vec<(usize, usize, usize, f64)> = Vec::new();
-    let mut unmatched_rows = Vec::new();
-    let mut in_matched = vec![false; n];
-    // Pair number of each cohort patient (0: none).
-    let mut pair_by_patient = vec![0usize; n];
-    let mut pair_no = 0;
-    for (i, controls) in matches.iter().enumerate() {
-        if !focal[i] {
-            continue;
-        }
-        let fi = rows[i];
-        if controls.is_empty() {
-            unmatched_rows.push(fi);
-            continue;
-        }
-        pair_no += 1;
-        in_matched[fi] = true;
-        pair_by_patient[fi] = pair_no;
-        for &c in controls {
-            let ci = rows[c];
-            in_matched[ci] = true;
-            if pair_by_patient[ci] == 0 {
-                pair_by_patient[ci] = pair_no;
-            }
-            pair_rows.push((pair_no, fi, ci, (distance[i] - distance[c]).abs()));
-        }
-    }
+    let matches = match_in_strata(cohort, conf, &rows, &distance, &focal, opts);
+    let Paired {
+        pair_rows,
+        unmatched_rows,
+        in_matched,
+        pair_by_patient,
+    } = pair_up(&matches, &focal, &rows, &distance, n);
     let matched_idx: Vec<usize> = (0..n).filter(|&i| in_matched[i]).collect();
     // The pairs' ids are copied beside the matched cohort and its balance.
     let ((pairs, unmatched_focal), (matched, balance)) = rayon::join(
@@ -432,6 +311,213 @@ pub fn run(
         ps,
         in_matched,
     })
+}
+
+/// The propensity model over the complete cases `rows`: the design's
+/// term names, the outcome (1 for the focal group) and the logistic fit.
+/// Non-convergence and separation are diagnostics; a model that cannot be
+/// fitted, or a group left empty, is an error.
+fn propensity(
+    cohort: &Cohort,
+    conf: &MatchingSection,
+    rows: &[usize],
+    focal_g: usize,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> std::result::Result<(Vec<String>, Vec<f64>, logistic::LogisticFit), MatchingError> {
+    let (terms, columns) = design(cohort, &conf.covariates, rows);
+    let y: Vec<f64> = rows
+        .iter()
+        .map(|&i| f64::from(u8::from(cohort.group[i] == focal_g)))
+        .collect();
+    let n_focal = y.iter().filter(|&&v| v == 1.0).count();
+    if n_focal == 0 || n_focal == rows.len() {
+        return Err(MatchingError("[matching] after leaving out patients with missing covariates, one group is empty; nothing can be matched".into()));
+    }
+    let fit = logistic::fit(&columns, &y).map_err(|e| {
+        MatchingError(format!("[matching] the propensity model cannot be fitted: {e}. Remove constant or redundant covariates from [matching] covariates"))
+    })?;
+    if !fit.converged {
+        diagnostics.push(Diagnostic::warning(
+            "matching",
+            format!(
+                "the propensity model did not converge in {} iterations",
+                fit.iterations
+            ),
+        ));
+    }
+    if fit.separation {
+        diagnostics.push(Diagnostic::warning(
+            "matching",
+            "the propensity model has fitted probabilities of 0 or 1 (complete or quasi-complete separation): some patients have no counterpart in the other group",
+        ));
+    }
+    Ok((terms, y, fit))
+}
+
+/// The group whose members receive matches: `focal` as configured, else
+/// the smaller group (the second on a tie).
+fn focal_group(cohort: &Cohort, conf: &MatchingSection) -> usize {
+    match &conf.focal {
+        Some(f) => cohort
+            .groups
+            .iter()
+            .position(|g| &g.value == f)
+            .unwrap_or(1),
+        None => {
+            let n0 = cohort.group.iter().filter(|&&g| g == 0).count();
+            let n1 = cohort.group.len() - n0;
+            usize::from(n1 <= n0)
+        }
+    }
+}
+
+/// The patients with every covariate and exact variable recorded, and the
+/// others counted by group value.
+fn complete_cases(
+    cohort: &Cohort,
+    conf: &MatchingSection,
+) -> (Vec<usize>, BTreeMap<String, usize>) {
+    // Design matrix over complete cases.
+    let n = cohort.ids.len();
+    let mut complete = vec![true; n];
+    for name in conf.covariates.iter().chain(&conf.exact) {
+        let v = &cohort.variables[name];
+        for (i, c) in complete.iter_mut().enumerate() {
+            let missing = match &v.values {
+                Values::Continuous { values, .. } => values[i].is_none(),
+                Values::Categorical { codes, .. } => codes[i].is_none(),
+            };
+            if missing {
+                *c = false;
+            }
+        }
+    }
+    let rows: Vec<usize> = (0..n).filter(|&i| complete[i]).collect();
+    let mut excluded_missing = BTreeMap::new();
+    for (g, grp) in cohort.groups.iter().enumerate() {
+        let k = (0..n)
+            .filter(|&i| !complete[i] && cohort.group[i] == g)
+            .count();
+        excluded_missing.insert(grp.value.clone(), k);
+    }
+    (rows, excluded_missing)
+}
+
+/// Nearest-neighbour matching within each stratum of the exact variables
+/// (one stratum without them): for each of `rows` (complete cases), the
+/// indices of its controls.
+fn match_in_strata(
+    cohort: &Cohort,
+    conf: &MatchingSection,
+    rows: &[usize],
+    distance: &[f64],
+    focal: &[bool],
+    opts: nn::NearestOptions,
+) -> Vec<Vec<usize>> {
+    // Strata for exact matching (one stratum when none).
+    let key = |i: usize| -> Vec<usize> {
+        conf.exact
+            .iter()
+            .map(|name| match &cohort.variables[name].values {
+                Values::Categorical { codes, .. } => {
+                    codes[rows[i]].map_or(usize::MAX, |c| c as usize)
+                }
+                Values::Continuous { values, .. } => {
+                    values[rows[i]].map_or(u64::MAX, f64::to_bits) as usize
+                }
+            })
+            .collect()
+    };
+    let mut strata: BTreeMap<Vec<usize>, Vec<usize>> = BTreeMap::new();
+    if conf.exact.is_empty() {
+        // One stratum: no key to build per patient.
+        strata.insert(Vec::new(), (0..rows.len()).collect());
+    } else {
+        for i in 0..rows.len() {
+            strata.entry(key(i)).or_default().push(i);
+        }
+    }
+    let mut matches: Vec<Vec<usize>> = vec![Vec::new(); rows.len()];
+    let mut rng = ChaCha8Rng::seed_from_u64(conf.seed);
+    for members in strata.values() {
+        let d: Vec<f64> = members.iter().map(|&i| distance[i]).collect();
+        let f: Vec<bool> = members.iter().map(|&i| focal[i]).collect();
+        let order = match conf.order {
+            OrderKind::Largest => nn::processing_order(&d, &f, nn::MatchOrder::Largest),
+            OrderKind::Smallest => nn::processing_order(&d, &f, nn::MatchOrder::Smallest),
+            OrderKind::Data => nn::processing_order(&d, &f, nn::MatchOrder::Data),
+            OrderKind::Random => {
+                let mut o = nn::processing_order(&d, &f, nn::MatchOrder::Data);
+                for k in (1..o.len()).rev() {
+                    let j = rng.random_range(0..=k);
+                    o.swap(k, j);
+                }
+                o
+            }
+        };
+        let m = nn::nearest(&d, &f, &order, opts);
+        for (local, controls) in m.into_iter().enumerate() {
+            matches[members[local]] = controls.into_iter().map(|c| members[c]).collect();
+        }
+    }
+    matches
+}
+
+/// The match as pairs over the cohort's patients.
+struct Paired {
+    /// (pair number, focal patient, control patient, distance).
+    pair_rows: Vec<(usize, usize, usize, f64)>,
+    /// Focal patients without a match.
+    unmatched_rows: Vec<usize>,
+    /// Whether each cohort patient is in the matched cohort.
+    in_matched: Vec<bool>,
+    /// Pair number of each cohort patient (0: none; a control reused with
+    /// replacement keeps its first pair).
+    pair_by_patient: Vec<usize>,
+}
+
+/// Numbers the pairs (1, 2, ... in focal order) of `matches` (per
+/// complete case, its controls), over the `n` cohort patients.
+fn pair_up(
+    matches: &[Vec<usize>],
+    focal: &[bool],
+    rows: &[usize],
+    distance: &[f64],
+    n: usize,
+) -> Paired {
+    let mut pair_rows: Vec<(usize, usize, usize, f64)> = Vec::new();
+    let mut unmatched_rows = Vec::new();
+    let mut in_matched = vec![false; n];
+    // Pair number of each cohort patient (0: none).
+    let mut pair_by_patient = vec![0usize; n];
+    let mut pair_no = 0;
+    for (i, controls) in matches.iter().enumerate() {
+        if !focal[i] {
+            continue;
+        }
+        let fi = rows[i];
+        if controls.is_empty() {
+            unmatched_rows.push(fi);
+            continue;
+        }
+        pair_no += 1;
+        in_matched[fi] = true;
+        pair_by_patient[fi] = pair_no;
+        for &c in controls {
+            let ci = rows[c];
+            in_matched[ci] = true;
+            if pair_by_patient[ci] == 0 {
+                pair_by_patient[ci] = pair_no;
+            }
+            pair_rows.push((pair_no, fi, ci, (distance[i] - distance[c]).abs()));
+        }
+    }
+    Paired {
+        pair_rows,
+        unmatched_rows,
+        in_matched,
+        pair_by_patient,
+    }
 }
 
 /// Design columns for the covariates over `rows`: an intercept, each
