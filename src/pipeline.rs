@@ -14,6 +14,7 @@ use crate::matching::{self, MatchOutput};
 use crate::published::{self, Review, audit};
 use crate::render::{self, Templates};
 use crate::report::{self, Provenance, Results, Tables, sha256_file, sha256_hex};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// A study analysed: its config, cohort and results.
@@ -97,15 +98,7 @@ pub fn analyse_populations(
         ),
         None => None,
     };
-    let mut populations = vec![Population::whole(&cohort)];
-    populations.extend(matched.as_ref().map(MatchOutput::population));
-    populations.extend(extra(&cohort));
-    for p in populations.iter().filter(|p| !p.is_unweighted()) {
-        diagnostics.push(Diagnostic::warning(
-            "populations",
-            format!("{}: its patients carry weights, which this version's analyses do not use; its results are unweighted", p.id),
-        ));
-    }
+    let populations = populations(&cohort, matched.as_ref(), extra, &mut diagnostics);
     progress(STAGES[4]);
     let (table1, survival) = unzip(analysis::over(&populations, &mut diagnostics, |p, d| {
         (
@@ -121,34 +114,13 @@ pub fn analyse_populations(
         None => ByPopulation::default(),
     };
     progress(STAGES[6]);
-    // Subgroups are analysed in the whole cohort; Table 4 is quick and runs
-    // beside them.
-    let whole = &populations[..1];
-    let ((complications, d4), (subgroups, dsg)) = rayon::join(
-        || {
-            let mut d = Vec::new();
-            let rows = match (&c.complications, &complication_columns) {
-                (Some(cc), Some(columns)) => analysis::over(&populations, &mut d, |p, d| {
-                    let columns = complications::columns_of(p, &cohort, columns);
-                    complications::compute(p, &columns, cc, &c.table1, d)
-                }),
-                _ => ByPopulation::default(),
-            };
-            (rows, d)
-        },
-        || {
-            let mut d = Vec::new();
-            let rows = match &c.subgroups {
-                Some(sg) => analysis::over(whole, &mut d, |p, d| {
-                    subgroups::compute(p, &c.endpoints, &c.survival, sg, d)
-                }),
-                None => ByPopulation::default(),
-            };
-            (rows, d)
-        },
+    let (complications, subgroups) = complications_and_subgroups(
+        c,
+        &cohort,
+        &populations,
+        complication_columns.as_ref(),
+        &mut diagnostics,
     );
-    diagnostics.extend(d4);
-    diagnostics.extend(dsg);
     let tables = Tables {
         populations: populations.iter().map(Population::info).collect(),
         table1,
@@ -168,13 +140,7 @@ pub fn analyse_populations(
         matching: matched.as_ref(),
     });
     let templates = Templates::load(Some(&config.dir.join("templates")))?;
-    let provenance = Provenance {
-        studybook_version: env!("CARGO_PKG_VERSION").to_string(),
-        data_sha256,
-        config_sha256: sha256_hex(config.text.as_bytes()),
-        templates_sha256: templates.hashes(),
-        published_sha256: published_sha256(&config)?,
-    };
+    let provenance = provenance(&config, data_sha256, &templates)?;
     let figure_files = figures
         .iter()
         .map(|f| format!("figures/{}.svg", f.name))
@@ -197,6 +163,84 @@ pub fn analyse_populations(
         matching: matched,
         figures,
     })
+}
+
+/// The populations every analysis runs on: the whole cohort, the matched
+/// cohort when there is one, then those `extra` adds. Weights the analyses
+/// cannot use yet are reported, not silently ignored.
+fn populations<'c>(
+    cohort: &'c Cohort,
+    matched: Option<&'c MatchOutput>,
+    extra: ExtraPopulations<'_>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Population<'c>> {
+    let mut populations = vec![Population::whole(cohort)];
+    populations.extend(matched.map(MatchOutput::population));
+    populations.extend(extra(cohort));
+    for p in populations.iter().filter(|p| !p.is_unweighted()) {
+        diagnostics.push(Diagnostic::warning(
+            "populations",
+            format!("{}: its patients carry weights, which this version's analyses do not use; its results are unweighted", p.id),
+        ));
+    }
+    populations
+}
+
+/// What produced the results: the tool version and the SHA-256 of every
+/// input.
+fn provenance(
+    config: &LoadedConfig,
+    data_sha256: String,
+    templates: &Templates,
+) -> Result<Provenance> {
+    Ok(Provenance {
+        studybook_version: env!("CARGO_PKG_VERSION").to_string(),
+        data_sha256,
+        config_sha256: sha256_hex(config.text.as_bytes()),
+        templates_sha256: templates.hashes(),
+        published_sha256: published_sha256(config)?,
+    })
+}
+
+/// Table 4 in every population and the subgroup models in the whole
+/// cohort, side by side (Table 4 is quick); diagnostics Table 4's first.
+fn complications_and_subgroups(
+    c: &config::StudyConfig,
+    cohort: &Cohort,
+    populations: &[Population<'_>],
+    complication_columns: Option<&BTreeMap<String, Vec<bool>>>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> (
+    ByPopulation<Vec<complications::ComplicationRow>>,
+    ByPopulation<Vec<subgroups::SubgroupRow>>,
+) {
+    let whole = &populations[..1];
+    let ((rows4, d4), (rows_sg, dsg)) = rayon::join(
+        || {
+            let mut d = Vec::new();
+            let rows = match (&c.complications, complication_columns) {
+                (Some(cc), Some(columns)) => analysis::over(populations, &mut d, |p, d| {
+                    let columns = complications::columns_of(p, cohort, columns);
+                    complications::compute(p, &columns, cc, &c.table1, d)
+                }),
+                _ => ByPopulation::default(),
+            };
+            (rows, d)
+        },
+        || {
+            let mut d = Vec::new();
+            let rows = match &c.subgroups {
+                Some(sg) => analysis::over(whole, &mut d, |p, d| {
+                    subgroups::compute(p, &c.endpoints, &c.survival, sg, d)
+                }),
+                None => ByPopulation::default(),
+            };
+            (rows, d)
+        },
+    );
+    diagnostics.extend(d4);
+    diagnostics.extend(dsg);
+    (rows4, rows_sg)
 }
 
 /// The data file read into columns, and its SHA-256 (streamed beside the
