@@ -25,6 +25,11 @@ pub(super) fn environment(
 ) -> Result<Environment<'static>> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // Debug info names the undefined expression in a template error
+    // ("`results.no_such_thing` is undefined"). minijinja keeps it only in
+    // debug builds by default, so the release binary, the one authors run,
+    // gave the vaguer message.
+    env.set_debug(true);
     // A template that loops without end is stopped, not left to hang: the
     // default study's manuscript uses under 100,000 (200 times less).
     env.set_fuel(Some(TEMPLATE_FUEL));
