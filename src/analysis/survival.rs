@@ -223,241 +223,286 @@ pub(crate) fn test_stat(t: cox::ChiSquareTest) -> TestStat {
     }
 }
 
-/// Analyses every endpoint in `cohort`. `pairs` gives each patient's
-/// matched pair (for the clustered variance) in a matched cohort.
+/// Analyses every endpoint in the population `pop`; in a clustered
+/// (matched) population the hazard ratios' variance is clustered on the
+/// pairs when `matched-variance = "robust-pairs"`.
 pub fn compute(
     pop: &Population<'_>,
     endpoints: &[Endpoint],
     conf_s: &SurvivalSection,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> SurvivalResults {
-    let (cohort, cohort_name, pairs) = (pop.cohort, pop.id.as_str(), pop.clusters);
-    let parent = diagnostics;
-    let ct = conf(conf_s.conf_type);
-    let k = cohort.groups.len();
     // Endpoints are independent: analysed in parallel, their curves, tests
     // and diagnostics kept in config order.
-    let per_endpoint = |e: &Endpoint| -> (SurvivalResults, Vec<Diagnostic>) {
-        let mut out = SurvivalResults::default();
-        let mut diagnostics = Vec::new();
-        let diagnostics = &mut diagnostics;
-        let Some(values) = cohort.endpoints.get(&e.id) else {
-            return (out, std::mem::take(diagnostics));
-        };
-        let rows = values.usable();
-        let missing = cohort.ids.len() - rows.len();
-        if missing > 0 {
-            diagnostics.push(Diagnostic::warning(
-                "survival",
-                format!("{} ({cohort_name}): {missing} patients without follow-up time or status were left out", e.label),
-            ));
-        }
-        let time: Vec<f64> = rows
-            .iter()
-            .map(|&i| values.time[i].unwrap_or(0.0))
-            .collect();
-        let event: Vec<bool> = rows
-            .iter()
-            .map(|&i| values.event[i].unwrap_or(false))
-            .collect();
-        let group: Vec<usize> = rows.iter().map(|&i| cohort.group[i]).collect();
-        if !event.iter().any(|&x| x) {
-            diagnostics.push(Diagnostic::warning(
-                "survival",
-                format!("{} ({cohort_name}): no events; survival stays at 100% and no test or hazard ratio can be computed", e.label),
-            ));
-        }
-        for (g, grp) in cohort.groups.iter().enumerate() {
-            let idx: Vec<usize> = (0..rows.len()).filter(|&i| group[i] == g).collect();
-            let t: Vec<f64> = idx.iter().map(|&i| time[i]).collect();
-            let ev: Vec<bool> = idx.iter().map(|&i| event[i]).collect();
-            let km = kaplan_meier::fit(&t, &ev);
-            let (lower, upper) = km.limits(ct, conf_s.conf_level);
-            let q = km.quantiles(&[0.5], ct, conf_s.conf_level);
-            let median = MedianResult {
-                estimate: q[0].estimate,
-                lower: q[0].lower,
-                upper: q[0].upper,
-            };
-            let landmarks = e
-                .landmarks
-                .iter()
-                .map(|&lt| {
-                    let a = km.at(lt, ct, conf_s.conf_level);
-                    LandmarkResult {
-                        time: lt,
-                        surv: a.surv,
-                        lower: a.lower,
-                        upper: a.upper,
-                        n_risk: a.n_risk,
-                    }
-                })
-                .collect();
-            out.km.push(KmResult {
-                endpoint: e.id.clone(),
-                group: grp.value.clone(),
-                n: t.len(),
-                events: ev.iter().filter(|&&x| x).count(),
-                time: km.time.clone(),
-                n_risk: km.n_risk.clone(),
-                n_event: km.n_event.clone(),
-                n_censor: km.n_censor.clone(),
-                surv: km.surv.clone(),
-                std_err: km.std_err.clone(),
-                lower,
-                upper,
-                conf_type: conf_s.conf_type,
-                median,
-                landmarks,
-            });
-        }
-        let lr = log_rank::test(&time, &event, &group, k, None, 0.0);
-        out.logrank.push(LogRankResult {
-            endpoint: e.id.clone(),
-            chisq: lr.chisq,
-            df: lr.df,
-            p: lr.p,
-            observed: cohort
-                .groups
-                .iter()
-                .zip(&lr.observed)
-                .map(|(g, o)| (g.value.clone(), *o))
-                .collect(),
-            expected: cohort
-                .groups
-                .iter()
-                .zip(&lr.expected)
-                .map(|(g, x)| (g.value.clone(), *x))
-                .collect(),
-        });
-        // Treatment hazard ratio(s) against the reference group.
-        let columns: Vec<Vec<f64>> = (1..k)
-            .map(|g| group.iter().map(|&x| f64::from(u8::from(x == g))).collect())
-            .collect();
-        let ties = super::ties(conf_s.ties);
-        match cox::fit(&time, &event, &columns, None, ties) {
-            Ok(mut fit) => {
-                let lp: Vec<f64> = (0..time.len())
-                    .map(|i| columns.iter().zip(&fit.coef).map(|(c, b)| c[i] * b).sum())
-                    .collect();
-                let cluster: Option<Vec<usize>> = pairs
-                    .filter(|_| conf_s.matched_variance == MatchedVariance::RobustPairs)
-                    .map(|p| rows.iter().map(|&i| p[i]).collect());
-                let cc = concordance::concordance(&time, &event, &lp, None, cluster.as_deref());
-                let concordance_result = cc.concordance.is_finite().then_some(ConcordanceResult {
-                    concordance: cc.concordance,
-                    std: cc.std,
-                    concordant: cc.concordant,
-                    discordant: cc.discordant,
-                    tied_x: cc.tied_x,
-                    tied_y: cc.tied_y,
-                    tied_xy: cc.tied_xy,
-                });
-                let term_cols = vec![(0..k - 1).collect::<Vec<usize>>()];
-                let zph = match cox::zph(
-                    &time,
-                    &event,
-                    &columns,
-                    None,
-                    ties,
-                    &fit,
-                    cox::ZphTransform::Km,
-                    &term_cols,
-                ) {
-                    Ok(z) => z
-                        .terms
-                        .iter()
-                        .map(|t| ("treatment", t))
-                        .chain(std::iter::once(("GLOBAL", &z.global)))
-                        .map(|(term, t)| ZphRow {
-                            term: term.into(),
-                            chisq: t.statistic,
-                            df: t.df,
-                            p: t.p,
-                        })
-                        .collect(),
-                    Err(_) => Vec::new(),
-                };
-                let mut variance = "model".to_string();
-                if let (Some(pairs), MatchedVariance::RobustPairs) =
-                    (pairs, conf_s.matched_variance)
-                {
-                    let cluster: Vec<usize> = rows.iter().map(|&i| pairs[i]).collect();
-                    let v =
-                        cox::robust_variance(&time, &event, &columns, None, ties, &fit, &cluster);
-                    fit = fit.with_robust_variance(v);
-                    variance = "robust (cluster: matched pair)".into();
-                }
-                if !fit.converged {
-                    diagnostics.push(Diagnostic::warning(
-                        "survival",
-                        format!(
-                            "{} ({cohort_name}): the Cox model did not converge",
-                            e.label
-                        ),
-                    ));
-                }
-                let z = kaplan_meier::z_value(conf_s.conf_level);
-                let se_used: Vec<f64> = fit.robust_se.clone().unwrap_or_else(|| fit.se.clone());
-                let terms = (1..k)
-                    .map(|g| {
-                        let j = g - 1;
-                        let estimable = !fit.infinite.contains(&j) && fit.coef[j].is_finite() && se_used[j].is_finite();
-                        if !estimable {
-                            diagnostics.push(Diagnostic::warning(
-                                "survival",
-                                format!(
-                                    "{} ({cohort_name}): the hazard ratio of {} vs {} is not estimable (monotone likelihood, e.g. no events in one group)",
-                                    e.label, cohort.groups[g].label, cohort.groups[0].label
-                                ),
-                            ));
-                        }
-                        CoxTerm {
-                            term: format!("treatment[{}]", cohort.groups[g].value),
-                            variable: "treatment".into(),
-                            level: Some(cohort.groups[g].value.clone()),
-                            coef: fit.coef[j],
-                            se: fit.se[j],
-                            robust_se: fit.robust_se.as_ref().map(|r| r[j]),
-                            hr: estimable.then(|| fit.coef[j].exp()),
-                            lower: estimable.then(|| (fit.coef[j] - z * se_used[j]).exp()),
-                            upper: estimable.then(|| (fit.coef[j] + z * se_used[j]).exp()),
-                            z: fit.z[j],
-                            p: estimable.then_some(fit.p[j]),
-                        }
-                    })
-                    .collect();
-                out.cox.push(CoxResult {
-                    endpoint: e.id.clone(),
-                    model: "treatment".into(),
-                    ties: conf_s.ties,
-                    variance,
-                    n: fit.n,
-                    events: fit.events,
-                    terms,
-                    loglik: [fit.loglik_null, fit.loglik],
-                    lr_test: test_stat(fit.lr_test),
-                    wald_test: test_stat(fit.wald_test),
-                    score_test: test_stat(fit.score_test),
-                    iterations: fit.iterations,
-                    converged: fit.converged,
-                    concordance: concordance_result,
-                    zph,
-                });
-            }
-            Err(err) => diagnostics.push(Diagnostic::warning(
-                "survival",
-                format!("{} ({cohort_name}): no Cox model: {err}", e.label),
-            )),
-        }
-        (out, std::mem::take(diagnostics))
-    };
     let mut out = SurvivalResults::default();
-    for (part, d) in endpoints.par_iter().map(per_endpoint).collect::<Vec<_>>() {
+    let parts: Vec<_> = endpoints
+        .par_iter()
+        .map(|e| endpoint(pop, e, conf_s))
+        .collect();
+    for (part, d) in parts {
         out.km.extend(part.km);
         out.logrank.extend(part.logrank);
         out.cox.extend(part.cox);
-        parent.extend(d);
+        diagnostics.extend(d);
     }
     out
+}
+
+/// One endpoint in `pop`: Kaplan-Meier curves by group, the log-rank test
+/// and the treatment's Cox model, with their diagnostics.
+fn endpoint(
+    pop: &Population<'_>,
+    e: &Endpoint,
+    conf_s: &SurvivalSection,
+) -> (SurvivalResults, Vec<Diagnostic>) {
+    let (cohort, cohort_name) = (pop.cohort, pop.id.as_str());
+    let k = cohort.groups.len();
+    let mut out = SurvivalResults::default();
+    let mut diagnostics = Vec::new();
+    let diagnostics = &mut diagnostics;
+    let Some(values) = cohort.endpoints.get(&e.id) else {
+        return (out, std::mem::take(diagnostics));
+    };
+    let rows = values.usable();
+    let missing = cohort.ids.len() - rows.len();
+    if missing > 0 {
+        diagnostics.push(Diagnostic::warning(
+            "survival",
+            format!("{} ({cohort_name}): {missing} patients without follow-up time or status were left out", e.label),
+        ));
+    }
+    let time: Vec<f64> = rows
+        .iter()
+        .map(|&i| values.time[i].unwrap_or(0.0))
+        .collect();
+    let event: Vec<bool> = rows
+        .iter()
+        .map(|&i| values.event[i].unwrap_or(false))
+        .collect();
+    let group: Vec<usize> = rows.iter().map(|&i| cohort.group[i]).collect();
+    if !event.iter().any(|&x| x) {
+        diagnostics.push(Diagnostic::warning(
+            "survival",
+            format!("{} ({cohort_name}): no events; survival stays at 100% and no test or hazard ratio can be computed", e.label),
+        ));
+    }
+    for (g, grp) in cohort.groups.iter().enumerate() {
+        let idx: Vec<usize> = (0..rows.len()).filter(|&i| group[i] == g).collect();
+        let t: Vec<f64> = idx.iter().map(|&i| time[i]).collect();
+        let ev: Vec<bool> = idx.iter().map(|&i| event[i]).collect();
+        out.km.push(km_curve(e, &grp.value, &t, &ev, conf_s));
+    }
+    let lr = log_rank::test(&time, &event, &group, k, None, 0.0);
+    out.logrank.push(LogRankResult {
+        endpoint: e.id.clone(),
+        chisq: lr.chisq,
+        df: lr.df,
+        p: lr.p,
+        observed: cohort
+            .groups
+            .iter()
+            .zip(&lr.observed)
+            .map(|(g, o)| (g.value.clone(), *o))
+            .collect(),
+        expected: cohort
+            .groups
+            .iter()
+            .zip(&lr.expected)
+            .map(|(g, x)| (g.value.clone(), *x))
+            .collect(),
+    });
+    if let Some(cox) = treatment_cox(pop, e, conf_s, rows, &time, &event, &group, diagnostics) {
+        out.cox.push(cox);
+    }
+    (out, std::mem::take(diagnostics))
+}
+
+/// The Kaplan-Meier curve of one group (times `t`, events `ev`) with its
+/// limits, median and landmark rates.
+fn km_curve(
+    e: &Endpoint,
+    group: &str,
+    t: &[f64],
+    ev: &[bool],
+    conf_s: &SurvivalSection,
+) -> KmResult {
+    let ct = conf(conf_s.conf_type);
+    let km = kaplan_meier::fit(t, ev);
+    let (lower, upper) = km.limits(ct, conf_s.conf_level);
+    let q = km.quantiles(&[0.5], ct, conf_s.conf_level);
+    let median = MedianResult {
+        estimate: q[0].estimate,
+        lower: q[0].lower,
+        upper: q[0].upper,
+    };
+    let landmarks = e
+        .landmarks
+        .iter()
+        .map(|&lt| {
+            let a = km.at(lt, ct, conf_s.conf_level);
+            LandmarkResult {
+                time: lt,
+                surv: a.surv,
+                lower: a.lower,
+                upper: a.upper,
+                n_risk: a.n_risk,
+            }
+        })
+        .collect();
+    KmResult {
+        endpoint: e.id.clone(),
+        group: group.to_string(),
+        n: t.len(),
+        events: ev.iter().filter(|&&x| x).count(),
+        time: km.time.clone(),
+        n_risk: km.n_risk.clone(),
+        n_event: km.n_event.clone(),
+        n_censor: km.n_censor.clone(),
+        surv: km.surv.clone(),
+        std_err: km.std_err.clone(),
+        lower,
+        upper,
+        conf_type: conf_s.conf_type,
+        median,
+        landmarks,
+    }
+}
+
+/// The Cox model of the treatment (one column per non-reference group)
+/// for one endpoint: hazard ratios, tests, concordance and the
+/// proportional-hazards test; the robust variance clustered on pairs in a
+/// matched population. None (with a diagnostic) when it cannot be fitted.
+#[allow(clippy::too_many_arguments)]
+fn treatment_cox(
+    pop: &Population<'_>,
+    e: &Endpoint,
+    conf_s: &SurvivalSection,
+    rows: &[usize],
+    time: &[f64],
+    event: &[bool],
+    group: &[usize],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<CoxResult> {
+    let (cohort, cohort_name, pairs) = (pop.cohort, pop.id.as_str(), pop.clusters);
+    let k = cohort.groups.len();
+    // Treatment hazard ratio(s) against the reference group.
+    let columns: Vec<Vec<f64>> = (1..k)
+        .map(|g| group.iter().map(|&x| f64::from(u8::from(x == g))).collect())
+        .collect();
+    let ties = super::ties(conf_s.ties);
+    match cox::fit(time, event, &columns, None, ties) {
+        Ok(mut fit) => {
+            let lp: Vec<f64> = (0..time.len())
+                .map(|i| columns.iter().zip(&fit.coef).map(|(c, b)| c[i] * b).sum())
+                .collect();
+            let cluster: Option<Vec<usize>> = pairs
+                .filter(|_| conf_s.matched_variance == MatchedVariance::RobustPairs)
+                .map(|p| rows.iter().map(|&i| p[i]).collect());
+            let cc = concordance::concordance(time, event, &lp, None, cluster.as_deref());
+            let concordance_result = cc.concordance.is_finite().then_some(ConcordanceResult {
+                concordance: cc.concordance,
+                std: cc.std,
+                concordant: cc.concordant,
+                discordant: cc.discordant,
+                tied_x: cc.tied_x,
+                tied_y: cc.tied_y,
+                tied_xy: cc.tied_xy,
+            });
+            let term_cols = vec![(0..k - 1).collect::<Vec<usize>>()];
+            let zph = match cox::zph(
+                time,
+                event,
+                &columns,
+                None,
+                ties,
+                &fit,
+                cox::ZphTransform::Km,
+                &term_cols,
+            ) {
+                Ok(z) => z
+                    .terms
+                    .iter()
+                    .map(|t| ("treatment", t))
+                    .chain(std::iter::once(("GLOBAL", &z.global)))
+                    .map(|(term, t)| ZphRow {
+                        term: term.into(),
+                        chisq: t.statistic,
+                        df: t.df,
+                        p: t.p,
+                    })
+                    .collect(),
+                Err(_) => Vec::new(),
+            };
+            let mut variance = "model".to_string();
+            if let (Some(pairs), MatchedVariance::RobustPairs) = (pairs, conf_s.matched_variance) {
+                let cluster: Vec<usize> = rows.iter().map(|&i| pairs[i]).collect();
+                let v = cox::robust_variance(time, event, &columns, None, ties, &fit, &cluster);
+                fit = fit.with_robust_variance(v);
+                variance = "robust (cluster: matched pair)".into();
+            }
+            if !fit.converged {
+                diagnostics.push(Diagnostic::warning(
+                    "survival",
+                    format!(
+                        "{} ({cohort_name}): the Cox model did not converge",
+                        e.label
+                    ),
+                ));
+            }
+            let z = kaplan_meier::z_value(conf_s.conf_level);
+            let se_used: Vec<f64> = fit.robust_se.clone().unwrap_or_else(|| fit.se.clone());
+            let terms = (1..k)
+                .map(|g| {
+                    let j = g - 1;
+                    let estimable = !fit.infinite.contains(&j) && fit.coef[j].is_finite() && se_used[j].is_finite();
+                    if !estimable {
+                        diagnostics.push(Diagnostic::warning(
+                            "survival",
+                            format!(
+                                "{} ({cohort_name}): the hazard ratio of {} vs {} is not estimable (monotone likelihood, e.g. no events in one group)",
+                                e.label, cohort.groups[g].label, cohort.groups[0].label
+                            ),
+                        ));
+                    }
+                    CoxTerm {
+                        term: format!("treatment[{}]", cohort.groups[g].value),
+                        variable: "treatment".into(),
+                        level: Some(cohort.groups[g].value.clone()),
+                        coef: fit.coef[j],
+                        se: fit.se[j],
+                        robust_se: fit.robust_se.as_ref().map(|r| r[j]),
+                        hr: estimable.then(|| fit.coef[j].exp()),
+                        lower: estimable.then(|| (fit.coef[j] - z * se_used[j]).exp()),
+                        upper: estimable.then(|| (fit.coef[j] + z * se_used[j]).exp()),
+                        z: fit.z[j],
+                        p: estimable.then_some(fit.p[j]),
+                    }
+                })
+                .collect();
+            Some(CoxResult {
+                endpoint: e.id.clone(),
+                model: "treatment".into(),
+                ties: conf_s.ties,
+                variance,
+                n: fit.n,
+                events: fit.events,
+                terms,
+                loglik: [fit.loglik_null, fit.loglik],
+                lr_test: test_stat(fit.lr_test),
+                wald_test: test_stat(fit.wald_test),
+                score_test: test_stat(fit.score_test),
+                iterations: fit.iterations,
+                converged: fit.converged,
+                concordance: concordance_result,
+                zph,
+            })
+        }
+        Err(err) => {
+            diagnostics.push(Diagnostic::warning(
+                "survival",
+                format!("{} ({cohort_name}): no Cox model: {err}", e.label),
+            ));
+            None
+        }
+    }
 }
