@@ -164,181 +164,15 @@ fn render_one(
 
 fn run(command: Command, show: bool) -> studybook::Result<()> {
     match command {
-        Command::Render { study, out, all } => {
-            if all {
-                let root = Path::new("reports");
-                let mut listed = Vec::new();
-                for config in pipeline::find_studies(root) {
-                    let (analysis, files) = render_one(&config, None, show)?;
-                    report_written(&files);
-                    let manuscript = files
-                        .iter()
-                        .find(|f| f.ends_with("manuscript.md"))
-                        .cloned()
-                        .unwrap_or_default();
-                    listed.push((analysis.results.study.title.clone(), manuscript));
-                }
-                let summary = pipeline::write_summary(root, &listed)?;
-                say!("wrote {}", summary.display());
-            } else {
-                let (_, files) = render_one(&study, out.as_deref(), show)?;
-                report_written(&files);
-            }
-            Ok(())
-        }
-        Command::Verify { study, out, all } => {
-            let (_, review, files) = pipeline::verify_study(&study, out.as_deref())?;
-            {
-                let v = &review.verification;
-                say!(
-                    "{:<10} {:<40} {:>12} {:>12}  verdict",
-                    "cohort",
-                    "claim",
-                    "published",
-                    "regenerated"
-                );
-                for c in &v.claims {
-                    if all || c.verdict != "reproduced" {
-                        say!(
-                            "{:<10} {:<40} {:>12} {:>12}  {}",
-                            c.cohort,
-                            format!("{}: {}", c.section, c.claim),
-                            c.published,
-                            c.regenerated,
-                            c.verdict
-                        );
-                    }
-                }
-                for s in &v.summary {
-                    say!(
-                        "{} ({}): {} of {} reproduced, {} missing",
-                        s.section,
-                        s.cohort,
-                        s.reproduced,
-                        s.compared,
-                        s.missing
-                    );
-                }
-            }
-            report_written(&files);
-            Ok(())
-        }
+        Command::Render { study, out, all } => render(&study, out.as_deref(), all, show),
+        Command::Verify { study, out, all } => verify(&study, out.as_deref(), all),
         Command::Audit {
             manifest,
             out,
             notes,
-        } => {
-            let out = out.unwrap_or_else(|| {
-                manifest
-                    .parent()
-                    .unwrap_or_else(|| Path::new("."))
-                    .join("audit")
-            });
-            let (audit, files) = pipeline::audit_manifest(&manifest, &out)?;
-            for f in &audit.findings {
-                if f.severity == studybook::published::audit::Severity::Note && !notes {
-                    continue;
-                }
-                say!(
-                    "{} {} {} ({}) {}\n    reported:   {}\n    recomputed: {}\n    {}",
-                    f.severity.name(),
-                    f.id,
-                    f.location,
-                    f.line,
-                    f.kind,
-                    f.reported,
-                    f.recomputed,
-                    f.explanation
-                );
-            }
-            let c = audit.counts;
-            say!(
-                "{}: {} error(s), {} warning(s), {} note(s)",
-                manifest.display(),
-                c.errors,
-                c.warnings,
-                c.notes
-            );
-            report_written(&files);
-            if c.errors > 0 {
-                return Err(studybook::Error::Findings(c.errors));
-            }
-            Ok(())
-        }
-        Command::Check { study } => {
-            let a = pipeline::analyse(&study)?;
-            // The published manifest, if the study names one, must read too.
-            studybook::published::review(&a.config, &a.results)?;
-            for lint in studybook::render::lint(&a.templates) {
-                say!("warning: {lint}");
-            }
-            let f = &a.results.flow;
-            say!("{}: config and data are valid", study.display());
-            say!("  {}: {}", f.screened_label, f.screened);
-            for s in &f.steps {
-                say!(
-                    "  - {}: {} excluded, {} remain",
-                    s.reason,
-                    s.excluded,
-                    s.remaining
-                );
-            }
-            let groups: Vec<String> = a
-                .results
-                .groups
-                .iter()
-                .zip(&f.by_group)
-                .map(|(g, n)| format!("{} {n}", g.label))
-                .collect();
-            say!(
-                "  {}: {} ({})",
-                f.included_label,
-                f.included,
-                groups.join(", ")
-            );
-            say!(
-                "  variables: {}; Table 1 rows: {}",
-                a.cohort.variables.len(),
-                a.results.table1.values().map(Vec::len).sum::<usize>()
-            );
-            for d in &a.results.diagnostics {
-                say!("  {}: {}", d.severity, d.message);
-            }
-            Ok(())
-        }
-        Command::Bench { what, study, .. } if what == "render" => {
-            let peak = || {
-                studybook::bench::peak_rss_mb()
-                    .map(|mb| format!("peak {mb:>6.0} MB"))
-                    .unwrap_or_default()
-            };
-            let start = std::time::Instant::now();
-            let last = std::cell::RefCell::new((start, ""));
-            let step = |stage: &'static str| {
-                let mut l = last.borrow_mut();
-                if !l.1.is_empty() {
-                    say!(
-                        "{:>8.3} s  {:<32}{}",
-                        l.0.elapsed().as_secs_f64(),
-                        l.1,
-                        peak()
-                    );
-                }
-                *l = (std::time::Instant::now(), stage);
-            };
-            let out = std::env::temp_dir().join(format!("studybook-bench-{}", std::process::id()));
-            let result = pipeline::render_study_with(&study, Some(&out), &step);
-            let l = last.borrow();
-            say!(
-                "{:>8.3} s  {:<32}{}",
-                l.0.elapsed().as_secs_f64(),
-                format!("{} and writing", l.1),
-                peak()
-            );
-            say!("{:>8.3} s  total", start.elapsed().as_secs_f64());
-            let _ = std::fs::remove_dir_all(&out);
-            result.map(|_| ())
-        }
+        } => audit(&manifest, out, notes),
+        Command::Check { study } => check(&study),
+        Command::Bench { what, study, .. } if what == "render" => bench_render(&study),
         Command::Bench { what, n, seed, .. } if what == "survival" => {
             let b = studybook::bench::survival(n, seed);
             say!(
@@ -378,6 +212,189 @@ fn run(command: Command, show: bool) -> studybook::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `render`: one study, or every study under `reports/` and the summary.
+fn render(study: &Path, out: Option<&Path>, all: bool, show: bool) -> studybook::Result<()> {
+    if all {
+        let root = Path::new("reports");
+        let mut listed = Vec::new();
+        for config in pipeline::find_studies(root) {
+            let (analysis, files) = render_one(&config, None, show)?;
+            report_written(&files);
+            let manuscript = files
+                .iter()
+                .find(|f| f.ends_with("manuscript.md"))
+                .cloned()
+                .unwrap_or_default();
+            listed.push((analysis.results.study.title.clone(), manuscript));
+        }
+        let summary = pipeline::write_summary(root, &listed)?;
+        say!("wrote {}", summary.display());
+    } else {
+        let (_, files) = render_one(study, out, show)?;
+        report_written(&files);
+    }
+    Ok(())
+}
+
+/// `verify`: the claims that did not reproduce (all with `--all`) and the
+/// summary per section.
+fn verify(study: &Path, out: Option<&Path>, all: bool) -> studybook::Result<()> {
+    let (_, review, files) = pipeline::verify_study(study, out)?;
+    {
+        let v = &review.verification;
+        say!(
+            "{:<10} {:<40} {:>12} {:>12}  verdict",
+            "cohort",
+            "claim",
+            "published",
+            "regenerated"
+        );
+        for c in &v.claims {
+            if all || c.verdict != "reproduced" {
+                say!(
+                    "{:<10} {:<40} {:>12} {:>12}  {}",
+                    c.cohort,
+                    format!("{}: {}", c.section, c.claim),
+                    c.published,
+                    c.regenerated,
+                    c.verdict
+                );
+            }
+        }
+        for s in &v.summary {
+            say!(
+                "{} ({}): {} of {} reproduced, {} missing",
+                s.section,
+                s.cohort,
+                s.reproduced,
+                s.compared,
+                s.missing
+            );
+        }
+    }
+    report_written(&files);
+    Ok(())
+}
+
+/// `audit`: the findings (notes with `--notes`) and their counts; an
+/// error finding fails the command after the report is written.
+fn audit(manifest: &Path, out: Option<PathBuf>, notes: bool) -> studybook::Result<()> {
+    let out = out.unwrap_or_else(|| {
+        manifest
+            .parent()
+            .unwrap_or_else(|| Path::new("."))
+            .join("audit")
+    });
+    let (audit, files) = pipeline::audit_manifest(manifest, &out)?;
+    for f in &audit.findings {
+        if f.severity == studybook::published::audit::Severity::Note && !notes {
+            continue;
+        }
+        say!(
+            "{} {} {} ({}) {}\n    reported:   {}\n    recomputed: {}\n    {}",
+            f.severity.name(),
+            f.id,
+            f.location,
+            f.line,
+            f.kind,
+            f.reported,
+            f.recomputed,
+            f.explanation
+        );
+    }
+    let c = audit.counts;
+    say!(
+        "{}: {} error(s), {} warning(s), {} note(s)",
+        manifest.display(),
+        c.errors,
+        c.warnings,
+        c.notes
+    );
+    report_written(&files);
+    if c.errors > 0 {
+        return Err(studybook::Error::Findings(c.errors));
+    }
+    Ok(())
+}
+
+/// `check`: config, data and manifest read; template lint; the flow.
+fn check(study: &Path) -> studybook::Result<()> {
+    let a = pipeline::analyse(study)?;
+    // The published manifest, if the study names one, must read too.
+    studybook::published::review(&a.config, &a.results)?;
+    for lint in studybook::render::lint(&a.templates) {
+        say!("warning: {lint}");
+    }
+    let f = &a.results.flow;
+    say!("{}: config and data are valid", study.display());
+    say!("  {}: {}", f.screened_label, f.screened);
+    for s in &f.steps {
+        say!(
+            "  - {}: {} excluded, {} remain",
+            s.reason,
+            s.excluded,
+            s.remaining
+        );
+    }
+    let groups: Vec<String> = a
+        .results
+        .groups
+        .iter()
+        .zip(&f.by_group)
+        .map(|(g, n)| format!("{} {n}", g.label))
+        .collect();
+    say!(
+        "  {}: {} ({})",
+        f.included_label,
+        f.included,
+        groups.join(", ")
+    );
+    say!(
+        "  variables: {}; Table 1 rows: {}",
+        a.cohort.variables.len(),
+        a.results.table1.values().map(Vec::len).sum::<usize>()
+    );
+    for d in &a.results.diagnostics {
+        say!("  {}: {}", d.severity, d.message);
+    }
+    Ok(())
+}
+
+/// `bench render`: the wall time and peak memory of each stage.
+fn bench_render(study: &Path) -> studybook::Result<()> {
+    let peak = || {
+        studybook::bench::peak_rss_mb()
+            .map(|mb| format!("peak {mb:>6.0} MB"))
+            .unwrap_or_default()
+    };
+    let start = std::time::Instant::now();
+    let last = std::cell::RefCell::new((start, ""));
+    let step = |stage: &'static str| {
+        let mut l = last.borrow_mut();
+        if !l.1.is_empty() {
+            say!(
+                "{:>8.3} s  {:<32}{}",
+                l.0.elapsed().as_secs_f64(),
+                l.1,
+                peak()
+            );
+        }
+        *l = (std::time::Instant::now(), stage);
+    };
+    let out = std::env::temp_dir().join(format!("studybook-bench-{}", std::process::id()));
+    let result = pipeline::render_study_with(study, Some(&out), &step);
+    let l = last.borrow();
+    say!(
+        "{:>8.3} s  {:<32}{}",
+        l.0.elapsed().as_secs_f64(),
+        format!("{} and writing", l.1),
+        peak()
+    );
+    say!("{:>8.3} s  total", start.elapsed().as_secs_f64());
+    let _ = std::fs::remove_dir_all(&out);
+    result.map(|_| ())
 }
 
 fn report_written(files: &[PathBuf]) {
