@@ -204,35 +204,14 @@ pub fn run(
         pair_by_patient,
     } = pair_up(&matches, &focal, &rows, &distance, n);
     let matched_idx: Vec<usize> = (0..n).filter(|&i| in_matched[i]).collect();
-    // The pairs' ids are copied beside the matched cohort and its balance.
-    let ((pairs, unmatched_focal), (matched, balance)) = rayon::join(
-        || {
-            let pairs: Vec<Pair> = pair_rows
-                .iter()
-                .map(|&(pair, fi, ci, distance)| Pair {
-                    pair,
-                    focal: cohort.ids[fi].clone(),
-                    control: cohort.ids[ci].clone(),
-                    distance,
-                })
-                .collect();
-            let unmatched: Vec<String> = unmatched_rows
-                .iter()
-                .map(|&fi| cohort.ids[fi].clone())
-                .collect();
-            (pairs, unmatched)
-        },
-        || {
-            let matched = cohort.subset(&matched_idx);
-            let balance = balance::compute(
-                cohort,
-                &rows,
-                &in_matched,
-                &conf.covariates,
-                conf.smd_denominator,
-            );
-            (matched, balance)
-        },
+    let (pairs, unmatched_focal, matched, balance) = matched_cohort(
+        cohort,
+        conf,
+        &rows,
+        &pair_rows,
+        &unmatched_rows,
+        &in_matched,
+        &matched_idx,
     );
     if !unmatched_focal.is_empty() {
         diagnostics.push(Diagnostic::note(
@@ -461,6 +440,51 @@ fn match_in_strata(
         }
     }
     matches
+}
+
+/// The pairs and the unmatched focal patients by id, the matched cohort
+/// and its balance (ids copied on one core, cohort and balance on the
+/// other).
+#[allow(clippy::type_complexity)]
+fn matched_cohort(
+    cohort: &Cohort,
+    conf: &MatchingSection,
+    rows: &[usize],
+    pair_rows: &[(usize, usize, usize, f64)],
+    unmatched_rows: &[usize],
+    in_matched: &[bool],
+    matched_idx: &[usize],
+) -> (Vec<Pair>, Vec<String>, Cohort, Vec<BalanceRow>) {
+    let ((pairs, unmatched_focal), (matched, balance)) = rayon::join(
+        || {
+            let pairs: Vec<Pair> = pair_rows
+                .iter()
+                .map(|&(pair, fi, ci, distance)| Pair {
+                    pair,
+                    focal: cohort.ids[fi].clone(),
+                    control: cohort.ids[ci].clone(),
+                    distance,
+                })
+                .collect();
+            let unmatched: Vec<String> = unmatched_rows
+                .iter()
+                .map(|&fi| cohort.ids[fi].clone())
+                .collect();
+            (pairs, unmatched)
+        },
+        || {
+            let matched = cohort.subset(matched_idx);
+            let balance = balance::compute(
+                cohort,
+                rows,
+                in_matched,
+                &conf.covariates,
+                conf.smd_denominator,
+            );
+            (matched, balance)
+        },
+    );
+    (pairs, unmatched_focal, matched, balance)
 }
 
 /// The match as pairs over the cohort's patients.
