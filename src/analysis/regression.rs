@@ -3,7 +3,7 @@
 //! univariable p-value, for each endpoint and cohort. After matching the
 //! variance is clustered on the matched pairs, as for the treatment HR.
 
-use super::survival::{CoxResult, CoxTerm, test_stat};
+use super::survival::{CoxResult, CoxTerm};
 use super::{Diagnostic, follow_up, ties};
 use crate::cohort::code;
 use crate::cohort::{Cohort, Population, Values};
@@ -338,23 +338,7 @@ fn fit_model(
         "model"
     };
     Some(TableModel {
-        model: CoxResult {
-            endpoint: e.id.clone(),
-            model: kind.into(),
-            ties: conf.ties,
-            variance: variance.into(),
-            n: fit.n,
-            events: fit.events,
-            terms,
-            loglik: [fit.loglik_null, fit.loglik],
-            lr_test: test_stat(fit.lr_test),
-            wald_test: test_stat(fit.wald_test),
-            score_test: test_stat(fit.score_test),
-            iterations: fit.iterations,
-            converged: fit.converged,
-            concordance: None,
-            zph: Vec::new(),
-        },
+        model: CoxResult::of_fit(&e.id, kind, conf.ties, variance.into(), &fit, terms),
         factors: factor_tests,
     })
 }

@@ -164,6 +164,37 @@ pub struct CoxResult {
     pub zph: Vec<ZphRow>,
 }
 
+impl CoxResult {
+    /// The reported model of `fit` (`model` "treatment", "univariable" or
+    /// "multivariable"), without concordance or proportional-hazards tests.
+    pub(crate) fn of_fit(
+        endpoint: &str,
+        model: &str,
+        ties: TiesKind,
+        variance: String,
+        fit: &cox::CoxFit,
+        terms: Vec<CoxTerm>,
+    ) -> CoxResult {
+        CoxResult {
+            endpoint: endpoint.to_string(),
+            model: model.into(),
+            ties,
+            variance,
+            n: fit.n,
+            events: fit.events,
+            terms,
+            loglik: [fit.loglik_null, fit.loglik],
+            lr_test: test_stat(fit.lr_test),
+            wald_test: test_stat(fit.wald_test),
+            score_test: test_stat(fit.score_test),
+            iterations: fit.iterations,
+            converged: fit.converged,
+            concordance: None,
+            zph: Vec::new(),
+        }
+    }
+}
+
 /// Harrell's C.
 #[derive(Debug, Clone, Serialize)]
 pub struct ConcordanceResult {
@@ -480,21 +511,9 @@ fn treatment_cox(
                 })
                 .collect();
             Some(CoxResult {
-                endpoint: e.id.clone(),
-                model: "treatment".into(),
-                ties: conf_s.ties,
-                variance,
-                n: fit.n,
-                events: fit.events,
-                terms,
-                loglik: [fit.loglik_null, fit.loglik],
-                lr_test: test_stat(fit.lr_test),
-                wald_test: test_stat(fit.wald_test),
-                score_test: test_stat(fit.score_test),
-                iterations: fit.iterations,
-                converged: fit.converged,
                 concordance: concordance_result,
                 zph,
+                ..CoxResult::of_fit(&e.id, "treatment", conf_s.ties, variance, &fit, terms)
             })
         }
         Err(err) => {
