@@ -9,18 +9,22 @@
 //!
 //! 1. [`config`]: the study config as typed structs, checked.
 //! 2. [`data`]: the data file as text columns.
-//! 3. [`cohort`]: derived variables, exclusions (the patient flow), groups.
-//!    The cohort also defines [`cohort::Population`]: the patients one
+//! 3. [`study`]: the config resolved against the data: every name bound to
+//!    a column or an evaluated expression, codings and levels known, the
+//!    exclusion conditions evaluated. Config errors are worded here, once.
+//! 4. [`cohort`]: the study coded for the included rows: the patient flow,
+//!    groups, ids, variables and endpoints (errors name a data row). The
+//!    cohort also defines [`cohort::Population`]: the patients one
 //!    analysis runs on (rows, optional weights and clusters, how they were
 //!    made); results are kept [`cohort::ByPopulation`].
-//! 4. [`matching`]: propensity model, nearest-neighbour matching, balance;
+//! 5. [`matching`]: propensity model, nearest-neighbour matching, balance;
 //!    the matched patients become a population.
-//! 5. [`analysis`]: Table 1, survival, Cox tables, complications and
+//! 6. [`analysis`]: Table 1, survival, Cox tables, complications and
 //!    subgroups of each population, as plain results.
-//! 6. [`figures`]: deterministic SVG figures, one file per figure.
-//! 7. [`report`]: the assembled, serializable [`report::Results`].
-//! 8. [`render`]: the formatter, templates, Markdown and HTML.
-//! 9. [`files`]: atomic writes of the output.
+//! 7. [`figures`]: deterministic SVG figures, one file per figure.
+//! 8. [`report`]: the assembled, serializable [`report::Results`].
+//! 9. [`render`]: the formatter, templates, Markdown and HTML.
+//! 10. [`files`]: atomic writes of the output.
 //!
 //! Every stage may record [`diagnostics`]: statistical trouble is a result.
 //!
@@ -48,5 +52,6 @@ pub mod published;
 pub mod render;
 pub mod report;
 pub mod stats;
+pub mod study;
 
 pub use error::{Error, Result};

@@ -1,5 +1,5 @@
 //! The only module that knows the stage order:
-//! config -> data -> cohort -> matching -> populations -> analyses ->
+//! config -> data -> study -> cohort -> matching -> populations -> analyses ->
 //! figures -> report -> render -> files. Each stage is one call; what a
 //! stage computes, and how it is shown, belongs to the stage.
 
@@ -14,6 +14,7 @@ use crate::matching::{self, MatchOutput};
 use crate::published::{self, Review, audit};
 use crate::render::{self, Templates};
 use crate::report::{self, Provenance, Results, Tables, sha256_file, sha256_hex};
+use crate::study;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -73,11 +74,11 @@ pub fn analyse_populations(
 ) -> Result<Analysis> {
     progress(STAGES[0]);
     let config = config::load(config_path)?;
-    let c = &config.config;
     progress(STAGES[1]);
     let (data, data_sha256) = read_data(&config)?;
     progress(STAGES[2]);
-    let cohort = cohort::build(&config, &data)?;
+    let study = study::resolve(config, &data)?;
+    let cohort = cohort::build(&study, &data)?;
     let mut diagnostics: Vec<Diagnostic> = cohort
         .warnings
         .iter()
@@ -85,6 +86,7 @@ pub fn analyse_populations(
         .collect();
     // Table 4's columns are all that is still read from the raw data: read
     // them now and free the text (at a million rows, half a gigabyte).
+    let c = &study.config.config;
     let complication_columns = match &c.complications {
         Some(cc) => Some(cohort::complication_columns(&data, &cohort.rows, cc)?),
         None => None,
@@ -93,11 +95,13 @@ pub fn analyse_populations(
     progress(STAGES[3]);
     let matched = match &c.matching {
         Some(conf) => Some(
-            matching::run(&cohort, conf, &mut diagnostics)
-                .map_err(|e| Error::config(&config.path, e.0))?,
+            matching::run(&cohort, conf, &mut diagnostics).map_err(|e| study.config_error(e.0))?,
         ),
         None => None,
     };
+    // The derived values and exclusion masks are no longer needed.
+    let config = study.into_config();
+    let c = &config.config;
     let populations = populations(&cohort, matched.as_ref(), extra, &mut diagnostics);
     progress(STAGES[4]);
     let (table1, survival) = unzip(analysis::over(&populations, &mut diagnostics, |p, d| {

@@ -1023,3 +1023,44 @@ fn exclusion_step_errors_name_the_step() {
     );
     assert_eq!(a.cohort.ids, ["1", "2", "5", "6"]);
 }
+
+// Regression: a cut of an expression that gives text used to code every
+// patient as missing, silently. The study is resolved before the cohort is
+// built, and a cut needs numbers.
+#[test]
+fn cut_of_a_text_expression_is_an_error_not_all_missing() {
+    let config = CONFIG.replace(
+        "[variables.lab]",
+        "[variables.stage_cut]\nexpr = \"stage\"\ncut = [1.5]\n[variables.lab]",
+    );
+    let e = error_of(&config, CSV);
+    assert_has(
+        &e,
+        &[
+            "study.toml",
+            "[variables.stage_cut]",
+            "does not give numbers",
+            "only numbers can be cut",
+        ],
+    );
+}
+
+// Validation happens once: a fault in the config is reported before any
+// fault in the data's rows, whatever their order in the file.
+#[test]
+fn config_errors_come_before_data_row_errors() {
+    let config = CONFIG.replace(
+        "[variables.lab]",
+        "[variables.older]\nexpr = \"agge > 60\"\nlevels = [\"true\", \"false\"]\n[variables.lab]",
+    );
+    // Row 1's group is not one of [A, B]: a data error found later.
+    let csv = CSV.replace("1,A,50", "1,C,50");
+    let e = error_of(&config, &csv);
+    assert_has(
+        &e,
+        &["study.toml", "[variables.older]", "`agge` is neither"],
+    );
+    // With the config fixed, the row is what is reported.
+    let e = error_of(&config.replace("agge", "age"), &csv);
+    assert_has(&e, &["d.csv", "row 1", "`C`"]);
+}

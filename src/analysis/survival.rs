@@ -94,7 +94,7 @@ pub struct LogRankResult {
 /// One term of a Cox model.
 #[derive(Debug, Clone, Serialize)]
 pub struct CoxTerm {
-    /// Term name ("treatment[TA]").
+    /// Term name (`treatment[TA]`).
     pub term: String,
     /// Variable.
     pub variable: String,

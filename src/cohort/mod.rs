@@ -1,28 +1,20 @@
-//! From the raw data to the analysed cohort: derived variables (SQL
-//! expressions, cut into levels), exclusion steps with their counts (the
-//! patient flow), and each patient's group.
+//! From the resolved study to the analysed cohort: the exclusion steps
+//! with their counts (the patient flow), each patient's group and id, and
+//! every variable and endpoint coded for the included patients.
 
-use crate::config::{Closed, ComplicationsSection, Kind, LoadedConfig, SummaryKind, Variable};
+use crate::config::{ComplicationsSection, SummaryKind};
 use crate::data::{Dataset, parse_number};
-use crate::error::{Error, Result, did_you_mean};
-use polars::prelude::*;
+use crate::error::{Error, Result};
+use crate::study::{Exclusion, Study};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-mod env;
+mod coding;
 mod population;
-use env::{Env, position_of};
+pub use crate::study::Group;
+use coding::position_of;
 pub use population::{ByPopulation, Made, Population, PopulationInfo};
-
-/// A treatment group.
-#[derive(Debug, Clone, Serialize)]
-pub struct Group {
-    /// Value as written in the data.
-    pub value: String,
-    /// Printed name.
-    pub label: String,
-}
 
 /// One step of the patient flow.
 #[derive(Debug, Clone, Serialize)]
@@ -241,44 +233,95 @@ impl Cohort {
     }
 }
 
-/// Builds the cohort: exclusions, groups, then every variable named in the config.
-pub fn build(cfg: &LoadedConfig, data: &Dataset) -> Result<Cohort> {
-    let c = &cfg.config;
-    let env = Env {
-        cfg,
-        data,
-        derived: std::sync::Mutex::new(BTreeMap::new()),
+/// Builds the cohort from a resolved study: the exclusion steps' flow,
+/// each patient's group and id, then every variable and endpoint coded for
+/// the included rows. Errors name a data row.
+pub fn build(study: &Study, data: &Dataset) -> Result<Cohort> {
+    let (rows, steps) = exclude(&study.exclusions, data.rows());
+    let group = groups(study, data, &rows)?;
+    let by_group: Vec<usize> = (0..study.groups.len())
+        .map(|g| group.iter().filter(|&&x| x == g).count())
+        .collect();
+    if let Some(g) = by_group.iter().position(|&n| n == 0) {
+        return Err(Error::data(
+            &data.path,
+            format!(
+                "group `{}` has no patients in the cohort (column `{}`); check the group values in [treatment] against the data and the exclusion steps",
+                study.groups[g].value, study.treatment
+            ),
+        ));
+    }
+    // Variables and endpoints are independent: coded in parallel, then
+    // taken in config order, so the first error and the warnings are those
+    // a sequential build would give. The ids are checked beside them
+    // (their error still comes first).
+    let (ids, coded) = rayon::join(
+        || patient_ids(study, data, &rows),
+        || -> Vec<Result<(CohortVariable, Vec<String>)>> {
+            study
+                .variables
+                .par_iter()
+                .map(|v| {
+                    let mut warnings = Vec::new();
+                    let values = coding::values(v, data, &rows, &mut warnings)?;
+                    let variable = CohortVariable {
+                        name: v.name.clone(),
+                        label: v.label.clone(),
+                        values,
+                    };
+                    Ok((variable, warnings))
+                })
+                .collect()
+        },
+    );
+    let ids = ids?;
+    let mut warnings = Vec::new();
+    let mut variables = BTreeMap::new();
+    for c in coded {
+        let (variable, w) = c?;
+        warnings.extend(w);
+        variables.insert(variable.name.clone(), variable);
+    }
+    let coded: Vec<Result<EndpointValues>> = study
+        .endpoints
+        .par_iter()
+        .map(|e| coding::endpoint(e, data, &rows))
+        .collect();
+    let mut endpoints = BTreeMap::new();
+    for values in coded {
+        let values = values?;
+        endpoints.insert(values.id.clone(), values);
+    }
+    let flow = Flow {
+        screened_label: study.screened_label.clone(),
+        screened: data.rows(),
+        steps,
+        included_label: study.included_label.clone(),
+        included: rows.len(),
+        by_group,
     };
-    // Exclusion steps, in order.
-    let mut keep = vec![true; data.rows()];
-    let mut steps = Vec::new();
-    let places: Vec<String> = c
-        .cohort
-        .exclude
-        .iter()
-        .enumerate()
-        .map(|(k, step)| format!("[[cohort.exclude]] step {} (\"{}\")", k + 1, step.reason))
-        .collect();
-    let conditions: Vec<(&str, &str)> = c
-        .cohort
-        .exclude
-        .iter()
-        .zip(&places)
-        .map(|(step, at)| (step.condition.as_str(), at.as_str()))
-        .collect();
-    let evaluated = env.eval_all(&conditions)?;
-    for ((k, step), cond) in c.cohort.exclude.iter().enumerate().zip(evaluated) {
-        let at = &places[k];
-        let cond = cond.cast(&DataType::Boolean).map_err(|_| {
-            Error::config(&cfg.path, format!("{at}: where = \"{}\" is not a true/false condition; write a comparison such as `age > 75`", step.condition))
-        })?;
-        let cond = cond
-            .bool()
-            .map_err(|e| Error::config(&cfg.path, format!("{at}: {e}")))?;
+    Ok(Cohort {
+        groups: study.groups.clone(),
+        ids,
+        rows,
+        group,
+        variables,
+        endpoints,
+        flow,
+        warnings,
+    })
+}
+
+/// The exclusion steps applied in order: the rows left, and each step's
+/// count (a row leaves at the first step whose condition is true).
+fn exclude(exclusions: &[Exclusion], n: usize) -> (Vec<usize>, Vec<FlowStep>) {
+    let mut keep = vec![true; n];
+    let mut steps = Vec::with_capacity(exclusions.len());
+    for (k, step) in exclusions.iter().enumerate() {
         let mut excluded = 0;
-        for (i, v) in cond.iter().enumerate() {
-            if keep[i] && v == Some(true) {
-                keep[i] = false;
+        for (kept, &drops) in keep.iter_mut().zip(&step.drops) {
+            if *kept && drops {
+                *kept = false;
                 excluded += 1;
             }
         }
@@ -290,123 +333,36 @@ pub fn build(cfg: &LoadedConfig, data: &Dataset) -> Result<Cohort> {
             remaining: keep.iter().filter(|&&k| k).count(),
         });
     }
-    let rows: Vec<usize> = (0..data.rows()).filter(|&i| keep[i]).collect();
-    // Groups.
-    let t = &c.treatment;
-    let groups: Vec<Group> = t
-        .groups
-        .iter()
-        .enumerate()
-        .map(|(i, g)| Group {
-            value: g.clone(),
-            label: t.labels.get(i).cloned().unwrap_or_else(|| g.clone()),
-        })
-        .collect();
-    let tcol = data.column(&t.column, "[treatment] column")?;
-    let mut group = Vec::with_capacity(rows.len());
-    for &r in &rows {
-        let v = tcol.get(r);
-        match v.and_then(|v| position_of(&t.groups, v)) {
-            Some(g) => group.push(g),
-            None => {
-                return Err(Error::data(
+    ((0..n).filter(|&i| keep[i]).collect(), steps)
+}
+
+/// Each included row's group index; a value outside the groups names its row.
+fn groups(study: &Study, data: &Dataset, rows: &[usize]) -> Result<Vec<usize>> {
+    let values: Vec<String> = study.groups.iter().map(|g| g.value.clone()).collect();
+    let column = data.column(&study.treatment, "[treatment] column")?;
+    rows.iter()
+        .map(|&r| {
+            let v = column.get(r);
+            v.and_then(|v| position_of(&values, v)).ok_or_else(|| {
+                Error::data(
                     &data.path,
                     format!(
                         "row {}: column `{}` is {}, which is not one of the groups [{}]; add it to [treatment] groups or exclude the row with a [[cohort.exclude]] step",
                         r + 1,
-                        t.column,
+                        study.treatment,
                         v.map_or("missing".to_string(), |v| format!("`{v}`")),
-                        t.groups.join(", ")
+                        values.join(", ")
                     ),
-                ));
-            }
-        }
-    }
-    let by_group: Vec<usize> = (0..groups.len())
-        .map(|g| group.iter().filter(|&&x| x == g).count())
-        .collect();
-    if let Some(g) = by_group.iter().position(|&n| n == 0) {
-        return Err(Error::data(
-            &data.path,
-            format!(
-                "group `{}` has no patients in the cohort (column `{}`); check the group values in [treatment] against the data and the exclusion steps",
-                t.groups[g], t.column
-            ),
-        ));
-    }
-    // Variables and endpoints are independent: built in parallel, then
-    // taken in config order, so the first error and the warnings are those
-    // a sequential build would give.
-    // The ids are checked beside them (their error still comes first).
-    let (ids, built) = rayon::join(
-        || patient_ids(cfg, data, &rows),
-        || -> Vec<Result<(CohortVariable, Vec<String>)>> {
-            c.variables
-                .par_iter()
-                .map(|(name, v)| {
-                    let mut warnings = Vec::new();
-                    let values = env.values(name, v, &rows, &mut warnings)?;
-                    let label = v.label.clone().unwrap_or_else(|| name.clone());
-                    let variable = CohortVariable {
-                        name: name.clone(),
-                        label,
-                        values,
-                    };
-                    Ok((variable, warnings))
-                })
-                .collect()
-        },
-    );
-    let ids = ids?;
-    let mut warnings = Vec::new();
-    let mut variables = BTreeMap::new();
-    for b in built {
-        let (variable, w) = b?;
-        warnings.extend(w);
-        variables.insert(variable.name.clone(), variable);
-    }
-    let built: Vec<Result<EndpointValues>> = c
-        .endpoints
-        .par_iter()
-        .map(|e| env.endpoint(e, &rows))
-        .collect();
-    let mut endpoints = BTreeMap::new();
-    for values in built {
-        let values = values?;
-        endpoints.insert(values.id.clone(), values);
-    }
-    let flow = Flow {
-        screened_label: c
-            .cohort
-            .screened
-            .clone()
-            .unwrap_or_else(|| "Patients in the data".into()),
-        screened: data.rows(),
-        steps,
-        included_label: c
-            .cohort
-            .included
-            .clone()
-            .unwrap_or_else(|| "Patients analysed".into()),
-        included: rows.len(),
-        by_group,
-    };
-    Ok(Cohort {
-        groups,
-        ids,
-        rows,
-        group,
-        variables,
-        endpoints,
-        flow,
-        warnings,
-    })
+                )
+            })
+        })
+        .collect()
 }
 
 /// The patients' ids (the `[study] id` column, else row numbers), checked
 /// to be present and unique.
-fn patient_ids(cfg: &LoadedConfig, data: &Dataset, rows: &[usize]) -> Result<Vec<String>> {
-    Ok(match &cfg.config.study.id {
+fn patient_ids(study: &Study, data: &Dataset, rows: &[usize]) -> Result<Vec<String>> {
+    Ok(match &study.id {
         Some(col) => {
             let ids = data.column(col, "[study] id")?;
             let mut seen = std::collections::HashMap::with_capacity(rows.len());

@@ -144,7 +144,7 @@ pub struct Endpoint {
     pub landmarks: Vec<f64>,
     /// Unit of `time`, printed in text and axes.
     pub time_unit: Option<String>,
-    /// Printed names of the landmarks ("1-year"); default "at T <unit>".
+    /// Printed names of the landmarks ("1-year"); default "at T" and the unit.
     pub landmark_labels: Option<Vec<String>>,
     /// Spacing of the x-axis ticks and number-at-risk columns of the
     /// Kaplan-Meier figure (default: a round number giving about 6 ticks).

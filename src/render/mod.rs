@@ -3,7 +3,7 @@
 //! or a table looks.
 //!
 //! - [`templates`]: the template set (built-in, overridable per study);
-//! - [`lint`]: literal numbers next to printed results;
+//! - [`lint`](mod@lint): literal numbers next to printed results;
 //! - `views`: the results arranged for the templates;
 //! - `environment`: filters and functions templates call;
 //! - `numbering`: table and figure numbers, cross-references;
