@@ -37,190 +37,207 @@ pub(super) fn categorical_tests(ctx: &mut Ctx<'_>) {
         let node = site.node();
         let Some(p) = node.num("p") else { continue };
         let lt = node.flag("p_lt");
-        let table: Vec<Vec<f64>> = if let Some(rows) = level_tables(node) {
-            match level_counts(&rows) {
-                Some((g, c)) if g.len() >= 2 => c,
-                _ => continue,
-            }
-        } else if let Some(total) = node.get("total") {
-            let groups = groups_with(total, "_n");
-            let ns: Option<Vec<(f64, f64)>> = groups
-                .iter()
-                .map(|g| {
-                    let n = total.num(&format!("{g}_n"))?.value;
-                    let big = site.inherited(&format!("{g}_n"))?.value;
-                    Some((n, big - n))
-                })
-                .collect();
-            match ns {
-                Some(ns) if ns.len() >= 2 => vec![
-                    ns.iter().map(|x| x.0).collect(),
-                    ns.iter().map(|x| x.1).collect(),
-                ],
-                _ => continue,
-            }
-        } else {
-            continue;
-        };
-        if table.iter().flatten().any(|&x| x < 0.0 || x.fract() != 0.0) {
-            continue;
+        let Some(t) = counts(site) else { continue };
+        let results = recompute(&t);
+        let (finding, agree) = judge(ctx, site, &t, &results, p, lt);
+        found.push(finding);
+        if t.len() == 2 && t[0].len() == 2 && !lt && !agree.is_empty() {
+            record_mix(&mut mixes, site, &agree);
         }
-        let t: Vec<Vec<u64>> = table
+    }
+    ctx.add_all(3, found);
+    report_mixes(ctx, mixes);
+}
+
+/// The printed counts of a site as a contingency table (levels by groups,
+/// or events and non-events by group); `None` unless whole and >= 0.
+fn counts(site: &Site<'_>) -> Option<Vec<Vec<u64>>> {
+    let node = site.node();
+    let table: Vec<Vec<f64>> = if let Some(rows) = level_tables(node) {
+        match level_counts(&rows) {
+            Some((g, c)) if g.len() >= 2 => c,
+            _ => return None,
+        }
+    } else {
+        let total = node.get("total")?;
+        let ns: Vec<(f64, f64)> = groups_with(total, "_n")
+            .iter()
+            .map(|g| {
+                let n = total.num(&format!("{g}_n"))?.value;
+                let big = site.inherited(&format!("{g}_n"))?.value;
+                Some((n, big - n))
+            })
+            .collect::<Option<_>>()?;
+        if ns.len() < 2 {
+            return None;
+        }
+        vec![
+            ns.iter().map(|x| x.0).collect(),
+            ns.iter().map(|x| x.1).collect(),
+        ]
+    };
+    if table.iter().flatten().any(|&x| x < 0.0 || x.fract() != 0.0) {
+        return None;
+    }
+    Some(
+        table
             .iter()
             .map(|r| r.iter().map(|&x| x as u64).collect())
-            .collect();
-        let stated = site
-            .inherited_str(&["test", "test_note"])
-            .unwrap_or("")
-            .to_lowercase();
-        let stated_variants: Vec<Variant> = [
-            (stated.contains("chi"), Variant::Pearson),
-            (stated.contains("chi"), Variant::Yates),
-            (stated.contains("fisher"), Variant::Fisher),
-        ]
-        .iter()
-        .filter(|(on, _)| *on)
-        .map(|(_, v)| *v)
-        .collect();
-        let two_by_two = t.len() == 2 && t[0].len() == 2;
-        let mut results: Vec<(Variant, Option<f64>)> = vec![(
-            Variant::Pearson,
-            contingency::chi_square(&t, false).ok().map(|r| r.p),
-        )];
-        if two_by_two {
-            results.push((
-                Variant::Yates,
-                contingency::chi_square(&t, true).ok().map(|r| r.p),
-            ));
-        }
+            .collect(),
+    )
+}
+
+/// Each variant's p-value from the counts (Yates only for a 2 x 2 table).
+fn recompute(t: &[Vec<u64>]) -> Vec<(Variant, Option<f64>)> {
+    let mut results = vec![(
+        Variant::Pearson,
+        contingency::chi_square(t, false).ok().map(|r| r.p),
+    )];
+    if t.len() == 2 && t[0].len() == 2 {
         results.push((
-            Variant::Fisher,
-            contingency::fisher_exact(&t, FISHER_BUDGET)
-                .ok()
-                .map(|r| r.p),
+            Variant::Yates,
+            contingency::chi_square(t, true).ok().map(|r| r.p),
         ));
-        let shown = format!(
-            "{} from counts {}",
-            printed_p(p, lt),
-            t.iter()
-                .map(|r| r.iter().map(u64::to_string).collect::<Vec<_>>().join("/"))
-                .collect::<Vec<_>>()
-                .join(" | ")
-        );
-        if results.iter().all(|(_, r)| r.is_none()) {
-            found.push((
-                site.path.clone(),
-                node.clone(),
-                Severity::Warning,
-                "test-p",
-                shown,
-                "not computable".to_string(),
-                "No test of independence is defined for these counts (a group or a level has \
-                 no patients), yet a p-value is printed."
-                    .to_string(),
-            ));
-            continue;
-        }
-        let recomputed = results
-            .iter()
-            .map(|(v, r)| {
-                format!(
-                    "{}: {}",
-                    match v {
-                        Variant::Pearson => "chi-square",
-                        Variant::Yates => "Yates",
-                        Variant::Fisher => "Fisher",
-                    },
-                    r.map_or("n/a".to_string(), |x| ctx.p(x))
-                )
-            })
+    }
+    results.push((
+        Variant::Fisher,
+        contingency::fisher_exact(t, FISHER_BUDGET)
+            .ok()
+            .map(|r| r.p),
+    ));
+    results
+}
+
+/// The finding for one printed p: not computable, reproduced by no
+/// variant, by another than the stated test, or by the stated one; and
+/// the variants that reproduce it.
+fn judge(
+    ctx: &Ctx<'_>,
+    site: &Site<'_>,
+    t: &[Vec<u64>],
+    results: &[(Variant, Option<f64>)],
+    p: &Num,
+    lt: bool,
+) -> (Found, Vec<Variant>) {
+    let stated = site
+        .inherited_str(&["test", "test_note"])
+        .unwrap_or("")
+        .to_lowercase();
+    let stated_variants: Vec<Variant> = [
+        (stated.contains("chi"), Variant::Pearson),
+        (stated.contains("chi"), Variant::Yates),
+        (stated.contains("fisher"), Variant::Fisher),
+    ]
+    .iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, v)| *v)
+    .collect();
+    let reported = format!(
+        "{} from counts {}",
+        printed_p(p, lt),
+        t.iter()
+            .map(|r| r.iter().map(u64::to_string).collect::<Vec<_>>().join("/"))
             .collect::<Vec<_>>()
-            .join("; ");
-        let agree: Vec<Variant> = results
-            .iter()
-            .filter(|(_, r)| r.is_some_and(|x| p_agrees(x, p, lt)))
-            .map(|(v, _)| *v)
-            .collect();
-        let (lo, hi) = p.interval();
-        if agree.is_empty() {
-            found.push((
-                site.path.clone(),
-                node.clone(),
-                Severity::Error,
-                "test-p",
-                shown,
-                recomputed,
-                if lt {
-                    format!(
-                        "No variant of the test gives a p-value below {} from the printed counts.",
-                        p.raw
-                    )
-                } else {
-                    format!(
-                        "No variant of the test reproduces the printed p-value from the printed \
-                         counts (at {} decimals it stands for {}-{}).",
-                        p.decimals,
-                        ctx.p(lo.max(0.0)),
-                        ctx.p(hi.min(1.0))
-                    )
-                },
-            ));
-            continue;
-        }
-        let names: Vec<&str> = agree.iter().map(|v| v.name()).collect();
-        if !stated_variants.is_empty() && !agree.iter().any(|v| stated_variants.contains(v)) {
-            found.push((
-                site.path.clone(),
-                node.clone(),
-                Severity::Warning,
-                "test-variant",
-                shown,
-                recomputed,
-                format!(
-                    "The printed p-value is reproduced by {} only, not by the stated test ({stated}).",
-                    names.join(" and ")
-                ),
-            ));
-        } else {
-            found.push((
-                site.path.clone(),
-                node.clone(),
-                Severity::Note,
-                "test-variant",
-                shown,
-                recomputed,
-                format!("Reproduced by {}.", names.join(" and ")),
-            ));
-        }
-        if two_by_two && !lt {
-            let parent_path = site.path[..site.path.len().saturating_sub(1)].to_vec();
-            let parent = site.parent().cloned().unwrap_or_else(|| node.clone());
-            let entry = match mixes.iter_mut().find(|m| m.path == parent_path) {
-                Some(e) => e,
-                None => {
-                    mixes.push(Mix {
-                        path: parent_path,
-                        node: parent,
-                        plain: Vec::new(),
-                        yates: Vec::new(),
-                    });
-                    mixes.last_mut().expect("just pushed")
-                }
+            .join(" | ")
+    );
+    let found = |severity, kind, recomputed: String, explanation: String| {
+        Found::at(
+            site,
+            severity,
+            kind,
+            reported.clone(),
+            recomputed,
+            explanation,
+        )
+    };
+    if results.iter().all(|(_, r)| r.is_none()) {
+        let why = "No test of independence is defined for these counts (a group or a level has \
+                   no patients), yet a p-value is printed.";
+        let f = found(
+            Severity::Warning,
+            "test-p",
+            "not computable".into(),
+            why.into(),
+        );
+        return (f, Vec::new());
+    }
+    let recomputed = results
+        .iter()
+        .map(|(v, r)| {
+            let name = match v {
+                Variant::Pearson => "chi-square",
+                Variant::Yates => "Yates",
+                Variant::Fisher => "Fisher",
             };
-            let name = site.path.last().cloned().unwrap_or_default();
-            match (
-                agree.contains(&Variant::Pearson),
-                agree.contains(&Variant::Yates),
-            ) {
-                (true, false) => entry.plain.push(name),
-                (false, true) => entry.yates.push(name),
-                _ => {}
-            }
+            format!("{name}: {}", r.map_or("n/a".to_string(), |x| ctx.p(x)))
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let agree: Vec<Variant> = results
+        .iter()
+        .filter(|(_, r)| r.is_some_and(|x| p_agrees(x, p, lt)))
+        .map(|(v, _)| *v)
+        .collect();
+    let names: Vec<&str> = agree.iter().map(|v| v.name()).collect();
+    let f = if agree.is_empty() {
+        let (lo, hi) = p.interval();
+        let why = if lt {
+            format!(
+                "No variant of the test gives a p-value below {} from the printed counts.",
+                p.raw
+            )
+        } else {
+            format!(
+                "No variant of the test reproduces the printed p-value from the printed \
+                 counts (at {} decimals it stands for {}-{}).",
+                p.decimals,
+                ctx.p(lo.max(0.0)),
+                ctx.p(hi.min(1.0))
+            )
+        };
+        found(Severity::Error, "test-p", recomputed, why)
+    } else if !stated_variants.is_empty() && !agree.iter().any(|v| stated_variants.contains(v)) {
+        let why = format!(
+            "The printed p-value is reproduced by {} only, not by the stated test ({stated}).",
+            names.join(" and ")
+        );
+        found(Severity::Warning, "test-variant", recomputed, why)
+    } else {
+        let why = format!("Reproduced by {}.", names.join(" and "));
+        found(Severity::Note, "test-variant", recomputed, why)
+    };
+    (f, agree)
+}
+
+/// Notes a 2 x 2 row reproduced only without, or only with, Yates'
+/// correction under its enclosing table.
+fn record_mix(mixes: &mut Vec<Mix>, site: &Site<'_>, agree: &[Variant]) {
+    let parent_path = site.path[..site.path.len().saturating_sub(1)].to_vec();
+    let at = match mixes.iter().position(|m| m.path == parent_path) {
+        Some(k) => k,
+        None => {
+            mixes.push(Mix {
+                path: parent_path,
+                node: site.parent().unwrap_or(site.node()).clone(),
+                plain: Vec::new(),
+                yates: Vec::new(),
+            });
+            mixes.len() - 1
         }
+    };
+    let name = site.path.last().cloned().unwrap_or_default();
+    match (
+        agree.contains(&Variant::Pearson),
+        agree.contains(&Variant::Yates),
+    ) {
+        (true, false) => mixes[at].plain.push(name),
+        (false, true) => mixes[at].yates.push(name),
+        _ => {}
     }
-    for (path, node, sev, kind, rep, rec, exp) in found {
-        ctx.add(3, &path, &node, kind, sev, rep, rec, exp);
-    }
+}
+
+/// A table whose 2 x 2 rows need different chi-square variants.
+fn report_mixes(ctx: &mut Ctx<'_>, mixes: Vec<Mix>) {
     for Mix {
         path,
         node,

@@ -64,6 +64,40 @@ impl<'a> Site<'a> {
     }
 }
 
+/// A finding collected while the sites are borrowed; [`Ctx::add_all`]
+/// numbers and records them.
+pub(super) struct Found {
+    pub(super) path: Vec<String>,
+    pub(super) node: Node,
+    pub(super) severity: Severity,
+    pub(super) kind: &'static str,
+    pub(super) reported: String,
+    pub(super) recomputed: String,
+    pub(super) explanation: String,
+}
+
+impl Found {
+    /// A finding at `site`.
+    pub(super) fn at(
+        site: &Site<'_>,
+        severity: Severity,
+        kind: &'static str,
+        reported: String,
+        recomputed: String,
+        explanation: String,
+    ) -> Found {
+        Found {
+            path: site.path.clone(),
+            node: site.node().clone(),
+            severity,
+            kind,
+            reported,
+            recomputed,
+            explanation,
+        }
+    }
+}
+
 pub(super) struct Ctx<'a> {
     pub(super) m: &'a Manifest,
     pub(super) fmt: &'a Formatter,
@@ -101,6 +135,22 @@ impl<'a> Ctx<'a> {
             recomputed,
             explanation,
         });
+    }
+
+    /// Records the findings of `rule`, in order.
+    pub(super) fn add_all(&mut self, rule: u8, found: Vec<Found>) {
+        for f in found {
+            self.add(
+                rule,
+                &f.path,
+                &f.node,
+                f.kind,
+                f.severity,
+                f.reported,
+                f.recomputed,
+                f.explanation,
+            );
+        }
     }
 
     pub(super) fn num(&self, x: f64, d: u32) -> String {

@@ -6,133 +6,145 @@ use super::context::*;
 pub(super) fn mean_tests(ctx: &mut Ctx<'_>) {
     let mut found = Vec::new();
     for site in &ctx.sites {
-        let node = site.node();
-        let groups: Vec<String> = groups_with(node, "_mean")
-            .into_iter()
-            .filter(|g| node.num(&format!("{g}_sd")).is_some())
-            .collect();
-        // Quartiles must enclose the median whatever the test.
-        for g in groups_with(node, "_median") {
-            let get = |s: &str| node.num(&format!("{g}_{s}"));
-            if let (Some(md), Some(q1), Some(q3)) = (get("median"), get("q1"), get("q3"))
-                && !(q1.value <= md.value && md.value <= q3.value)
-            {
-                found.push((
-                    site.path.clone(),
-                    node.clone(),
-                    Severity::Error,
-                    "quartiles",
-                    format!("{g}: {} ({}-{})", md.raw, q1.raw, q3.raw),
-                    "Q1 <= median <= Q3".to_string(),
-                    "The interquartile range does not contain the median.".to_string(),
-                ));
-            }
-        }
-        if groups.len() != 2 {
-            continue;
-        }
-        let Some(p) = node.num("p") else { continue };
-        let lt = node.flag("p_lt");
-        let summary = |g: &str| -> Option<[f64; 3]> {
-            Some([
-                node.num(&format!("{g}_mean"))?.value,
-                node.num(&format!("{g}_sd"))?.value,
-                site.inherited(&format!("{g}_n"))
-                    .or_else(|| node.num(&format!("{g}_n")))?
-                    .value,
-            ])
-        };
-        let (Some(a), Some(b)) = (summary(&groups[0]), summary(&groups[1])) else {
-            continue;
-        };
-        let welch = t_test::from_summary(a, b, false).ok().map(|r| r.p);
-        let pooled = t_test::from_summary(a, b, true).ok().map(|r| r.p);
-        let (Some(welch), Some(pooled)) = (welch, pooled) else {
-            continue;
-        };
-        let stated = site.inherited_str(&["test"]).unwrap_or("").to_lowercase();
-        let is_t = ["t_test", "t-test", "welch", "student"]
-            .iter()
-            .any(|s| stated.contains(s));
-        let shown = format!(
-            "{} ({}) vs {} ({}), n {} vs {}, {}",
-            node.num(&format!("{}_mean", groups[0]))
-                .map_or("", |n| &n.raw),
-            node.num(&format!("{}_sd", groups[0]))
-                .map_or("", |n| &n.raw),
-            node.num(&format!("{}_mean", groups[1]))
-                .map_or("", |n| &n.raw),
-            node.num(&format!("{}_sd", groups[1]))
-                .map_or("", |n| &n.raw),
-            a[2],
-            b[2],
-            printed_p(p, lt)
-        );
-        let recomputed = format!("Welch: {}; pooled t: {}", ctx.p(welch), ctx.p(pooled));
-        let agrees = p_agrees(welch, p, lt) || p_agrees(pooled, p, lt);
-        if is_t {
-            if !agrees {
-                found.push((
-                    site.path.clone(),
-                    node.clone(),
-                    Severity::Error,
-                    "mean-test",
-                    shown,
-                    recomputed,
-                    "Neither t-test reproduces the printed p-value from the printed means, SDs \
-                     and group sizes."
-                        .to_string(),
-                ));
-            }
-            continue;
-        }
-        // A rank test cannot be recomputed from summaries; flag only a
-        // printed p on the other side of alpha from both t-tests, and call
-        // it an error when they are three orders of magnitude apart.
-        let (plo, phi) = if lt { (0.0, p.value) } else { p.interval() };
-        let t_sig = welch.max(pooled) < ctx.alpha;
-        let t_non = welch.min(pooled) > ctx.alpha;
-        let printed_sig = phi < ctx.alpha;
-        let printed_non = plo > ctx.alpha;
-        if (t_sig && printed_non) || (t_non && printed_sig) {
-            let gap = if t_sig {
-                (plo / welch.max(pooled)).log10()
-            } else {
-                (welch.min(pooled) / phi.max(1e-300)).log10()
-            };
-            found.push((
-                site.path.clone(),
-                node.clone(),
-                if gap > 3.0 {
-                    Severity::Error
-                } else {
-                    Severity::Warning
-                },
-                "mean-test",
-                shown,
-                recomputed,
-                format!(
-                    "The stated test ({}) cannot be recomputed from summaries, but both t-tests \
-                     put the difference on the other side of {} from the printed p-value{}.",
-                    if stated.is_empty() {
-                        "not stated"
-                    } else {
-                        &stated
-                    },
-                    ctx.alpha,
-                    if gap > 3.0 {
-                        " by more than three orders of magnitude: no test of these data can \
-                         give the printed value"
-                    } else {
-                        ""
-                    }
-                ),
+        found.extend(quartiles(site));
+        found.extend(two_group_test(ctx, site));
+    }
+    ctx.add_all(4, found);
+}
+
+/// Quartiles must enclose the median whatever the test.
+fn quartiles(site: &Site<'_>) -> Vec<Found> {
+    let node = site.node();
+    let mut found = Vec::new();
+    for g in groups_with(node, "_median") {
+        let get = |s: &str| node.num(&format!("{g}_{s}"));
+        if let (Some(md), Some(q1), Some(q3)) = (get("median"), get("q1"), get("q3"))
+            && !(q1.value <= md.value && md.value <= q3.value)
+        {
+            found.push(Found::at(
+                site,
+                Severity::Error,
+                "quartiles",
+                format!("{g}: {} ({}-{})", md.raw, q1.raw, q3.raw),
+                "Q1 <= median <= Q3".to_string(),
+                "The interquartile range does not contain the median.".to_string(),
             ));
         }
     }
-    for (path, node, sev, kind, rep, rec, exp) in found {
-        ctx.add(4, &path, &node, kind, sev, rep, rec, exp);
+    found
+}
+
+/// The printed p of two groups' means against the Welch and pooled
+/// t-tests recomputed from the printed summaries.
+fn two_group_test(ctx: &Ctx<'_>, site: &Site<'_>) -> Option<Found> {
+    let node = site.node();
+    let groups: Vec<String> = groups_with(node, "_mean")
+        .into_iter()
+        .filter(|g| node.num(&format!("{g}_sd")).is_some())
+        .collect();
+    if groups.len() != 2 {
+        return None;
     }
+    let p = node.num("p")?;
+    let lt = node.flag("p_lt");
+    let summary = |g: &str| -> Option<[f64; 3]> {
+        Some([
+            node.num(&format!("{g}_mean"))?.value,
+            node.num(&format!("{g}_sd"))?.value,
+            site.inherited(&format!("{g}_n"))
+                .or_else(|| node.num(&format!("{g}_n")))?
+                .value,
+        ])
+    };
+    let (a, b) = (summary(&groups[0])?, summary(&groups[1])?);
+    let welch = t_test::from_summary(a, b, false).ok()?.p;
+    let pooled = t_test::from_summary(a, b, true).ok()?.p;
+    let stated = site.inherited_str(&["test"]).unwrap_or("").to_lowercase();
+    let is_t = ["t_test", "t-test", "welch", "student"]
+        .iter()
+        .any(|s| stated.contains(s));
+    let raw = |g: &str, s: &str| node.num(&format!("{g}_{s}")).map_or("", |n| n.raw.as_str());
+    let shown = format!(
+        "{} ({}) vs {} ({}), n {} vs {}, {}",
+        raw(&groups[0], "mean"),
+        raw(&groups[0], "sd"),
+        raw(&groups[1], "mean"),
+        raw(&groups[1], "sd"),
+        a[2],
+        b[2],
+        printed_p(p, lt)
+    );
+    let recomputed = format!("Welch: {}; pooled t: {}", ctx.p(welch), ctx.p(pooled));
+    if is_t {
+        if p_agrees(welch, p, lt) || p_agrees(pooled, p, lt) {
+            return None;
+        }
+        let why = "Neither t-test reproduces the printed p-value from the printed means, SDs \
+                   and group sizes.";
+        return Some(Found::at(
+            site,
+            Severity::Error,
+            "mean-test",
+            shown,
+            recomputed,
+            why.into(),
+        ));
+    }
+    let (severity, why) = other_side(ctx, p, lt, welch, pooled, &stated)?;
+    Some(Found::at(
+        site,
+        severity,
+        "mean-test",
+        shown,
+        recomputed,
+        why,
+    ))
+}
+
+/// A rank test cannot be recomputed from summaries; flag only a printed p
+/// on the other side of alpha from both t-tests, and call it an error when
+/// they are three orders of magnitude apart.
+fn other_side(
+    ctx: &Ctx<'_>,
+    p: &Num,
+    lt: bool,
+    welch: f64,
+    pooled: f64,
+    stated: &str,
+) -> Option<(Severity, String)> {
+    let (plo, phi) = if lt { (0.0, p.value) } else { p.interval() };
+    let t_sig = welch.max(pooled) < ctx.alpha;
+    let t_non = welch.min(pooled) > ctx.alpha;
+    if !((t_sig && plo > ctx.alpha) || (t_non && phi < ctx.alpha)) {
+        return None;
+    }
+    let gap = if t_sig {
+        (plo / welch.max(pooled)).log10()
+    } else {
+        (welch.min(pooled) / phi.max(1e-300)).log10()
+    };
+    let severity = if gap > 3.0 {
+        Severity::Error
+    } else {
+        Severity::Warning
+    };
+    let why = format!(
+        "The stated test ({}) cannot be recomputed from summaries, but both t-tests \
+         put the difference on the other side of {} from the printed p-value{}.",
+        if stated.is_empty() {
+            "not stated"
+        } else {
+            stated
+        },
+        ctx.alpha,
+        if gap > 3.0 {
+            " by more than three orders of magnitude: no test of these data can \
+             give the printed value"
+        } else {
+            ""
+        }
+    );
+    Some((severity, why))
 }
 
 /// GRIM and GRIMMER (with the minimum variance of integer data) for the
