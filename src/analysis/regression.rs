@@ -162,23 +162,38 @@ fn design(cohort: &Cohort, factors: &[Factor], endpoint: &str, treatment_label: 
     d
 }
 
+/// What every model of one endpoint in one population shares.
+struct Setting<'a> {
+    cohort: &'a Cohort,
+    e: &'a Endpoint,
+    conf: &'a SurvivalSection,
+    cox_conf: &'a CoxSection,
+    /// The population's id, for messages.
+    population: &'a str,
+    /// Matched pair of each patient (the population's clusters).
+    pairs: Option<&'a [usize]>,
+}
+
+impl Setting<'_> {
+    /// The robust variance clusters on the matched pair; it leaves the
+    /// estimates, log-likelihoods and LR tests as they are.
+    fn robust(&self) -> bool {
+        self.pairs.is_some() && self.conf.matched_variance == MatchedVariance::RobustPairs
+    }
+}
+
 /// Fits one model; `None` (with a diagnostic) when it cannot be fitted.
-#[allow(clippy::too_many_arguments)]
 fn fit_model(
-    cohort: &Cohort,
+    s: &Setting<'_>,
     factors: &[Factor],
-    e: &Endpoint,
-    conf: &SurvivalSection,
-    cox_conf: &CoxSection,
-    cohort_name: &str,
     kind: &str,
-    pairs: Option<&[usize]>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<TableModel> {
-    let d = design(cohort, factors, &e.id, &cox_conf.treatment_label);
+    let d = design(s.cohort, factors, &s.e.id, &s.cox_conf.treatment_label);
     let what = format!(
-        "{} ({cohort_name}, {kind}: {})",
-        e.label,
+        "{} ({}, {kind}: {})",
+        s.e.label,
+        s.population,
         d.meta
             .iter()
             .map(|m| m.1.as_str())
@@ -200,14 +215,11 @@ fn fit_model(
     if d.columns.is_empty() {
         return None;
     }
-    let ep = &cohort.endpoints[&e.id];
-    let (time, event) = follow_up(ep, &d.rows);
-    let t = ties(conf.ties);
-    let robust = pairs.is_some() && conf.matched_variance == MatchedVariance::RobustPairs;
-    // The robust variance clusters on the matched pair; it leaves the
-    // estimates, log-likelihoods and LR tests as they are.
-    let cluster: Option<Vec<usize>> = pairs
-        .filter(|_| robust)
+    let (time, event) = follow_up(&s.cohort.endpoints[&s.e.id], &d.rows);
+    let t = ties(s.conf.ties);
+    let cluster: Option<Vec<usize>> = s
+        .pairs
+        .filter(|_| s.robust())
         .map(|p| d.rows.iter().map(|&i| p[i]).collect());
     let fitted = match &cluster {
         Some(c) => cox::fit_robust(&time, &event, &d.columns, None, t, c),
@@ -218,34 +230,12 @@ fn fit_model(
         Err(err) => {
             // As R reports NA for an aliased coefficient, drop the last
             // factor whose removal lets the model be fitted, and say so.
-            if factors.len() > 1 {
-                for k in (0..factors.len()).rev() {
-                    let fewer: Vec<Factor> = factors
-                        .iter()
-                        .enumerate()
-                        .filter(|(j, _)| *j != k)
-                        .map(|(_, f)| f.clone())
-                        .collect();
-                    let dd = design(cohort, &fewer, &e.id, &cox_conf.treatment_label);
-                    let (tt, ee) = follow_up(ep, &dd.rows);
-                    if cox::fit(&tt, &ee, &dd.columns, None, t).is_ok() {
-                        diagnostics.push(Diagnostic::warning(
-                            "cox",
-                            format!("{what}: {} is collinear with the other factors (coefficient not estimable, as R's NA) and was dropped", d.meta[k].1),
-                        ));
-                        return fit_model(
-                            cohort,
-                            &fewer,
-                            e,
-                            conf,
-                            cox_conf,
-                            cohort_name,
-                            kind,
-                            pairs,
-                            diagnostics,
-                        );
-                    }
-                }
+            if let Some((k, fewer)) = without_collinear(s, factors) {
+                diagnostics.push(Diagnostic::warning(
+                    "cox",
+                    format!("{what}: {} is collinear with the other factors (coefficient not estimable, as R's NA) and was dropped", d.meta[k].1),
+                ));
+                return fit_model(s, &fewer, kind, diagnostics);
             }
             diagnostics.push(Diagnostic::warning(
                 "cox",
@@ -254,10 +244,58 @@ fn fit_model(
             return None;
         }
     };
-    let z = kaplan_meier::z_value(conf.conf_level);
+    let terms = terms(
+        &fit,
+        &d,
+        kaplan_meier::z_value(s.conf.conf_level),
+        &what,
+        diagnostics,
+    );
+    let factor_tests = factor_tests(s, &fit, &d, &terms, (&time, &event));
+    let variance = if s.robust() {
+        "robust (cluster: matched pair)"
+    } else {
+        "model"
+    };
+    Some(TableModel {
+        model: CoxResult::of_fit(&s.e.id, kind, s.conf.ties, variance.into(), &fit, terms),
+        factors: factor_tests,
+    })
+}
+
+/// The last factor `k` whose removal lets the model be fitted, and the
+/// factors without it.
+fn without_collinear(s: &Setting<'_>, factors: &[Factor]) -> Option<(usize, Vec<Factor>)> {
+    if factors.len() < 2 {
+        return None;
+    }
+    let ep = &s.cohort.endpoints[&s.e.id];
+    (0..factors.len()).rev().find_map(|k| {
+        let fewer: Vec<Factor> = factors
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != k)
+            .map(|(_, f)| f.clone())
+            .collect();
+        let dd = design(s.cohort, &fewer, &s.e.id, &s.cox_conf.treatment_label);
+        let (tt, ee) = follow_up(ep, &dd.rows);
+        cox::fit(&tt, &ee, &dd.columns, None, ties(s.conf.ties))
+            .is_ok()
+            .then_some((k, fewer))
+    })
+}
+
+/// The model's rows: HR and CI on the robust SE when there is one; a term
+/// whose likelihood is monotone has none (and a diagnostic says so).
+fn terms(
+    fit: &cox::CoxFit,
+    d: &Design,
+    z: f64,
+    what: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<CoxTerm> {
     let se: Vec<f64> = fit.robust_se.clone().unwrap_or_else(|| fit.se.clone());
-    let terms: Vec<CoxTerm> = d
-        .terms
+    d.terms
         .iter()
         .enumerate()
         .map(|(j, (variable, level))| {
@@ -288,19 +326,29 @@ fn fit_model(
                 p: ok.then_some(fit.p[j]),
             }
         })
-        .collect();
-    // Overall test per factor.
-    let mut factor_tests = Vec::new();
+        .collect()
+}
+
+/// The overall test of each factor: a one-column factor's own Wald p (the
+/// p that decides selection), a robust Wald test of its columns, or the
+/// likelihood-ratio test against the model refitted without it.
+fn factor_tests(
+    s: &Setting<'_>,
+    fit: &cox::CoxFit,
+    d: &Design,
+    terms: &[CoxTerm],
+    (time, event): (&[f64], &[bool]),
+) -> Vec<FactorTest> {
+    let robust = s.robust();
+    let mut out = Vec::new();
     for (k, (g, m)) in d.groups.iter().zip(&d.meta).enumerate() {
         if g.is_empty() {
             continue;
         }
         let (p, test) = if g.len() == 1 {
-            // One column: the row's own Wald p, so that the p printed is
-            // the p that decides selection.
             (terms[g[0]].p, if robust { "robust Wald" } else { "Wald" })
         } else if robust {
-            (cox::wald_subset(&fit, g).map(|t| t.p), "robust Wald")
+            (cox::wald_subset(fit, g).map(|t| t.p), "robust Wald")
         } else if d.groups.len() == 1 {
             (Some(fit.lr_test.p), "likelihood ratio")
         } else {
@@ -315,7 +363,7 @@ fn fit_model(
             let reduced = if keep.is_empty() {
                 Some(fit.loglik_null)
             } else {
-                cox::fit(&time, &event, &keep, None, t)
+                cox::fit(time, event, &keep, None, ties(s.conf.ties))
                     .ok()
                     .map(|f| f.loglik)
             };
@@ -324,7 +372,7 @@ fn fit_model(
                 "likelihood ratio",
             )
         };
-        factor_tests.push(FactorTest {
+        out.push(FactorTest {
             variable: m.0.clone(),
             label: m.1.clone(),
             reference: m.2.clone(),
@@ -332,15 +380,7 @@ fn fit_model(
             test: test.into(),
         });
     }
-    let variance = if robust {
-        "robust (cluster: matched pair)"
-    } else {
-        "model"
-    };
-    Some(TableModel {
-        model: CoxResult::of_fit(&e.id, kind, conf.ties, variance.into(), &fit, terms),
-        factors: factor_tests,
-    })
+    out
 }
 
 /// Univariable models of every factor (and the treatment), then the
@@ -362,6 +402,14 @@ pub fn compute(
     {
         let (sorted, sorted_pairs) = super::time_ordered(cohort, &e.id, &conf.factors, pairs);
         let (cohort, pairs) = (&sorted, sorted_pairs.as_deref());
+        let setting = Setting {
+            cohort,
+            e,
+            conf: surv,
+            cox_conf: conf,
+            population: cohort_name,
+            pairs,
+        };
         let mut selected = Vec::new();
         // Univariable models are independent: fit in parallel, then walk
         // them (and their diagnostics) in factor order.
@@ -369,17 +417,7 @@ pub fn compute(
             .par_iter()
             .map(|f| {
                 let mut d = Vec::new();
-                let m = fit_model(
-                    cohort,
-                    std::slice::from_ref(f),
-                    e,
-                    surv,
-                    conf,
-                    cohort_name,
-                    "univariable",
-                    pairs,
-                    &mut d,
-                );
+                let m = fit_model(&setting, std::slice::from_ref(f), "univariable", &mut d);
                 (m, d)
             })
             .collect();
@@ -424,17 +462,7 @@ pub fn compute(
             diagnostics.push(Diagnostic::note("cox", format!("{} ({cohort_name}): no factor had a univariable p below {}; no multivariable model", e.label, conf.p_enter)));
             continue;
         }
-        if let Some(m) = fit_model(
-            cohort,
-            &selected,
-            e,
-            surv,
-            conf,
-            cohort_name,
-            "multivariable",
-            pairs,
-            diagnostics,
-        ) {
+        if let Some(m) = fit_model(&setting, &selected, "multivariable", diagnostics) {
             out.models.push(m);
         }
     }
