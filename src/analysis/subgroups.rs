@@ -6,7 +6,7 @@
 
 use super::{Diagnostic, follow_up, ties};
 use crate::cohort::code;
-use crate::cohort::{Population, Values};
+use crate::cohort::{Cohort, Population, Values};
 use crate::config::{Endpoint, SubgroupSection, SurvivalSection};
 use crate::stats::cox;
 use crate::stats::kaplan_meier;
@@ -49,152 +49,182 @@ pub fn compute(
     conf: &SubgroupSection,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<SubgroupRow> {
-    let (cohort, cohort_name) = (pop.cohort, pop.id.as_str());
     let mut out = Vec::new();
-    if cohort.groups.len() != 2 {
+    if pop.cohort.groups.len() != 2 {
         diagnostics.push(Diagnostic::note(
             "subgroups",
             "subgroup analyses need exactly two groups; skipped",
         ));
         return out;
     }
-    let t = ties(surv.ties);
-    let z = kaplan_meier::z_value(surv.conf_level);
     for e in endpoints
         .iter()
         .filter(|e| conf.endpoints.is_empty() || conf.endpoints.contains(&e.id))
     {
-        let (sorted, _) = super::time_ordered(cohort, &e.id, &conf.variables, None);
-        let cohort = &sorted;
-        let ep = &cohort.endpoints[&e.id];
-        let usable = ep.usable();
-        let row = |variable: &str,
-                   label: &str,
-                   level: Option<String>,
-                   rows: &[usize],
-                   diagnostics: &mut Vec<Diagnostic>| {
-            let (time, event) = follow_up(ep, rows);
-            let x = vec![
-                rows.iter()
-                    .map(|&i| f64::from(u8::from(cohort.group[i] == 1)))
-                    .collect::<Vec<f64>>(),
-            ];
-            let mut n = BTreeMap::new();
-            let mut events = BTreeMap::new();
-            for (g, grp) in cohort.groups.iter().enumerate() {
-                n.insert(
-                    grp.value.clone(),
-                    rows.iter().filter(|&&i| cohort.group[i] == g).count(),
-                );
-                events.insert(
-                    grp.value.clone(),
-                    rows.iter()
-                        .zip(&event)
-                        .filter(|(i, e)| cohort.group[**i] == g && **e)
-                        .count(),
-                );
-            }
-            let fit = cox::fit(&time, &event, &x, None, t)
-                .ok()
-                .filter(|f| f.infinite.is_empty() && f.se[0].is_finite());
-            if fit.is_none() {
-                diagnostics.push(Diagnostic::warning(
-                    "subgroups",
-                    format!("{} ({cohort_name}), {label} {}: the hazard ratio is not estimable (too few events in a group)", e.label, level.clone().unwrap_or_default()),
-                ));
-            }
-            SubgroupRow {
-                endpoint: e.id.clone(),
-                variable: variable.into(),
-                label: label.into(),
-                level,
-                n,
-                events,
-                hr: fit.as_ref().map(|f| f.coef[0].exp()),
-                lower: fit.as_ref().map(|f| (f.coef[0] - z * f.se[0]).exp()),
-                upper: fit.as_ref().map(|f| (f.coef[0] + z * f.se[0]).exp()),
-                se: fit.as_ref().map(|f| f.se[0]),
-                p_interaction: None,
-            }
+        let (sorted, _) = super::time_ordered(pop.cohort, &e.id, &conf.variables, None);
+        let s = Setting {
+            cohort: &sorted,
+            e,
+            population: &pop.id,
+            ties: ties(surv.ties),
+            z: kaplan_meier::z_value(surv.conf_level),
         };
-        out.push(row("overall", "All patients", None, usable, diagnostics));
+        let usable = sorted.endpoints[&e.id].usable();
+        out.push(s.row("overall", "All patients", None, usable, diagnostics));
         // Variables are independent: fit them in parallel, then keep their
         // rows and diagnostics in config order (deterministic output).
-        let per_variable = |v: &String| -> (Vec<SubgroupRow>, Vec<Diagnostic>) {
-            let mut rows_out = Vec::new();
-            let mut diagnostics = Vec::new();
-            let diagnostics = &mut diagnostics;
-            let var = &cohort.variables[v];
-            let Values::Categorical { labels, codes, .. } = &var.values else {
-                return (rows_out, Vec::new());
-            };
-            let rows: Vec<usize> = usable
-                .iter()
-                .copied()
-                .filter(|&i| codes[i].is_some())
-                .collect();
-            let present: Vec<usize> = (0..labels.len())
-                .filter(|&k| rows.iter().any(|&i| codes[i] == code(k)))
-                .collect();
-            // Interaction: LR test of treatment x variable (df = levels - 1).
-            let (time, event) = follow_up(ep, &rows);
-            let treat: Vec<f64> = rows
-                .iter()
-                .map(|&i| f64::from(u8::from(cohort.group[i] == 1)))
-                .collect();
-            let dummies: Vec<Vec<f64>> = present
-                .iter()
-                .skip(1)
-                .map(|&k| {
-                    rows.iter()
-                        .map(|&i| f64::from(u8::from(codes[i] == code(k))))
-                        .collect()
-                })
-                .collect();
-            let mut main = vec![treat.clone()];
-            main.extend(dummies.iter().cloned());
-            let mut full = main.clone();
-            full.extend(dummies.iter().map(|d| {
-                d.iter()
-                    .zip(&treat)
-                    .map(|(a, b)| a * b)
-                    .collect::<Vec<f64>>()
-            }));
-            let p_int = match (
-                cox::fit(&time, &event, &main, None, t),
-                cox::fit(&time, &event, &full, None, t),
-            ) {
-                (Ok(m), Ok(f)) if !dummies.is_empty() => {
-                    Some(cox::lr_test(f.loglik, m.loglik, dummies.len()).p)
-                }
-                _ => {
-                    diagnostics.push(Diagnostic::warning(
-                        "subgroups",
-                        format!("{} ({cohort_name}): no interaction test for {} (a single level, or a model that cannot be fitted)", e.label, var.label),
-                    ));
-                    None
-                }
-            };
-            for (j, &k) in present.iter().enumerate() {
-                let sub: Vec<usize> = rows
-                    .iter()
-                    .copied()
-                    .filter(|&i| codes[i] == code(k))
-                    .collect();
-                let mut r = row(v, &var.label, Some(labels[k].clone()), &sub, diagnostics);
-                if j == 0 {
-                    r.p_interaction = p_int;
-                }
-                rows_out.push(r);
-            }
-            (rows_out, std::mem::take(diagnostics))
-        };
-        let results: Vec<(Vec<SubgroupRow>, Vec<Diagnostic>)> =
-            conf.variables.par_iter().map(per_variable).collect();
+        let results: Vec<(Vec<SubgroupRow>, Vec<Diagnostic>)> = conf
+            .variables
+            .par_iter()
+            .map(|v| {
+                let mut d = Vec::new();
+                (s.variable_rows(v, &mut d), d)
+            })
+            .collect();
         for (rows, d) in results {
             out.extend(rows);
             diagnostics.extend(d);
         }
     }
     out
+}
+
+/// One endpoint in one population (its patients in time order).
+struct Setting<'a> {
+    cohort: &'a Cohort,
+    e: &'a Endpoint,
+    population: &'a str,
+    ties: cox::Ties,
+    z: f64,
+}
+
+impl Setting<'_> {
+    /// Treatment indicator (second group) of `rows`.
+    fn treated(&self, rows: &[usize]) -> Vec<f64> {
+        rows.iter()
+            .map(|&i| f64::from(u8::from(self.cohort.group[i] == 1)))
+            .collect()
+    }
+
+    /// The row of the patients `rows`: counts and events per group and the
+    /// treatment HR (a diagnostic when it is not estimable).
+    fn row(
+        &self,
+        variable: &str,
+        label: &str,
+        level: Option<String>,
+        rows: &[usize],
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> SubgroupRow {
+        let (cohort, e) = (self.cohort, self.e);
+        let (time, event) = follow_up(&cohort.endpoints[&e.id], rows);
+        let mut n = BTreeMap::new();
+        let mut events = BTreeMap::new();
+        for (g, grp) in cohort.groups.iter().enumerate() {
+            n.insert(
+                grp.value.clone(),
+                rows.iter().filter(|&&i| cohort.group[i] == g).count(),
+            );
+            events.insert(
+                grp.value.clone(),
+                rows.iter()
+                    .zip(&event)
+                    .filter(|(i, e)| cohort.group[**i] == g && **e)
+                    .count(),
+            );
+        }
+        let fit = cox::fit(&time, &event, &[self.treated(rows)], None, self.ties)
+            .ok()
+            .filter(|f| f.infinite.is_empty() && f.se[0].is_finite());
+        if fit.is_none() {
+            diagnostics.push(Diagnostic::warning(
+                "subgroups",
+                format!("{} ({}), {label} {}: the hazard ratio is not estimable (too few events in a group)", e.label, self.population, level.clone().unwrap_or_default()),
+            ));
+        }
+        let z = self.z;
+        SubgroupRow {
+            endpoint: e.id.clone(),
+            variable: variable.into(),
+            label: label.into(),
+            level,
+            n,
+            events,
+            hr: fit.as_ref().map(|f| f.coef[0].exp()),
+            lower: fit.as_ref().map(|f| (f.coef[0] - z * f.se[0]).exp()),
+            upper: fit.as_ref().map(|f| (f.coef[0] + z * f.se[0]).exp()),
+            se: fit.as_ref().map(|f| f.se[0]),
+            p_interaction: None,
+        }
+    }
+
+    /// A categorical variable's rows, one per level present, the first
+    /// carrying the interaction p.
+    fn variable_rows(&self, v: &str, diagnostics: &mut Vec<Diagnostic>) -> Vec<SubgroupRow> {
+        let var = &self.cohort.variables[v];
+        let Values::Categorical { labels, codes, .. } = &var.values else {
+            return Vec::new();
+        };
+        let rows: Vec<usize> = self.cohort.endpoints[&self.e.id]
+            .usable()
+            .iter()
+            .copied()
+            .filter(|&i| codes[i].is_some())
+            .collect();
+        let present: Vec<usize> = (0..labels.len())
+            .filter(|&k| rows.iter().any(|&i| codes[i] == code(k)))
+            .collect();
+        let p_int = self.interaction(&rows, codes.as_slice(), &present);
+        if p_int.is_none() {
+            diagnostics.push(Diagnostic::warning(
+                "subgroups",
+                format!("{} ({}): no interaction test for {} (a single level, or a model that cannot be fitted)", self.e.label, self.population, var.label),
+            ));
+        }
+        let mut out = Vec::with_capacity(present.len());
+        for (j, &k) in present.iter().enumerate() {
+            let sub: Vec<usize> = rows
+                .iter()
+                .copied()
+                .filter(|&i| codes[i] == code(k))
+                .collect();
+            let mut r = self.row(v, &var.label, Some(labels[k].clone()), &sub, diagnostics);
+            if j == 0 {
+                r.p_interaction = p_int;
+            }
+            out.push(r);
+        }
+        out
+    }
+
+    /// Interaction: LR test of treatment x variable (df = levels present
+    /// - 1); `None` for a single level or a model that cannot be fitted.
+    fn interaction(&self, rows: &[usize], codes: &[Option<u32>], present: &[usize]) -> Option<f64> {
+        let (time, event) = follow_up(&self.cohort.endpoints[&self.e.id], rows);
+        let treat = self.treated(rows);
+        let dummies: Vec<Vec<f64>> = present
+            .iter()
+            .skip(1)
+            .map(|&k| {
+                rows.iter()
+                    .map(|&i| f64::from(u8::from(codes[i] == code(k))))
+                    .collect()
+            })
+            .collect();
+        if dummies.is_empty() {
+            return None;
+        }
+        let mut main = vec![treat.clone()];
+        main.extend(dummies.iter().cloned());
+        let mut full = main.clone();
+        full.extend(dummies.iter().map(|d| {
+            d.iter()
+                .zip(&treat)
+                .map(|(a, b)| a * b)
+                .collect::<Vec<f64>>()
+        }));
+        let m = cox::fit(&time, &event, &main, None, self.ties).ok()?;
+        let f = cox::fit(&time, &event, &full, None, self.ties).ok()?;
+        Some(cox::lr_test(f.loglik, m.loglik, dummies.len()).p)
+    }
 }
