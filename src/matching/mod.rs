@@ -156,24 +156,14 @@ pub fn run(
     let focal_g = focal_group(cohort, conf);
     let n = cohort.ids.len();
     let (rows, excluded_missing) = complete_cases(cohort, conf);
-    let n_missing = n - rows.len();
-    if n_missing > 0 {
-        if conf.missing == MissingCovariates::Error {
-            return Err(MatchingError(format!(
-                "[matching] {n_missing} patients miss a covariate and missing = \"error\"; impute them, drop the covariate, or set missing = \"complete-case\""
-            )));
-        }
-        diagnostics.push(Diagnostic::warning(
-            "matching",
-            format!("{n_missing} patients missing a matching covariate were left out of matching (complete cases: {})", rows.len()),
-        ));
-    }
+    missing_covariates(conf, n - rows.len(), rows.len(), diagnostics)?;
     let (terms, y, fit) = propensity(cohort, conf, &rows, focal_g, diagnostics)?;
     let n_focal = y.iter().filter(|&&v| v == 1.0).count();
     let distance: Vec<f64> = match conf.distance {
         DistanceScale::Ps => fit.fitted.clone(),
         DistanceScale::Logit => fit.linear_predictor.clone(),
     };
+    // The caliper is in SDs of the distance (MatchIt's std.caliper).
     let caliper = conf.caliper.map(|value| {
         let sd = describe::sd(&distance).unwrap_or(0.0);
         Caliper {
@@ -184,13 +174,7 @@ pub fn run(
         }
     });
     let focal: Vec<bool> = y.iter().map(|&v| v == 1.0).collect();
-    let n_controls = focal.len() - n_focal;
-    if !conf.replace && n_controls < n_focal * conf.ratio {
-        diagnostics.push(Diagnostic::warning(
-            "matching",
-            format!("{} focal patients need {} controls at 1:{} but only {n_controls} are available; some focal patients stay unmatched", n_focal, n_focal * conf.ratio, conf.ratio),
-        ));
-    }
+    short_of_controls(conf, n_focal, focal.len() - n_focal, diagnostics);
     let opts = nn::NearestOptions {
         ratio: conf.ratio,
         caliper: caliper.as_ref().map(|c| c.width),
@@ -213,18 +197,13 @@ pub fn run(
         &in_matched,
         &matched_idx,
     );
-    if !unmatched_focal.is_empty() {
-        diagnostics.push(Diagnostic::note(
-            "matching",
-            format!("{} of {n_focal} {} patients found no control within the caliper and are not in the matched cohort", unmatched_focal.len(), groups[focal_g].label),
-        ));
-    }
-    if pairs.is_empty() {
-        diagnostics.push(Diagnostic::warning(
-            "matching",
-            "no patient could be matched: the groups do not overlap within the caliper",
-        ));
-    }
+    unmatched(
+        unmatched_focal.len(),
+        n_focal,
+        &groups[focal_g].label,
+        pairs.is_empty(),
+        diagnostics,
+    );
     let pair_of: Vec<usize> = matched_idx.iter().map(|&i| pair_by_patient[i]).collect();
     let mut count = BTreeMap::new();
     for (g, grp) in groups.iter().enumerate() {
@@ -233,21 +212,7 @@ pub fn run(
             matched.group.iter().filter(|&&x| x == g).count(),
         );
     }
-    let imbalanced_after: Vec<String> = balance
-        .iter()
-        .filter(|b| b.smd_after.is_some_and(|s| s.abs() > conf.smd_threshold))
-        .map(|b| b.label.clone())
-        .collect();
-    if !imbalanced_after.is_empty() {
-        diagnostics.push(Diagnostic::warning(
-            "matching",
-            format!(
-                "after matching, |SMD| exceeds {} for: {}",
-                conf.smd_threshold,
-                imbalanced_after.join(", ")
-            ),
-        ));
-    }
+    let imbalanced_after = imbalanced(&balance, conf.smd_threshold, diagnostics);
     let mut ps = vec![None; n];
     for (k, &i) in rows.iter().enumerate() {
         ps[i] = Some(fit.fitted[k]);
@@ -255,17 +220,7 @@ pub fn run(
     let results = MatchingResults {
         covariates: conf.covariates.clone(),
         exact: conf.exact.clone(),
-        model: PropensityModel {
-            terms,
-            coef: fit.coef.clone(),
-            se: fit.se.clone(),
-            p: fit.p.clone(),
-            deviance: fit.deviance,
-            null_deviance: fit.null_deviance,
-            iterations: fit.iterations,
-            converged: fit.converged,
-            separation: fit.separation,
-        },
+        model: PropensityModel::of(terms, &fit),
         distance: conf.distance,
         caliper,
         focal: groups[focal_g].value.clone(),
@@ -290,6 +245,107 @@ pub fn run(
         ps,
         in_matched,
     })
+}
+
+/// Patients missing a covariate: an error when `missing = "error"`, else
+/// left out with a warning.
+fn missing_covariates(
+    conf: &MatchingSection,
+    n_missing: usize,
+    complete: usize,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> std::result::Result<(), MatchingError> {
+    if n_missing == 0 {
+        return Ok(());
+    }
+    if conf.missing == MissingCovariates::Error {
+        return Err(MatchingError(format!(
+            "[matching] {n_missing} patients miss a covariate and missing = \"error\"; impute them, drop the covariate, or set missing = \"complete-case\""
+        )));
+    }
+    diagnostics.push(Diagnostic::warning(
+        "matching",
+        format!("{n_missing} patients missing a matching covariate were left out of matching (complete cases: {complete})"),
+    ));
+    Ok(())
+}
+
+/// Too few controls for 1:ratio matching without replacement.
+fn short_of_controls(
+    conf: &MatchingSection,
+    n_focal: usize,
+    n_controls: usize,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    if !conf.replace && n_controls < n_focal * conf.ratio {
+        diagnostics.push(Diagnostic::warning(
+            "matching",
+            format!("{} focal patients need {} controls at 1:{} but only {n_controls} are available; some focal patients stay unmatched", n_focal, n_focal * conf.ratio, conf.ratio),
+        ));
+    }
+}
+
+/// Focal patients left without a control, and a match with no pair.
+fn unmatched(
+    n_unmatched: usize,
+    n_focal: usize,
+    focal_label: &str,
+    no_pairs: bool,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    if n_unmatched > 0 {
+        diagnostics.push(Diagnostic::note(
+            "matching",
+            format!("{n_unmatched} of {n_focal} {focal_label} patients found no control within the caliper and are not in the matched cohort"),
+        ));
+    }
+    if no_pairs {
+        diagnostics.push(Diagnostic::warning(
+            "matching",
+            "no patient could be matched: the groups do not overlap within the caliper",
+        ));
+    }
+}
+
+/// The covariates whose |SMD| after matching exceeds the threshold (a
+/// warning names them).
+fn imbalanced(
+    balance: &[BalanceRow],
+    threshold: f64,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<String> {
+    let labels: Vec<String> = balance
+        .iter()
+        .filter(|b| b.smd_after.is_some_and(|s| s.abs() > threshold))
+        .map(|b| b.label.clone())
+        .collect();
+    if !labels.is_empty() {
+        diagnostics.push(Diagnostic::warning(
+            "matching",
+            format!(
+                "after matching, |SMD| exceeds {threshold} for: {}",
+                labels.join(", ")
+            ),
+        ));
+    }
+    labels
+}
+
+impl PropensityModel {
+    /// The reported model of a logistic fit with its terms' names.
+    fn of(terms: Vec<String>, fit: &logistic::LogisticFit) -> PropensityModel {
+        PropensityModel {
+            terms,
+            coef: fit.coef.clone(),
+            se: fit.se.clone(),
+            p: fit.p.clone(),
+            deviance: fit.deviance,
+            null_deviance: fit.null_deviance,
+            iterations: fit.iterations,
+            converged: fit.converged,
+            separation: fit.separation,
+        }
+    }
 }
 
 /// The propensity model over the complete cases `rows`: the design's
