@@ -119,6 +119,24 @@ pub(super) fn svg_body(svg: &str) -> &str {
     &svg[start..end]
 }
 
+/// The Kaplan-Meier chart's coordinates: time by survival probability.
+type KmChart<'a, DB> = ChartContext<
+    'a,
+    DB,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// A text style anchored at `h` and the top.
+fn anchored(size: u32, h: plotters::style::text_anchor::HPos) -> TextStyle<'static> {
+    TextStyle::from(("sans-serif", size)).pos(plotters::style::text_anchor::Pos::new(
+        h,
+        plotters::style::text_anchor::VPos::Top,
+    ))
+}
+
+/// Draws the curves of `spec` on `area`: the chart (curves, censoring
+/// marks, legend, annotation, x ticks at multiples of the step) above, the
+/// number-at-risk table below, its columns under the ticks.
 pub(super) fn draw_km<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     curves: &[&KmResult],
@@ -133,119 +151,117 @@ pub(super) fn draw_km<DB: DrawingBackend>(
     let ticks: Vec<f64> = (0..=((x_max / step).round() as usize))
         .map(|i| i as f64 * step)
         .collect();
-    {
-        let (upper, lower) = area.split_vertically(380);
-        let chart = ChartBuilder::on(&upper)
-            .margin_left(12)
-            .margin_right(24)
-            .margin_top(12)
-            .x_label_area_size(40)
-            .y_label_area_size(120)
-            .build_cartesian_2d(0.0..x_max, 0.0..1.02);
-        if let Ok(mut chart) = chart {
-            let _ = chart
-                .configure_mesh()
-                .disable_mesh()
-                // The x ticks are drawn below at exact multiples of `step`,
-                // the same positions as the number-at-risk columns.
-                .x_labels(0)
-                .y_label_formatter(&|y: &f64| format!("{:.0}%", y * 100.0))
-                .x_desc(spec.x_title.as_str())
-                .y_desc("Survival probability")
-                .draw();
-            let styles = [
-                BLACK.stroke_width(2),
-                RGBColor(150, 150, 150).stroke_width(2),
-                RGBColor(90, 90, 90).stroke_width(1),
-            ];
-            for (g, c) in curves.iter().enumerate() {
-                let style = styles[g % styles.len()];
-                let mut pts = vec![(0.0, 1.0)];
-                let mut s_prev = 1.0;
-                for (i, &t) in c.time.iter().enumerate() {
-                    if c.surv[i] != s_prev {
-                        pts.push((t, s_prev));
-                        pts.push((t, c.surv[i]));
-                        s_prev = c.surv[i];
-                    }
-                }
-                pts.push((x_max_data, s_prev));
-                let label = spec.labels.get(g).copied().unwrap_or("");
-                if let Ok(series) = chart.draw_series(LineSeries::new(pts, style)) {
-                    series
-                        .label(label)
-                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
-                }
-                let marks = c
-                    .time
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| c.n_censor[*i] > 0)
-                    .map(|(i, &t)| Cross::new((t, c.surv[i]), 3, style));
-                let _ = chart.draw_series(marks);
+    let (upper, lower) = area.split_vertically(380);
+    let chart = ChartBuilder::on(&upper)
+        .margin_left(12)
+        .margin_right(24)
+        .margin_top(12)
+        .x_label_area_size(40)
+        .y_label_area_size(120)
+        .build_cartesian_2d(0.0..x_max, 0.0..1.02);
+    let Ok(mut chart) = chart else { return };
+    let _ = chart
+        .configure_mesh()
+        .disable_mesh()
+        // The x ticks are drawn below at exact multiples of `step`, the
+        // same positions as the number-at-risk columns.
+        .x_labels(0)
+        .y_label_formatter(&|y: &f64| format!("{:.0}%", y * 100.0))
+        .x_desc(spec.x_title.as_str())
+        .y_desc("Survival probability")
+        .draw();
+    draw_curves(&mut chart, curves, spec, x_max_data);
+    let _ = chart
+        .configure_series_labels()
+        .border_style(BLACK)
+        .background_style(WHITE)
+        .position(SeriesLabelPosition::LowerLeft)
+        .draw();
+    // backend_coord is in the whole figure's pixels; the areas of a panel
+    // grid do not start at (0, 0).
+    let (ux, uy) = upper.get_base_pixel();
+    for (i, line) in spec.annotation.iter().enumerate() {
+        let (px, py) = chart.backend_coord(&(x_max * 0.98, 1.0));
+        let style = anchored(13, plotters::style::text_anchor::HPos::Right);
+        let at = (px - ux, py - uy + 4 + 16 * i as i32);
+        let _ = upper.draw(&Text::new(line.clone(), at, style));
+    }
+    for &t in &ticks {
+        let (px, py) = chart.backend_coord(&(t, 0.0));
+        let (px, py) = (px - ux, py - uy);
+        let _ = upper.draw(&PathElement::new(vec![(px, py), (px, py + 5)], BLACK));
+        let style = anchored(12, plotters::style::text_anchor::HPos::Center);
+        let _ = upper.draw(&Text::new(format!("{t}"), (px, py + 8), style));
+    }
+    at_risk(&lower, &chart, curves, spec, &ticks);
+}
+
+/// Each group's step curve (to the last time), its censoring crosses and
+/// its legend entry.
+fn draw_curves<DB: DrawingBackend>(
+    chart: &mut KmChart<'_, DB>,
+    curves: &[&KmResult],
+    spec: &KmFigureSpec<'_>,
+    x_max_data: f64,
+) {
+    let styles = [
+        BLACK.stroke_width(2),
+        RGBColor(150, 150, 150).stroke_width(2),
+        RGBColor(90, 90, 90).stroke_width(1),
+    ];
+    for (g, c) in curves.iter().enumerate() {
+        let style = styles[g % styles.len()];
+        let mut pts = vec![(0.0, 1.0)];
+        let mut s_prev = 1.0;
+        for (i, &t) in c.time.iter().enumerate() {
+            if c.surv[i] != s_prev {
+                pts.push((t, s_prev));
+                pts.push((t, c.surv[i]));
+                s_prev = c.surv[i];
             }
-            let _ = chart
-                .configure_series_labels()
-                .border_style(BLACK)
-                .background_style(WHITE)
-                .position(SeriesLabelPosition::LowerLeft)
-                .draw();
-            for (i, line) in spec.annotation.iter().enumerate() {
-                // backend_coord is in the whole figure's pixels; the areas
-                // of a panel grid do not start at (0, 0).
-                let (px, py) = chart.backend_coord(&(x_max * 0.98, 1.0));
-                let (ox, oy) = upper.get_base_pixel();
-                let (px, py) = (px - ox, py - oy);
-                let style = TextStyle::from(("sans-serif", 13)).pos(
-                    plotters::style::text_anchor::Pos::new(
-                        plotters::style::text_anchor::HPos::Right,
-                        plotters::style::text_anchor::VPos::Top,
-                    ),
-                );
-                let _ = upper.draw(&Text::new(
-                    line.clone(),
-                    (px, py + 4 + 16 * i as i32),
-                    style,
-                ));
-            }
-            let (ux, uy) = upper.get_base_pixel();
-            for &t in &ticks {
-                let (px, py) = chart.backend_coord(&(t, 0.0));
-                let (px, py) = (px - ux, py - uy);
-                let _ = upper.draw(&PathElement::new(vec![(px, py), (px, py + 5)], BLACK));
-                let style = TextStyle::from(("sans-serif", 12)).pos(
-                    plotters::style::text_anchor::Pos::new(
-                        plotters::style::text_anchor::HPos::Center,
-                        plotters::style::text_anchor::VPos::Top,
-                    ),
-                );
-                let _ = upper.draw(&Text::new(format!("{t}"), (px, py + 8), style));
-            }
-            // Number at risk, aligned with the x-axis ticks.
-            let head = TextStyle::from(("sans-serif", 13));
-            let _ = lower.draw(&Text::new("Number at risk", (12, 6), head.clone()));
-            for (g, c) in curves.iter().enumerate() {
-                let y = 28 + 20 * g as i32;
-                let label_style = TextStyle::from(("sans-serif", 12));
-                let _ = lower.draw(&Text::new(
-                    spec.labels.get(g).copied().unwrap_or("").to_string(),
-                    (12, y),
-                    label_style,
-                ));
-                for &t in &ticks {
-                    let k = c.time.partition_point(|&x| x < t);
-                    let n = c.n_risk.get(k).copied().unwrap_or(0);
-                    let (px, _) = chart.backend_coord(&(t, 0.0));
-                    let px = px - lower.get_base_pixel().0;
-                    let style = TextStyle::from(("sans-serif", 12)).pos(
-                        plotters::style::text_anchor::Pos::new(
-                            plotters::style::text_anchor::HPos::Center,
-                            plotters::style::text_anchor::VPos::Top,
-                        ),
-                    );
-                    let _ = lower.draw(&Text::new(n.to_string(), (px, y), style));
-                }
-            }
+        }
+        pts.push((x_max_data, s_prev));
+        let label = spec.labels.get(g).copied().unwrap_or("");
+        if let Ok(series) = chart.draw_series(LineSeries::new(pts, style)) {
+            series
+                .label(label)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+        }
+        let marks = c
+            .time
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| c.n_censor[*i] > 0)
+            .map(|(i, &t)| Cross::new((t, c.surv[i]), 3, style));
+        let _ = chart.draw_series(marks);
+    }
+}
+
+/// The number-at-risk table: one row per group, one column per tick.
+fn at_risk<DB: DrawingBackend>(
+    lower: &DrawingArea<DB, plotters::coord::Shift>,
+    chart: &KmChart<'_, DB>,
+    curves: &[&KmResult],
+    spec: &KmFigureSpec<'_>,
+    ticks: &[f64],
+) {
+    let head = TextStyle::from(("sans-serif", 13));
+    let _ = lower.draw(&Text::new("Number at risk", (12, 6), head));
+    for (g, c) in curves.iter().enumerate() {
+        let y = 28 + 20 * g as i32;
+        let label = spec.labels.get(g).copied().unwrap_or("").to_string();
+        let _ = lower.draw(&Text::new(
+            label,
+            (12, y),
+            TextStyle::from(("sans-serif", 12)),
+        ));
+        for &t in ticks {
+            let k = c.time.partition_point(|&x| x < t);
+            let n = c.n_risk.get(k).copied().unwrap_or(0);
+            let (px, _) = chart.backend_coord(&(t, 0.0));
+            let px = px - lower.get_base_pixel().0;
+            let style = anchored(12, plotters::style::text_anchor::HPos::Center);
+            let _ = lower.draw(&Text::new(n.to_string(), (px, y), style));
         }
     }
 }
