@@ -48,58 +48,8 @@ pub(super) fn environment(
     add_number_filter(&mut env, "p_text", &fmt, Formatter::p_text);
     env.add_filter("md", |s: String| escape_markdown(&s));
     env.add_global("ci_sep", fmt.ci_separator().to_string());
-    // Tables and figures: `label(kind, id)` numbers them in order of
-    // appearance, `ref(id)` cites them anywhere (also before the label).
-    {
-        let numbering = Arc::clone(numbering);
-        env.add_function("label", move |kind: String, id: String| {
-            numbering
-                .lock()
-                .map_err(|_| invalid("numbering lock poisoned"))?
-                .label(&kind, &id)
-        });
-    }
-    {
-        let numbering = Arc::clone(numbering);
-        env.add_function("ref", move |id: String| {
-            numbering
-                .lock()
-                .map_err(|_| invalid("numbering lock poisoned"))?
-                .cite(&id)
-        });
-    }
-    // Kaplan-Meier survival (percent) of one curve at any time:
-    // km_at("os", "matched", "SR", 60). The curve is a step function, so
-    // this is S at the last event time at or before t.
-    {
-        let km: Vec<KmCurve> = km_curves.to_vec();
-        let mut populations: Vec<String> = Vec::new();
-        for c in &km {
-            if !populations.contains(&c.1) {
-                populations.push(c.1.clone());
-            }
-        }
-        let populations = populations
-            .iter()
-            .map(|p| format!("\"{p}\""))
-            .collect::<Vec<_>>()
-            .join(", ");
-        env.add_function(
-            "km_at",
-            move |endpoint: String, cohort: String, group: String, t: f64| {
-                let curve = km
-                    .iter()
-                    .find(|c| c.0 == endpoint && c.1 == cohort && c.2 == group)
-                    .ok_or_else(|| {
-                        invalid(format!(
-                            "km_at(\"{endpoint}\", \"{cohort}\", \"{group}\", {t}): no such curve; endpoints are the [[endpoints]] ids, populations {populations}, groups the treatment values"
-                        ))
-                    })?;
-                let i = curve.3.partition_point(|&x| x <= t);
-                Ok(if i == 0 { 100.0 } else { curve.4[i - 1] * 100.0 })
-            },
-        );
-    }
+    add_numbering(&mut env, numbering);
+    add_km_at(&mut env, km_curves);
     // What has printed as not estimable so far in this render (templates
     // call it at the end, in the Diagnostics section).
     {
@@ -138,6 +88,60 @@ pub(super) fn environment(
         Ok(sum)
     });
     Ok(env)
+}
+
+/// Tables and figures: `label(kind, id)` numbers them in order of
+/// appearance, `ref(id)` cites them anywhere (also before the label).
+fn add_numbering(env: &mut Environment<'static>, numbering: &Arc<Mutex<Numbering>>) {
+    let labels = Arc::clone(numbering);
+    env.add_function("label", move |kind: String, id: String| {
+        labels
+            .lock()
+            .map_err(|_| invalid("numbering lock poisoned"))?
+            .label(&kind, &id)
+    });
+    let citations = Arc::clone(numbering);
+    env.add_function("ref", move |id: String| {
+        citations
+            .lock()
+            .map_err(|_| invalid("numbering lock poisoned"))?
+            .cite(&id)
+    });
+}
+
+/// Kaplan-Meier survival (percent) of one curve at any time:
+/// `km_at("os", "matched", "SR", 60)`. The curve is a step function, so
+/// this is S at the last event time at or before t.
+fn add_km_at(env: &mut Environment<'static>, km_curves: &[KmCurve]) {
+    let km: Vec<KmCurve> = km_curves.to_vec();
+    let mut populations: Vec<String> = Vec::new();
+    for c in &km {
+        if !populations.contains(&c.1) {
+            populations.push(c.1.clone());
+        }
+    }
+    let populations = populations
+        .iter()
+        .map(|p| format!("\"{p}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let km_at = move |endpoint: String, cohort: String, group: String, t: f64| {
+        let curve = km
+            .iter()
+            .find(|c| c.0 == endpoint && c.1 == cohort && c.2 == group)
+            .ok_or_else(|| {
+                invalid(format!(
+                    "km_at(\"{endpoint}\", \"{cohort}\", \"{group}\", {t}): no such curve; endpoints are the [[endpoints]] ids, populations {populations}, groups the treatment values"
+                ))
+            })?;
+        let i = curve.3.partition_point(|&x| x <= t);
+        Ok(if i == 0 {
+            100.0
+        } else {
+            curve.4[i - 1] * 100.0
+        })
+    };
+    env.add_function("km_at", km_at);
 }
 
 pub(super) fn add_number_filter(
