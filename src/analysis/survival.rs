@@ -4,7 +4,7 @@
 //! matching, as Austin 2013 recommends).
 
 use super::Diagnostic;
-use crate::cohort::Population;
+use crate::cohort::{Group, Population};
 use crate::config::{ConfTypeKind, Endpoint, MatchedVariance, SurvivalSection, TiesKind};
 use crate::stats::cox;
 use crate::stats::kaplan_meier::{self, ConfType};
@@ -421,107 +421,144 @@ fn treatment_cox(
         .map(|g| group.iter().map(|&x| f64::from(u8::from(x == g))).collect())
         .collect();
     let ties = super::ties(conf_s.ties);
-    match cox::fit(time, event, &columns, None, ties) {
-        Ok(mut fit) => {
-            let lp: Vec<f64> = (0..time.len())
-                .map(|i| columns.iter().zip(&fit.coef).map(|(c, b)| c[i] * b).sum())
-                .collect();
-            let cluster: Option<Vec<usize>> = pairs
-                .filter(|_| conf_s.matched_variance == MatchedVariance::RobustPairs)
-                .map(|p| rows.iter().map(|&i| p[i]).collect());
-            let cc = concordance::concordance(time, event, &lp, None, cluster.as_deref());
-            let concordance_result = cc.concordance.is_finite().then_some(ConcordanceResult {
-                concordance: cc.concordance,
-                std: cc.std,
-                concordant: cc.concordant,
-                discordant: cc.discordant,
-                tied_x: cc.tied_x,
-                tied_y: cc.tied_y,
-                tied_xy: cc.tied_xy,
-            });
-            let term_cols = vec![(0..k - 1).collect::<Vec<usize>>()];
-            let zph = match cox::zph(
-                time,
-                event,
-                &columns,
-                None,
-                ties,
-                &fit,
-                cox::ZphTransform::Km,
-                &term_cols,
-            ) {
-                Ok(z) => z
-                    .terms
-                    .iter()
-                    .map(|t| ("treatment", t))
-                    .chain(std::iter::once(("GLOBAL", &z.global)))
-                    .map(|(term, t)| ZphRow {
-                        term: term.into(),
-                        chisq: t.statistic,
-                        df: t.df,
-                        p: t.p,
-                    })
-                    .collect(),
-                Err(_) => Vec::new(),
-            };
-            let mut variance = "model".to_string();
-            if let (Some(pairs), MatchedVariance::RobustPairs) = (pairs, conf_s.matched_variance) {
-                let cluster: Vec<usize> = rows.iter().map(|&i| pairs[i]).collect();
-                let v = cox::robust_variance(time, event, &columns, None, ties, &fit, &cluster);
-                fit = fit.with_robust_variance(v);
-                variance = "robust (cluster: matched pair)".into();
-            }
-            if !fit.converged {
-                diagnostics.push(Diagnostic::warning(
-                    "survival",
-                    format!(
-                        "{} ({cohort_name}): the Cox model did not converge",
-                        e.label
-                    ),
-                ));
-            }
-            let z = kaplan_meier::z_value(conf_s.conf_level);
-            let se_used: Vec<f64> = fit.robust_se.clone().unwrap_or_else(|| fit.se.clone());
-            let terms = (1..k)
-                .map(|g| {
-                    let j = g - 1;
-                    let estimable = !fit.infinite.contains(&j) && fit.coef[j].is_finite() && se_used[j].is_finite();
-                    if !estimable {
-                        diagnostics.push(Diagnostic::warning(
-                            "survival",
-                            format!(
-                                "{} ({cohort_name}): the hazard ratio of {} vs {} is not estimable (monotone likelihood, e.g. no events in one group)",
-                                e.label, cohort.groups[g].label, cohort.groups[0].label
-                            ),
-                        ));
-                    }
-                    CoxTerm {
-                        term: format!("treatment[{}]", cohort.groups[g].value),
-                        variable: "treatment".into(),
-                        level: Some(cohort.groups[g].value.clone()),
-                        coef: fit.coef[j],
-                        se: fit.se[j],
-                        robust_se: fit.robust_se.as_ref().map(|r| r[j]),
-                        hr: estimable.then(|| fit.coef[j].exp()),
-                        lower: estimable.then(|| (fit.coef[j] - z * se_used[j]).exp()),
-                        upper: estimable.then(|| (fit.coef[j] + z * se_used[j]).exp()),
-                        z: fit.z[j],
-                        p: estimable.then_some(fit.p[j]),
-                    }
-                })
-                .collect();
-            Some(CoxResult {
-                concordance: concordance_result,
-                zph,
-                ..CoxResult::of_fit(&e.id, "treatment", conf_s.ties, variance, &fit, terms)
-            })
-        }
+    let mut fit = match cox::fit(time, event, &columns, None, ties) {
+        Ok(fit) => fit,
         Err(err) => {
             diagnostics.push(Diagnostic::warning(
                 "survival",
                 format!("{} ({cohort_name}): no Cox model: {err}", e.label),
             ));
-            None
+            return None;
         }
+    };
+    let robust = conf_s.matched_variance == MatchedVariance::RobustPairs;
+    let cluster: Option<Vec<usize>> = pairs
+        .filter(|_| robust)
+        .map(|p| rows.iter().map(|&i| p[i]).collect());
+    let concordance = concordance_of(time, event, &columns, &fit, cluster.as_deref());
+    let zph = zph_rows(time, event, &columns, ties, &fit);
+    let mut variance = "model".to_string();
+    if let Some(cluster) = &cluster {
+        let v = cox::robust_variance(time, event, &columns, None, ties, &fit, cluster);
+        fit = fit.with_robust_variance(v);
+        variance = "robust (cluster: matched pair)".into();
     }
+    if !fit.converged {
+        diagnostics.push(Diagnostic::warning(
+            "survival",
+            format!(
+                "{} ({cohort_name}): the Cox model did not converge",
+                e.label
+            ),
+        ));
+    }
+    let z = kaplan_meier::z_value(conf_s.conf_level);
+    let what = format!("{} ({cohort_name})", e.label);
+    let terms = treatment_terms(&fit, &cohort.groups, z, &what, diagnostics);
+    Some(CoxResult {
+        concordance,
+        zph,
+        ..CoxResult::of_fit(&e.id, "treatment", conf_s.ties, variance, &fit, terms)
+    })
+}
+
+/// Harrell's concordance of the model's linear predictor (its SE
+/// clustered on the pairs when the variance is).
+fn concordance_of(
+    time: &[f64],
+    event: &[bool],
+    columns: &[Vec<f64>],
+    fit: &cox::CoxFit,
+    cluster: Option<&[usize]>,
+) -> Option<ConcordanceResult> {
+    let lp: Vec<f64> = (0..time.len())
+        .map(|i| columns.iter().zip(&fit.coef).map(|(c, b)| c[i] * b).sum())
+        .collect();
+    let cc = concordance::concordance(time, event, &lp, None, cluster);
+    cc.concordance.is_finite().then_some(ConcordanceResult {
+        concordance: cc.concordance,
+        std: cc.std,
+        concordant: cc.concordant,
+        discordant: cc.discordant,
+        tied_x: cc.tied_x,
+        tied_y: cc.tied_y,
+        tied_xy: cc.tied_xy,
+    })
+}
+
+/// The proportional-hazards test (R's cox.zph, KM transform) of the
+/// treatment's columns as one term, and the global test; none when it
+/// cannot be computed.
+fn zph_rows(
+    time: &[f64],
+    event: &[bool],
+    columns: &[Vec<f64>],
+    ties: cox::Ties,
+    fit: &cox::CoxFit,
+) -> Vec<ZphRow> {
+    let term_cols = vec![(0..columns.len()).collect::<Vec<usize>>()];
+    let Ok(z) = cox::zph(
+        time,
+        event,
+        columns,
+        None,
+        ties,
+        fit,
+        cox::ZphTransform::Km,
+        &term_cols,
+    ) else {
+        return Vec::new();
+    };
+    z.terms
+        .iter()
+        .map(|t| ("treatment", t))
+        .chain(std::iter::once(("GLOBAL", &z.global)))
+        .map(|(term, t)| ZphRow {
+            term: term.into(),
+            chisq: t.statistic,
+            df: t.df,
+            p: t.p,
+        })
+        .collect()
+}
+
+/// One row per non-reference group: its HR against the reference (on the
+/// robust SE when there is one), or not estimable with a diagnostic.
+fn treatment_terms(
+    fit: &cox::CoxFit,
+    groups: &[Group],
+    z: f64,
+    what: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<CoxTerm> {
+    let se_used: Vec<f64> = fit.robust_se.clone().unwrap_or_else(|| fit.se.clone());
+    (1..groups.len())
+        .map(|g| {
+            let j = g - 1;
+            let estimable =
+                !fit.infinite.contains(&j) && fit.coef[j].is_finite() && se_used[j].is_finite();
+            if !estimable {
+                diagnostics.push(Diagnostic::warning(
+                    "survival",
+                    format!(
+                        "{what}: the hazard ratio of {} vs {} is not estimable (monotone likelihood, e.g. no events in one group)",
+                        groups[g].label, groups[0].label
+                    ),
+                ));
+            }
+            CoxTerm {
+                term: format!("treatment[{}]", groups[g].value),
+                variable: "treatment".into(),
+                level: Some(groups[g].value.clone()),
+                coef: fit.coef[j],
+                se: fit.se[j],
+                robust_se: fit.robust_se.as_ref().map(|r| r[j]),
+                hr: estimable.then(|| fit.coef[j].exp()),
+                lower: estimable.then(|| (fit.coef[j] - z * se_used[j]).exp()),
+                upper: estimable.then(|| (fit.coef[j] + z * se_used[j]).exp()),
+                z: fit.z[j],
+                p: estimable.then_some(fit.p[j]),
+            }
+        })
+        .collect()
 }
