@@ -132,6 +132,90 @@ pub(super) fn censoring_times(n: usize, q: [f64; 3], rng: &mut ChaCha8Rng) -> Ve
         .collect()
 }
 
+/// The calibrated piecewise hazards one draw uses.
+struct Hazards<'a> {
+    /// Baseline death hazard, and each patient's log relative hazard.
+    os: &'a [(f64, f64)],
+    lp_os: &'a [f64],
+    /// Each patient's own progression hazard.
+    progression: &'a [Vec<(f64, f64)>],
+    epfs: &'a [(f64, f64)],
+    pps: &'a [(f64, f64)],
+}
+
+/// One draw of every patient's follow-up from `seed`: censoring, death,
+/// progression (before death), EPFS (censored at death) and PPS, rounded
+/// to 0.1 month.
+fn draw(h: &Hazards<'_>, n: usize, quartiles: [f64; 3], seed: u64) -> Vec<Follow> {
+    let mut local = ChaCha8Rng::seed_from_u64(seed);
+    let censor = censoring_times(n, quartiles, &mut local);
+    let t_os: Vec<f64> = grid_uniforms(n, &mut local)
+        .into_iter()
+        .zip(h.lp_os)
+        .map(|(u, lp)| invert_hazard(h.os, -(1.0 - u).ln() / lp.exp()))
+        .collect();
+    let t_prog: Vec<f64> = grid_uniforms(n, &mut local)
+        .into_iter()
+        .zip(h.progression)
+        .map(|(u, pieces)| invert_hazard(pieces, -(1.0 - u).ln()))
+        .collect();
+    let times = |pieces: &[(f64, f64)], rng: &mut ChaCha8Rng| -> Vec<f64> {
+        grid_uniforms(n, rng)
+            .into_iter()
+            .map(|u| invert_hazard(pieces, -(1.0 - u).ln()))
+            .collect()
+    };
+    let t_ext = times(h.epfs, &mut local);
+    let t_pps = times(h.pps, &mut local);
+    (0..n)
+        .map(|i| {
+            let c = censor[i];
+            let death = t_os[i];
+            let p = t_prog[i].min(death);
+            let e_end = death.min(c);
+            let round = |x: f64| (x.max(0.1) * 10.0).round() / 10.0;
+            [
+                (round(death.min(c)), death <= c),
+                (round(p.min(c)), p <= c),
+                (round(t_ext[i].min(e_end)), t_ext[i] <= e_end),
+                (round(t_pps[i].min(c)), t_pps[i] <= c),
+            ]
+        })
+        .collect()
+}
+
+/// The largest distance (percentage points) of the draw's Kaplan-Meier
+/// rates from the published ones, over endpoints and landmarks.
+fn worst_miss(patients: &[Follow], targets: &[Vec<f64>], landmarks: &[f64]) -> f64 {
+    let mut worst: f64 = 0.0;
+    for (k, target) in targets.iter().enumerate() {
+        let time: Vec<f64> = patients.iter().map(|p| p[k].0).collect();
+        let event: Vec<bool> = patients.iter().map(|p| p[k].1).collect();
+        let km = kaplan_meier::fit(&time, &event);
+        for (&lt, &pct) in landmarks.iter().zip(target) {
+            let s = km.at(lt, ConfType::Log, 0.95).surv * 100.0;
+            worst = worst.max((s - pct).abs());
+        }
+    }
+    worst
+}
+
+/// The twin's follow-up columns.
+fn write_follow_up(rows: &mut [Row], patients: &[Follow]) {
+    const NAMES: [(&str, &str); 4] = [
+        ("os_months", "os_event"),
+        ("pfs_months", "pfs_event"),
+        ("epfs_months", "epfs_event"),
+        ("pps_months", "pps_event"),
+    ];
+    for (row, p) in rows.iter_mut().zip(patients) {
+        for (k, (time, event)) in NAMES.iter().enumerate() {
+            row.insert(time, format!("{:.1}", p[k].0));
+            row.insert(event, if p[k].1 { "1" } else { "0" }.into());
+        }
+    }
+}
+
 /// OS, PFS, EPFS and PPS (months) reproducing the published unmatched
 /// Kaplan-Meier rates of group `g`. Death ends every other endpoint's
 /// follow-up; PFS counts death as an event (progression hazard = published
@@ -207,69 +291,22 @@ pub(super) fn add_survival(
     let seeds: Vec<u64> = (0..SURVIVAL_ATTEMPTS)
         .map(|_| rng.random::<u64>())
         .collect();
+    let hazards = Hazards {
+        os: &os,
+        lp_os: &lp_os,
+        progression: &progression,
+        epfs: &epfs,
+        pps: &pps,
+    };
     let mut best: Option<(f64, Vec<Follow>)> = None;
     for seed in seeds {
-        let mut local = ChaCha8Rng::seed_from_u64(seed);
-        let censor = censoring_times(n, quartiles, &mut local);
-        let t_os: Vec<f64> = grid_uniforms(n, &mut local)
-            .into_iter()
-            .zip(&lp_os)
-            .map(|(u, lp)| invert_hazard(&os, -(1.0 - u).ln() / lp.exp()))
-            .collect();
-        let t_prog: Vec<f64> = grid_uniforms(n, &mut local)
-            .into_iter()
-            .zip(&progression)
-            .map(|(u, pieces)| invert_hazard(pieces, -(1.0 - u).ln()))
-            .collect();
-        let draw = |pieces: &[(f64, f64)], rng: &mut ChaCha8Rng| -> Vec<f64> {
-            grid_uniforms(n, rng)
-                .into_iter()
-                .map(|u| invert_hazard(pieces, -(1.0 - u).ln()))
-                .collect()
-        };
-        let t_ext = draw(&epfs, &mut local);
-        let t_pps = draw(&pps, &mut local);
-        let patients: Vec<Follow> = (0..n)
-            .map(|i| {
-                let c = censor[i];
-                let death = t_os[i];
-                let p = t_prog[i].min(death);
-                let e_end = death.min(c);
-                let round = |x: f64| (x.max(0.1) * 10.0).round() / 10.0;
-                [
-                    (round(death.min(c)), death <= c),
-                    (round(p.min(c)), p <= c),
-                    (round(t_ext[i].min(e_end)), t_ext[i] <= e_end),
-                    (round(t_pps[i].min(c)), t_pps[i] <= c),
-                ]
-            })
-            .collect();
-        let mut worst: f64 = 0.0;
-        for (k, target) in targets.iter().enumerate() {
-            let time: Vec<f64> = patients.iter().map(|p| p[k].0).collect();
-            let event: Vec<bool> = patients.iter().map(|p| p[k].1).collect();
-            let km = kaplan_meier::fit(&time, &event);
-            for (&lt, &pct) in landmarks.iter().zip(target) {
-                let s = km.at(lt, ConfType::Log, 0.95).surv * 100.0;
-                worst = worst.max((s - pct).abs());
-            }
-        }
+        let patients = draw(&hazards, n, quartiles, seed);
+        let worst = worst_miss(&patients, &targets, &landmarks);
         if best.as_ref().is_none_or(|(w, _)| worst < *w) {
             best = Some((worst, patients));
         }
     }
     let patients = best.map(|(_, p)| p).unwrap_or_default();
-    const NAMES: [(&str, &str); 4] = [
-        ("os_months", "os_event"),
-        ("pfs_months", "pfs_event"),
-        ("epfs_months", "epfs_event"),
-        ("pps_months", "pps_event"),
-    ];
-    for (row, p) in rows.iter_mut().zip(&patients) {
-        for (k, (time, event)) in NAMES.iter().enumerate() {
-            row.insert(time, format!("{:.1}", p[k].0));
-            row.insert(event, if p[k].1 { "1" } else { "0" }.into());
-        }
-    }
+    write_follow_up(rows, &patients);
     Ok(())
 }
