@@ -12,6 +12,8 @@
 
 use statrs::distribution::{ContinuousCDF, Normal};
 
+pub use super::weighted_km::{WeightedAt, WeightedKaplanMeier, fit_weighted};
+
 /// Transformation used for pointwise confidence intervals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConfType {

@@ -17,6 +17,8 @@ pub mod matching;
 pub mod rank;
 pub mod smd;
 pub mod t_test;
+pub mod weighted_km;
+pub mod weighting;
 
 use std::cmp::Ordering;
 use thiserror::Error;

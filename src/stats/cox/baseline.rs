@@ -38,7 +38,7 @@ pub fn baseline_cumhaz(
             i += 1;
         }
         if d > 0 {
-            steps.push((t, StageSums::new(ties, d, s0, d0).c1));
+            steps.push((t, StageSums::new(ties, d, d as f64, s0, d0).c1));
         }
     }
     steps.reverse();

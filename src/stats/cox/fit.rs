@@ -57,10 +57,12 @@ pub(super) fn accumulate(s1: &mut [f64], s2: &mut [f64], x: &[f64], r: f64) {
     }
 }
 
-/// The stages of one event time with d tied events, as (f, weight): Breslow
-/// one stage (0, d); Efron d stages (k / d, 1), k = 0..d-1. Each stage's
-/// denominator is `S0 - f D0` (see the module documentation).
-pub(super) fn tie_stages(ties: Ties, deaths: usize) -> impl Iterator<Item = (f64, f64)> {
+/// The stages of one event time with d tied events of total case weight
+/// `wd` (d when unweighted), as (f, weight): Breslow one stage (0, wd);
+/// Efron d stages (k / d, wd / d), k = 0..d-1, the events' mean weight as
+/// R's `coxfit6.c` gives each stage. Each stage's denominator is
+/// `S0 - f D0` (see the module documentation).
+pub(super) fn tie_stages(ties: Ties, deaths: usize, wd: f64) -> impl Iterator<Item = (f64, f64)> {
     let d = deaths as f64;
     let (stages, breslow) = match ties {
         Ties::Breslow => (usize::from(deaths > 0), true),
@@ -68,9 +70,9 @@ pub(super) fn tie_stages(ties: Ties, deaths: usize) -> impl Iterator<Item = (f64
     };
     (0..stages).map(move |k| {
         if breslow {
-            (0.0, d)
+            (0.0, wd)
         } else {
-            (k as f64 / d, 1.0)
+            (k as f64 / d, wd / d)
         }
     })
 }
@@ -97,14 +99,16 @@ pub(super) struct StageSums {
 }
 
 impl StageSums {
-    pub(super) fn new(ties: Ties, deaths: usize, s0: f64, d0: f64) -> StageSums {
+    pub(super) fn new(ties: Ties, deaths: usize, wd: f64, s0: f64, d0: f64) -> StageSums {
         let mut out = StageSums::default();
         // sum w log a = (sum w) log S0 + sum w log(a / S0); the ratios lie
         // in (0, 1] (Breslow's is exactly 1), so their product is taken and
         // its log added only when it nears underflow: one log per time
         // instead of one per tied event.
-        let (mut product, mut weight) = (1.0, 0.0);
-        for (f, w) in tie_stages(ties, deaths) {
+        // Every stage of a time has the same weight (see [`tie_stages`]),
+        // so the product's log is scaled by it once.
+        let (mut product, mut weight, mut stage) = (1.0, 0.0, 1.0);
+        for (f, w) in tie_stages(ties, deaths, wd) {
             let a = s0 - f * d0;
             let (inv, inv2) = (w / a, w / (a * a));
             out.c1 += inv;
@@ -114,12 +118,13 @@ impl StageSums {
             out.q2 += f * f * inv2;
             product *= a / s0;
             weight += w;
+            stage = w;
             if product < 1e-250 {
-                out.log += product.ln();
+                out.log += stage * product.ln();
                 product = 1.0;
             }
         }
-        out.log += product.ln() + weight * s0.ln();
+        out.log += stage * product.ln() + weight * s0.ln();
         out
     }
 }
@@ -161,7 +166,7 @@ pub(super) fn scan(d: &Data, beta: &DVector<f64>, ties: Ties, mut visit: impl Fn
             d2.iter_mut().for_each(|v| *v = 0.0);
             score.iter_mut().for_each(|v| *v = 0.0);
             let mut ll = 0.0;
-            let mut deaths = 0usize;
+            let (mut deaths, mut wd) = (0usize, 0.0);
             let mut j = i;
             while j < n && d.strata[j] == stratum && d.time[j] == t {
                 let w = d.weight[j];
@@ -171,6 +176,7 @@ pub(super) fn scan(d: &Data, beta: &DVector<f64>, ties: Ties, mut visit: impl Fn
                 accumulate(&mut s1, &mut s2, xk, r);
                 if d.event[j] {
                     deaths += d.count[j];
+                    wd += w;
                     d0 += r;
                     accumulate(&mut d1, &mut d2, xk, r);
                     for (sa, xa) in score.iter_mut().zip(xk) {
@@ -181,7 +187,7 @@ pub(super) fn scan(d: &Data, beta: &DVector<f64>, ties: Ties, mut visit: impl Fn
                 j += 1;
             }
             if deaths > 0 {
-                let st = StageSums::new(ties, deaths, s0, d0);
+                let st = StageSums::new(ties, deaths, wd, s0, d0);
                 ll -= st.log;
                 for a in 0..p {
                     score[a] -= s1[a] * st.c1 - d1[a] * st.c2;
@@ -260,7 +266,7 @@ pub fn fit(
     strata: Option<&[usize]>,
     ties: Ties,
 ) -> Result<CoxFit, StatsError> {
-    prepare_and_fit(time, event, columns, strata, ties).map(|(_, fit)| fit)
+    prepare_and_fit(time, event, columns, strata, None, ties).map(|(_, fit)| fit)
 }
 
 /// [`fit`] followed by [`robust_variance`] with `cluster` (as
@@ -273,7 +279,38 @@ pub fn fit_robust(
     ties: Ties,
     cluster: &[usize],
 ) -> Result<CoxFit, StatsError> {
-    let (data, fit) = prepare_and_fit(time, event, columns, strata, ties)?;
+    let (data, fit) = prepare_and_fit(time, event, columns, strata, None, ties)?;
+    let v = robust_variance_prepared(&data, ties, &fit, cluster);
+    Ok(fit.with_robust_variance(v))
+}
+
+/// A Cox model with case weights `weights` and the robust (sandwich)
+/// variance, as `coxph(Surv(time, event) ~ x, weights = w, robust = TRUE)`
+/// (each row its own cluster), or clustered on `cluster` (`cluster = g`).
+///
+/// Weights enter every risk-set sum (`S0 = sum w_i r_i`, ...) and the event
+/// terms (`sum_D w_i x_i`); at a time with d tied events of total weight
+/// `w_D`, Breslow's single stage weighs `w_D` and each of Efron's d stages
+/// weighs `w_D / d` (R's `coxfit6.c`). The robust variance sums each row's
+/// weighted dfbeta `w_i L_i I^-1` within clusters (Lin & Wei 1989; Binder
+/// 1992, Biometrika 79:139). Unit weights give [`fit`]'s estimates exactly.
+pub fn fit_weighted(
+    time: &[f64],
+    event: &[bool],
+    columns: &[Vec<f64>],
+    weights: &[f64],
+    ties: Ties,
+    cluster: Option<&[usize]>,
+) -> Result<CoxFit, StatsError> {
+    let (data, fit) = prepare_and_fit(time, event, columns, None, Some(weights), ties)?;
+    let own: Vec<usize>;
+    let cluster = match cluster {
+        Some(c) => c,
+        None => {
+            own = (0..time.len()).collect();
+            &own
+        }
+    };
     let v = robust_variance_prepared(&data, ties, &fit, cluster);
     Ok(fit.with_robust_variance(v))
 }
@@ -284,6 +321,7 @@ pub(super) fn prepare_and_fit(
     event: &[bool],
     columns: &[Vec<f64>],
     strata: Option<&[usize]>,
+    case: Option<&[f64]>,
     ties: Ties,
 ) -> Result<(Data, CoxFit), StatsError> {
     let events = event.iter().filter(|&&e| e).count();
@@ -293,7 +331,7 @@ pub(super) fn prepare_and_fit(
             needed: 1,
         });
     }
-    let data = prepare(time, event, columns, strata);
+    let data = prepare(time, event, columns, strata, case);
     let fit = fit_prepared(&data, time.len(), events, ties)?;
     Ok((data, fit))
 }

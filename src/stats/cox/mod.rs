@@ -27,7 +27,7 @@ mod robust;
 mod zph;
 
 pub use baseline::baseline_cumhaz;
-pub use fit::{CoxFit, fit, fit_robust};
+pub use fit::{CoxFit, fit, fit_robust, fit_weighted};
 pub use robust::robust_variance;
 pub use zph::{Zph, ZphTransform, zph};
 
@@ -69,9 +69,13 @@ pub(super) const MAX_ITER: usize = 20;
 struct Data {
     time: Vec<f64>,
     event: Vec<bool>,
-    /// Rows merged into each row, and the same as f64.
+    /// Rows merged into each row.
     count: Vec<usize>,
+    /// The case weights of the rows merged into each row (their count when
+    /// unweighted).
     weight: Vec<f64>,
+    /// Each input row's case weight, when the fit is weighted.
+    case: Option<Vec<f64>>,
     x: Rows, // centred covariates
     strata: Vec<usize>,
     /// The merged row of each input row.

@@ -69,12 +69,14 @@ pub(super) fn processing_order(time: &[f64], strata: Option<&[usize]>) -> Vec<us
 }
 
 /// The rows in processing order (see [`processing_order`]), identical rows
-/// merged (see [`Data`]).
+/// merged (see [`Data`]), with optional case weights (a merged row weighs
+/// the sum of its rows' weights).
 pub(super) fn prepare(
     time: &[f64],
     event: &[bool],
     columns: &[Vec<f64>],
     strata: Option<&[usize]>,
+    case: Option<&[f64]>,
 ) -> Data {
     let order = processing_order(time, strata);
     let n = time.len();
@@ -93,6 +95,7 @@ pub(super) fn prepare(
         },
         strata: Vec::new(),
         row_of: vec![0; n],
+        case: case.map(<[f64]>::to_vec),
     };
     // Each merged row's covariates as given (compared exactly; the centred
     // copy in `d.x` may round two different values alike), and the previous
@@ -142,7 +145,16 @@ pub(super) fn prepare(
         k = end;
     }
     d.x.n = d.time.len();
-    d.weight = d.count.iter().map(|&c| c as f64).collect();
+    d.weight = match case {
+        None => d.count.iter().map(|&c| c as f64).collect(),
+        Some(w) => {
+            let mut sums = vec![0.0; d.count.len()];
+            for (i, &m) in d.row_of.iter().enumerate() {
+                sums[m] += w[i];
+            }
+            sums
+        }
+    };
     d
 }
 

@@ -26,7 +26,7 @@ pub fn robust_variance(
     fit: &CoxFit,
     cluster: &[usize],
 ) -> Vec<Vec<f64>> {
-    let d = prepare(time, event, columns, strata);
+    let d = prepare(time, event, columns, strata, None);
     robust_variance_prepared(&d, ties, fit, cluster)
 }
 
@@ -63,7 +63,7 @@ pub(super) fn robust_variance_prepared(
         while i < n && d.strata[i] == stratum {
             let t = d.time[i];
             let start = i;
-            let (mut d0, mut deaths) = (0.0, 0usize);
+            let (mut d0, mut deaths, mut wd) = (0.0, 0usize, 0.0);
             d1.iter_mut().for_each(|v| *v = 0.0);
             while i < n && d.strata[i] == stratum && d.time[i] == t {
                 let xk = d.x.row(i);
@@ -74,6 +74,7 @@ pub(super) fn robust_variance_prepared(
                 }
                 if d.event[i] {
                     deaths += d.count[i];
+                    wd += d.weight[i];
                     d0 += rw;
                     for (s, xj) in d1.iter_mut().zip(xk) {
                         *s += rw * xj;
@@ -87,8 +88,10 @@ pub(super) fn robust_variance_prepared(
             mean_dead.resize(base + p, 0.0);
             // Stage k weighs a row with an event there by 1 - f_k; see
             // [`StageSums`] for the sums over the stages.
-            let st = StageSums::new(ties, deaths, s0, d0);
-            let dd = deaths as f64;
+            let st = StageSums::new(ties, deaths, wd, s0, d0);
+            // The stages' mean of the event rows' means: each stage weighs
+            // wd / d (see [`tie_stages`]), so their sum over wd.
+            let dd = wd;
             let (dl_all, dl_dead) = (st.c1, st.c1 - st.c2);
             for j in 0..p {
                 let (s1j, d1j) = (s1[j], d1[j]);
@@ -138,8 +141,23 @@ pub(super) fn robust_variance_prepared(
         }
     }
     let mut sums = ClusterSums::new(cluster, p);
-    for (i, &k) in d.row_of.iter().enumerate() {
-        sums.add(cluster[i], &dfb[k * p..(k + 1) * p]);
+    // A weighted fit's dfbeta of a row is its case weight times the
+    // residual (R's `residuals(fit, "dfbeta", weighted = TRUE)`).
+    match &d.case {
+        None => {
+            for (i, &k) in d.row_of.iter().enumerate() {
+                sums.add(cluster[i], &dfb[k * p..(k + 1) * p]);
+            }
+        }
+        Some(w) => {
+            let mut row = vec![0.0; p];
+            for (i, &k) in d.row_of.iter().enumerate() {
+                for (a, v) in row.iter_mut().zip(&dfb[k * p..(k + 1) * p]) {
+                    *a = w[i] * v;
+                }
+                sums.add(cluster[i], &row);
+            }
+        }
     }
     let mut v = vec![vec![0.0; p]; p];
     sums.for_each(|g| {
