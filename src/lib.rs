@@ -53,5 +53,6 @@ pub mod render;
 pub mod report;
 pub mod stats;
 pub mod study;
+pub mod weighting;
 
 pub use error::{Error, Result};

@@ -15,6 +15,7 @@ use crate::published::{self, Review, audit};
 use crate::render::{self, Templates};
 use crate::report::{self, Provenance, Results, Tables, sha256_file, sha256_hex};
 use crate::study;
+use crate::weighting::{self, WeightedSample};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -102,17 +103,29 @@ pub fn analyse_populations(
     // The derived values and exclusion masks are no longer needed.
     let config = study.into_config();
     let c = &config.config;
-    let populations = populations(&cohort, matched.as_ref(), extra, &mut diagnostics);
+    let weighted = match (&c.weighting, &matched, &c.matching) {
+        (Some(w), Some(m), Some(mc)) => weighting::run(&cohort, m, mc, w, &mut diagnostics),
+        _ => Vec::new(),
+    };
+    let populations = populations(&cohort, matched.as_ref(), &weighted, extra);
+    // Table 1, the Cox tables and Table 4 describe patients as counted;
+    // weighted populations enter the survival analyses.
+    let unweighted: Vec<Population<'_>> = populations
+        .iter()
+        .filter(|p| p.is_unweighted())
+        .cloned()
+        .collect();
     progress(STAGES[4]);
+    // Together per population, so that the diagnostics keep their order.
     let (table1, survival) = unzip(analysis::over(&populations, &mut diagnostics, |p, d| {
         (
-            table1::compute(p, &c.table1, d),
+            p.is_unweighted().then(|| table1::compute(p, &c.table1, d)),
             survival::compute(p, &c.endpoints, &c.survival, d),
         )
     }));
     progress(STAGES[5]);
     let regression = match &c.cox {
-        Some(cx) => analysis::over(&populations, &mut diagnostics, |p, d| {
+        Some(cx) => analysis::over(&unweighted, &mut diagnostics, |p, d| {
             regression::compute(p, &c.endpoints, &c.survival, cx, d)
         }),
         None => ByPopulation::default(),
@@ -121,7 +134,7 @@ pub fn analyse_populations(
     let (complications, subgroups) = complications_and_subgroups(
         c,
         &cohort,
-        &populations,
+        &unweighted,
         complication_columns.as_ref(),
         &mut diagnostics,
     );
@@ -132,6 +145,7 @@ pub fn analyse_populations(
         regression,
         complications,
         subgroups,
+        weighting: weighted.iter().map(|w| w.result.clone()).collect(),
     };
     progress(STAGES[7]);
     let figures = figures::draw(&figures::Inputs {
@@ -149,6 +163,7 @@ pub fn analyse_populations(
         .iter()
         .map(|f| format!("figures/{}.svg", f.name))
         .collect();
+    drop(unweighted);
     drop(populations);
     let results = report::assemble(
         &config,
@@ -169,24 +184,18 @@ pub fn analyse_populations(
     })
 }
 
-/// The populations every analysis runs on: the whole cohort, the matched
-/// cohort when there is one, then those `extra` adds. Weights the analyses
-/// cannot use yet are reported, not silently ignored.
+/// The populations the analyses run on: the whole cohort, the matched
+/// cohort when there is one, each weighting, then those `extra` adds.
 fn populations<'c>(
     cohort: &'c Cohort,
     matched: Option<&'c MatchOutput>,
+    weighted: &'c [WeightedSample],
     extra: ExtraPopulations<'_>,
-    diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Population<'c>> {
     let mut populations = vec![Population::whole(cohort)];
     populations.extend(matched.map(MatchOutput::population));
+    populations.extend(weighted.iter().map(WeightedSample::population));
     populations.extend(extra(cohort));
-    for p in populations.iter().filter(|p| !p.is_unweighted()) {
-        diagnostics.push(Diagnostic::warning(
-            "populations",
-            format!("{}: its patients carry weights, which this version's analyses do not use; its results are unweighted", p.id),
-        ));
-    }
     populations
 }
 
@@ -269,11 +278,14 @@ fn published_sha256(config: &LoadedConfig) -> Result<Option<String>> {
         .map_err(|e| Error::io(&path, e))
 }
 
-/// Two results per population as two lists.
-fn unzip<A, B>(both: ByPopulation<(A, B)>) -> (ByPopulation<A>, ByPopulation<B>) {
+/// Two results per population as two lists (the first only where there
+/// is one).
+fn unzip<A, B>(both: ByPopulation<(Option<A>, B)>) -> (ByPopulation<A>, ByPopulation<B>) {
     let (mut a, mut b) = (ByPopulation::default(), ByPopulation::default());
     for (id, (x, y)) in both.into_iter() {
-        a.push(id.clone(), x);
+        if let Some(x) = x {
+            a.push(id.clone(), x);
+        }
         b.push(id, y);
     }
     (a, b)

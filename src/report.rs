@@ -14,6 +14,7 @@ use crate::config::{
     CoxSection, Endpoint, FormatSection, LoadedConfig, SurvivalSection, Table1Section,
 };
 use crate::matching::MatchingResults;
+pub use crate::weighting::WeightingResult;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -41,6 +42,10 @@ pub struct Results {
     pub table1: ByPopulation<Vec<Table1Row>>,
     /// Propensity-score matching, when configured.
     pub matching: Option<MatchingResults>,
+    /// Propensity-score weighting, one entry per estimand (absent without
+    /// `[weighting]`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub weighting: Vec<WeightingResult>,
     /// Complications by group (Table 4) of each population.
     pub complications: ByPopulation<Vec<ComplicationRow>>,
     /// Treatment effect within subgroups, per population analysed.
@@ -82,6 +87,8 @@ pub struct Tables {
     pub complications: ByPopulation<Vec<ComplicationRow>>,
     /// Subgroups.
     pub subgroups: ByPopulation<Vec<SubgroupRow>>,
+    /// Each weighting's summary.
+    pub weighting: Vec<WeightingResult>,
 }
 
 /// Assembles the results of a run: the study's description from the
@@ -116,6 +123,7 @@ pub fn assemble(
         format: c.format.clone(),
         table1: tables.table1,
         matching,
+        weighting: tables.weighting,
         complications: tables.complications,
         subgroups: tables.subgroups,
         cox_settings: c.cox.clone(),

@@ -22,12 +22,16 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("study", &["data", "config"]),
     ("cohort", &["study", "data", "config"]),
     ("matching", &["cohort", "config", "stats"]),
+    ("weighting", &["matching", "cohort", "config", "stats"]),
     ("analysis", &["cohort", "config", "stats"]),
     (
         "figures",
         &["analysis", "matching", "cohort", "config", "format"],
     ),
-    ("report", &["analysis", "matching", "cohort", "config"]),
+    (
+        "report",
+        &["analysis", "matching", "weighting", "cohort", "config"],
+    ),
     (
         "published",
         &["report", "config", "format", "stats", "data", "files"],
@@ -48,6 +52,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "render",
             "report",
             "study",
+            "weighting",
         ],
     ),
 ];

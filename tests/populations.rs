@@ -103,18 +103,49 @@ fn an_added_population_is_rendered_by_the_builtin_templates() {
     assert_eq!(t4.matches(" p |").count(), 3, "{t4}");
 }
 
-// Weights the analyses cannot use yet are reported, not silently ignored.
+// A weighted population enters the survival analyses with its weights and
+// is left out of the tables that count patients (Table 1, the Cox tables,
+// Table 4). Weights of 2 for everyone change no estimate: the curves and
+// the hazard ratio equal the whole cohort's, while the counts double.
 #[test]
-fn a_weighted_population_is_flagged_in_the_diagnostics() {
+fn a_weighted_population_is_analysed_with_its_weights() {
     let a = analyse(2.0);
-    let d: Vec<_> = a
-        .results
-        .diagnostics
-        .iter()
-        .filter(|d| d.stage == "populations")
-        .collect();
-    assert_eq!(d.len(), 1, "{d:?}");
-    assert!(d[0].message.starts_with("all: its patients carry weights"));
+    let r = &a.results;
+    assert!(r.table1.get("all").is_none());
+    assert!(r.regression.get("all").is_none());
+    assert!(r.complications.get("all").is_none());
+    let (whole, all) = (
+        r.survival.get("unmatched").unwrap(),
+        r.survival.get("all").unwrap(),
+    );
+    for (u, w) in whole.km.iter().zip(&all.km) {
+        let counts = w.weighted.as_ref().expect("weighted counts");
+        assert_eq!(counts.n, 2.0 * u.n as f64);
+        for (a, b) in u.surv.iter().zip(&w.surv) {
+            assert!((a - b).abs() <= 1e-12 * a.abs(), "{a} vs {b}");
+        }
+    }
+    for (u, w) in whole.cox.iter().zip(&all.cox) {
+        let (a, b) = (u.terms[0].coef, w.terms[0].coef);
+        assert!((a - b).abs() <= 1e-9 * a.abs(), "{a} vs {b}");
+        assert_eq!(w.variance, "robust");
+    }
+    // R's survdiff takes no weights: no log-rank test for it.
+    assert!(all.logrank.is_empty());
+    assert!(!r.diagnostics.iter().any(|d| d.stage == "populations"));
+    // Its survival is rendered; Table 1 keeps its two blocks of columns.
+    let document = Document::new(r, None);
+    let out = render::render(&document, &a.templates, &a.figures).unwrap();
+    assert!(
+        out.markdown
+            .contains("**Overall survival, all patients, weight 1**")
+    );
+    let head = out
+        .markdown
+        .lines()
+        .find(|l| l.starts_with("| Characteristic |"))
+        .unwrap();
+    assert_eq!(head.matches(" SMD |").count(), 2, "{head}");
 }
 
 /// JSON text of any serializable value (to compare results whole).

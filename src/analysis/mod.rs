@@ -3,6 +3,7 @@
 //! (rounding, wording) belongs to `render`.
 
 pub mod complications;
+mod curves;
 pub mod regression;
 pub mod subgroups;
 pub mod survival;

@@ -3,7 +3,7 @@
 //! ratio of the treatment (robust variance clustered on matched pairs after
 //! matching, as Austin 2013 recommends).
 
-use super::Diagnostic;
+use super::{Diagnostic, curves};
 use crate::cohort::{Group, Population};
 use crate::config::{ConfTypeKind, Endpoint, MatchedVariance, SurvivalSection, TiesKind};
 use crate::stats::cox;
@@ -37,6 +37,9 @@ pub struct LandmarkResult {
     pub upper: Option<f64>,
     /// Patients still at risk.
     pub n_risk: usize,
+    /// Weighted number still at risk (a weighted population).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub n_risk_weighted: Option<f64>,
 }
 
 /// One Kaplan-Meier curve.
@@ -56,7 +59,8 @@ pub struct KmResult {
     pub n_censor: Vec<usize>,
     /// Survival after each time.
     pub surv: Vec<f64>,
-    /// SE of the cumulative hazard (R's `std.err`).
+    /// SE of -log S, the cumulative hazard scale (R's `std.err` of an
+    /// unweighted curve; for a weighted one, R's `std.err / surv`).
     pub std_err: Vec<Option<f64>>,
     /// Lower confidence limits.
     pub lower: Vec<Option<f64>>,
@@ -72,6 +76,28 @@ pub struct KmResult {
     pub n: usize,
     /// Events.
     pub events: usize,
+    /// A weighted population's weighted counts (the counts above stay
+    /// numbers of patients); absent for an unweighted one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weighted: Option<WeightedCounts>,
+}
+
+/// The weighted numbers of a weighted Kaplan-Meier curve.
+#[derive(Debug, Clone, Serialize)]
+pub struct WeightedCounts {
+    /// Weighted number at risk before each time.
+    pub n_risk: Vec<f64>,
+    /// Weighted events at each time.
+    pub n_event: Vec<f64>,
+    /// Weighted censorings at each time.
+    pub n_censor: Vec<f64>,
+    /// R's `std.err`: the infinitesimal-jackknife SE of S (non-integer
+    /// weights) or Greenwood's SE of -log S (integer weights).
+    pub std_err_r: Vec<Option<f64>>,
+    /// Sum of the weights.
+    pub n: f64,
+    /// Sum of the events' weights.
+    pub events: f64,
 }
 
 /// A log-rank test.
@@ -311,6 +337,12 @@ fn endpoint(
         .map(|&i| values.event[i].unwrap_or(false))
         .collect();
     let group: Vec<usize> = rows.iter().map(|&i| cohort.group[i]).collect();
+    // Weights of 1 are no weights: such a population is analysed as is.
+    let w: Option<Vec<f64>> = pop
+        .weights
+        .as_deref()
+        .filter(|_| !pop.is_unweighted())
+        .map(|w| rows.iter().map(|&i| w[i]).collect());
     if !event.iter().any(|&x| x) {
         diagnostics.push(Diagnostic::warning(
             "survival",
@@ -321,10 +353,52 @@ fn endpoint(
         let idx: Vec<usize> = (0..rows.len()).filter(|&i| group[i] == g).collect();
         let t: Vec<f64> = idx.iter().map(|&i| time[i]).collect();
         let ev: Vec<bool> = idx.iter().map(|&i| event[i]).collect();
-        out.km.push(km_curve(e, &grp.value, &t, &ev, conf_s));
+        out.km.push(match &w {
+            Some(w) => {
+                let wg: Vec<f64> = idx.iter().map(|&i| w[i]).collect();
+                curves::weighted(e, &grp.value, &t, &ev, &wg, conf_s)
+            }
+            None => curves::unweighted(e, &grp.value, &t, &ev, conf_s),
+        });
     }
-    let lr = log_rank::test(&time, &event, &group, k, None, 0.0);
-    out.logrank.push(LogRankResult {
+    // R's survdiff takes no weights: a weighted population has no log-rank
+    // test (its comparison is the weighted Cox model's robust Wald test).
+    if w.is_none() {
+        out.logrank
+            .push(log_rank_result(e, cohort, &time, &event, &group, k));
+    }
+    let follow = FollowUp {
+        time: &time,
+        event: &event,
+        group: &group,
+        weights: w.as_deref(),
+    };
+    if let Some(cox) = treatment_cox(pop, e, conf_s, rows, &follow, diagnostics) {
+        out.cox.push(cox);
+    }
+    (out, std::mem::take(diagnostics))
+}
+
+/// One endpoint's usable follow-up in a population: time, status, group
+/// and (a weighted population) weight of each patient.
+struct FollowUp<'a> {
+    time: &'a [f64],
+    event: &'a [bool],
+    group: &'a [usize],
+    weights: Option<&'a [f64]>,
+}
+
+/// The log-rank test of the groups.
+fn log_rank_result(
+    e: &Endpoint,
+    cohort: &crate::cohort::Cohort,
+    time: &[f64],
+    event: &[bool],
+    group: &[usize],
+    k: usize,
+) -> LogRankResult {
+    let lr = log_rank::test(time, event, group, k, None, 0.0);
+    LogRankResult {
         endpoint: e.id.clone(),
         chisq: lr.chisq,
         df: lr.df,
@@ -341,79 +415,25 @@ fn endpoint(
             .zip(&lr.expected)
             .map(|(g, x)| (g.value.clone(), *x))
             .collect(),
-    });
-    if let Some(cox) = treatment_cox(pop, e, conf_s, rows, &time, &event, &group, diagnostics) {
-        out.cox.push(cox);
-    }
-    (out, std::mem::take(diagnostics))
-}
-
-/// The Kaplan-Meier curve of one group (times `t`, events `ev`) with its
-/// limits, median and landmark rates.
-fn km_curve(
-    e: &Endpoint,
-    group: &str,
-    t: &[f64],
-    ev: &[bool],
-    conf_s: &SurvivalSection,
-) -> KmResult {
-    let ct = conf(conf_s.conf_type);
-    let km = kaplan_meier::fit(t, ev);
-    let (lower, upper) = km.limits(ct, conf_s.conf_level);
-    let q = km.quantiles(&[0.5], ct, conf_s.conf_level);
-    let median = MedianResult {
-        estimate: q[0].estimate,
-        lower: q[0].lower,
-        upper: q[0].upper,
-    };
-    let landmarks = e
-        .landmarks
-        .iter()
-        .map(|&lt| {
-            let a = km.at(lt, ct, conf_s.conf_level);
-            LandmarkResult {
-                time: lt,
-                surv: a.surv,
-                lower: a.lower,
-                upper: a.upper,
-                n_risk: a.n_risk,
-            }
-        })
-        .collect();
-    KmResult {
-        endpoint: e.id.clone(),
-        group: group.to_string(),
-        n: t.len(),
-        events: ev.iter().filter(|&&x| x).count(),
-        time: km.time.clone(),
-        n_risk: km.n_risk.clone(),
-        n_event: km.n_event.clone(),
-        n_censor: km.n_censor.clone(),
-        surv: km.surv.clone(),
-        std_err: km.std_err.clone(),
-        lower,
-        upper,
-        conf_type: conf_s.conf_type,
-        median,
-        landmarks,
     }
 }
 
 /// The Cox model of the treatment (one column per non-reference group)
 /// for one endpoint: hazard ratios, tests, concordance and the
 /// proportional-hazards test; the robust variance clustered on pairs in a
-/// matched population. None (with a diagnostic) when it cannot be fitted.
-#[allow(clippy::too_many_arguments)]
+/// matched population; in a weighted one, the weighted model with the
+/// robust (sandwich) variance, as `coxph(weights = w, robust = TRUE)`,
+/// without concordance or proportional-hazards tests. None (with a
+/// diagnostic) when it cannot be fitted.
 fn treatment_cox(
     pop: &Population<'_>,
     e: &Endpoint,
     conf_s: &SurvivalSection,
     rows: &[usize],
-    time: &[f64],
-    event: &[bool],
-    group: &[usize],
+    follow: &FollowUp<'_>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<CoxResult> {
+    let (time, event, group) = (follow.time, follow.event, follow.group);
     let (cohort, cohort_name, pairs) = (pop.cohort, pop.id.as_str(), pop.clusters);
     let k = cohort.groups.len();
     // Treatment hazard ratio(s) against the reference group.
@@ -421,6 +441,11 @@ fn treatment_cox(
         .map(|g| group.iter().map(|&x| f64::from(u8::from(x == g))).collect())
         .collect();
     let ties = super::ties(conf_s.ties);
+    if let Some(w) = follow.weights {
+        let what = format!("{} ({cohort_name})", e.label);
+        let fit = cox::fit_weighted(time, event, &columns, w, ties, None);
+        return weighted_cox(e, conf_s, fit, &cohort.groups, &what, diagnostics);
+    }
     let mut fit = match cox::fit(time, event, &columns, None, ties) {
         Ok(fit) => fit,
         Err(err) => {
@@ -460,6 +485,44 @@ fn treatment_cox(
         zph,
         ..CoxResult::of_fit(&e.id, "treatment", conf_s.ties, variance, &fit, terms)
     })
+}
+
+/// The weighted treatment model's report, from its fit with the robust
+/// variance.
+fn weighted_cox(
+    e: &Endpoint,
+    conf_s: &SurvivalSection,
+    fit: Result<cox::CoxFit, crate::stats::StatsError>,
+    groups: &[Group],
+    what: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<CoxResult> {
+    let fit = match fit {
+        Ok(fit) => fit,
+        Err(err) => {
+            diagnostics.push(Diagnostic::warning(
+                "survival",
+                format!("{what}: no Cox model: {err}"),
+            ));
+            return None;
+        }
+    };
+    if !fit.converged {
+        diagnostics.push(Diagnostic::warning(
+            "survival",
+            format!("{what}: the Cox model did not converge"),
+        ));
+    }
+    let z = kaplan_meier::z_value(conf_s.conf_level);
+    let terms = treatment_terms(&fit, groups, z, what, diagnostics);
+    Some(CoxResult::of_fit(
+        &e.id,
+        "treatment",
+        conf_s.ties,
+        "robust".into(),
+        &fit,
+        terms,
+    ))
 }
 
 /// Harrell's concordance of the model's linear predictor (its SE

@@ -1,6 +1,6 @@
 //! Populations: the sets of patients an analysis runs on. The whole cohort
 //! is one; propensity-score matching makes another (with the matched pairs
-//! as clusters); weighting and bootstrap replicates will make more. Every
+//! as clusters); weighting makes one per estimand (with weights). Every
 //! analysis takes a [`Population`] and its results are kept
 //! [`ByPopulation`], so a new population is one more entry in a list, not
 //! a new code path.
@@ -20,6 +20,13 @@ pub enum Made {
     Cohort,
     /// Propensity-score matching; the matched pairs are its clusters.
     Matched,
+    /// Propensity-score weighting.
+    Weighted {
+        /// The estimand the weights target.
+        estimand: crate::config::EstimandKind,
+        /// Stabilized weights.
+        stabilized: bool,
+    },
     /// Made some other way, described in words.
     Other {
         /// What was done, for the reader.
@@ -77,7 +84,7 @@ impl<'a> Population<'a> {
     }
 
     /// Whether every patient counts once (no weights, or all weights 1):
-    /// today's kernels are unweighted.
+    /// only otherwise do the analyses need their weighted forms.
     pub fn is_unweighted(&self) -> bool {
         self.weights
             .as_deref()

@@ -13,10 +13,55 @@ pub(super) fn check(c: &StudyConfig) -> std::result::Result<(), String> {
     table1_variables(c)?;
     endpoints(c)?;
     matching(c)?;
+    weighting(c)?;
     subgroups(c)?;
     cox(c)?;
     survival(c)?;
     table1_tests(c)?;
+    Ok(())
+}
+
+/// [weighting]: with [matching] (its model), distinct estimands, bounds
+/// inside (0, 1).
+fn weighting(c: &StudyConfig) -> std::result::Result<(), String> {
+    let Some(w) = &c.weighting else {
+        return Ok(());
+    };
+    if c.matching.is_none() {
+        return Err("[weighting] uses the propensity model of [matching] (its covariates and focal group); add a [matching] section".into());
+    }
+    if w.estimands.is_empty() {
+        return Err(
+            "[weighting] estimands is empty; list at least one of \"ate\", \"att\", \"ato\"".into(),
+        );
+    }
+    if let Some(dup) = w
+        .estimands
+        .iter()
+        .enumerate()
+        .find(|(i, e)| w.estimands[..*i].contains(e))
+    {
+        return Err(format!(
+            "[weighting] estimands lists \"{}\" twice; list each once",
+            dup.1.id()
+        ));
+    }
+    match w.trim.as_slice() {
+        [] => {}
+        [lo, hi] if 0.0 <= *lo && lo < hi && *hi <= 1.0 => {}
+        _ => {
+            return Err(format!(
+                "[weighting] trim = {:?} is not [lower, upper] with 0 <= lower < upper <= 1; give two propensity bounds, e.g. [0.1, 0.9], or leave it empty",
+                w.trim
+            ));
+        }
+    }
+    if w.extreme_weight.is_nan() || w.extreme_weight <= 0.0 {
+        return Err(format!(
+            "[weighting] extreme-weight = {} must be above 0",
+            w.extreme_weight
+        ));
+    }
     Ok(())
 }
 

@@ -14,12 +14,14 @@ mod check;
 mod format;
 mod matching;
 mod study;
+mod weighting;
 
 pub use analyses::*;
 use check::check;
 pub use format::*;
 pub use matching::*;
 pub use study::*;
+pub use weighting::*;
 
 /// A study config as written.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -55,6 +57,8 @@ pub struct StudyConfig {
     pub subgroups: Option<SubgroupSection>,
     /// Propensity-score matching; absent: no matched cohort.
     pub matching: Option<MatchingSection>,
+    /// Propensity-score weighting (with `[matching]`'s model).
+    pub weighting: Option<WeightingSection>,
     /// How numbers are printed.
     #[serde(default)]
     pub format: FormatSection,

@@ -1,0 +1,123 @@
+//! One group's Kaplan-Meier curve with its limits, median and landmark
+//! rates: unweighted (R's `survfit`, Greenwood), or with case weights (R's
+//! `survfit(weights = w)`, whose SE for non-integer weights is the
+//! infinitesimal jackknife).
+
+use super::survival::{KmResult, LandmarkResult, MedianResult, WeightedCounts, conf};
+use crate::config::{Endpoint, SurvivalSection};
+use crate::stats::kaplan_meier::{self, KaplanMeier};
+
+/// The Kaplan-Meier curve of one group (times `t`, events `ev`) with its
+/// limits, median and landmark rates.
+pub(super) fn unweighted(
+    e: &Endpoint,
+    group: &str,
+    t: &[f64],
+    ev: &[bool],
+    conf_s: &SurvivalSection,
+) -> KmResult {
+    let ct = conf(conf_s.conf_type);
+    let km = kaplan_meier::fit(t, ev);
+    let (lower, upper) = km.limits(ct, conf_s.conf_level);
+    let q = km.quantiles(&[0.5], ct, conf_s.conf_level);
+    let median = MedianResult {
+        estimate: q[0].estimate,
+        lower: q[0].lower,
+        upper: q[0].upper,
+    };
+    let landmarks = e
+        .landmarks
+        .iter()
+        .map(|&lt| {
+            let a = km.at(lt, ct, conf_s.conf_level);
+            LandmarkResult {
+                time: lt,
+                surv: a.surv,
+                lower: a.lower,
+                upper: a.upper,
+                n_risk: a.n_risk,
+                n_risk_weighted: None,
+            }
+        })
+        .collect();
+    KmResult {
+        endpoint: e.id.clone(),
+        group: group.to_string(),
+        n: t.len(),
+        events: ev.iter().filter(|&&x| x).count(),
+        time: km.time.clone(),
+        n_risk: km.n_risk.clone(),
+        n_event: km.n_event.clone(),
+        n_censor: km.n_censor.clone(),
+        surv: km.surv.clone(),
+        std_err: km.std_err.clone(),
+        lower,
+        upper,
+        conf_type: conf_s.conf_type,
+        median,
+        landmarks,
+        weighted: None,
+    }
+}
+
+/// The weighted curve of one group (times `t`, events `ev`, weights `w`):
+/// survival, limits, median and landmarks as [`unweighted`]'s from the
+/// weighted estimate; counts of patients beside the weighted counts.
+pub(super) fn weighted(
+    e: &Endpoint,
+    group: &str,
+    t: &[f64],
+    ev: &[bool],
+    w: &[f64],
+    conf_s: &SurvivalSection,
+) -> KmResult {
+    let ct = conf(conf_s.conf_type);
+    let wkm = kaplan_meier::fit_weighted(t, ev, w);
+    let km: KaplanMeier = wkm.curve();
+    let (lower, upper) = wkm.limits(ct, conf_s.conf_level);
+    let q = km.quantiles(&[0.5], ct, conf_s.conf_level);
+    let landmarks = e
+        .landmarks
+        .iter()
+        .map(|&lt| {
+            let a = wkm.at(lt, ct, conf_s.conf_level);
+            LandmarkResult {
+                time: lt,
+                surv: a.at.surv,
+                lower: a.at.lower,
+                upper: a.at.upper,
+                n_risk: a.at.n_risk,
+                n_risk_weighted: Some(a.n_risk),
+            }
+        })
+        .collect();
+    KmResult {
+        endpoint: e.id.clone(),
+        group: group.to_string(),
+        n: t.len(),
+        events: ev.iter().filter(|&&x| x).count(),
+        time: km.time.clone(),
+        n_risk: km.n_risk.clone(),
+        n_event: km.n_event.clone(),
+        n_censor: km.n_censor.clone(),
+        surv: km.surv.clone(),
+        std_err: km.std_err.clone(),
+        lower,
+        upper,
+        conf_type: conf_s.conf_type,
+        median: MedianResult {
+            estimate: q[0].estimate,
+            lower: q[0].lower,
+            upper: q[0].upper,
+        },
+        landmarks,
+        weighted: Some(WeightedCounts {
+            n_risk: wkm.n_risk.clone(),
+            n_event: wkm.n_event.clone(),
+            n_censor: wkm.n_censor.clone(),
+            std_err_r: wkm.std_err.clone(),
+            n: w.iter().sum(),
+            events: w.iter().zip(ev).filter(|(_, e)| **e).map(|(w, _)| w).sum(),
+        }),
+    }
+}
