@@ -14,6 +14,7 @@ use crate::config::{
     CoxSection, Endpoint, FormatSection, LoadedConfig, SurvivalSection, Table1Section,
 };
 use crate::matching::MatchingResults;
+pub use crate::config::EstimandKind;
 pub use crate::weighting::WeightingResult;
 use serde::Serialize;
 use std::collections::BTreeMap;

@@ -33,7 +33,7 @@ fn lung() -> (Vec<f64>, Vec<bool>, Vec<Vec<f64>>) {
 fn unit_weights_give_the_unweighted_kaplan_meier_curve() {
     let (time, event, _) = lung();
     let plain = kaplan_meier::fit(&time, &event);
-    let weighted = kaplan_meier::fit_weighted(&time, &event, &vec![1.0; time.len()]);
+    let weighted = kaplan_meier::fit_weighted(&time, &event, &vec![1.0; time.len()], false);
     let curve = weighted.curve();
     assert_eq!(curve.time, plain.time);
     assert_eq!(curve.n_risk, plain.n_risk);

@@ -140,7 +140,9 @@ fn weighted_kaplan_meier_matches_r() {
             let rows: Vec<usize> = (0..time.len()).filter(|&i| treated[i] == group).collect();
             let pick_f = |v: &[f64]| rows.iter().map(|&i| v[i]).collect::<Vec<f64>>();
             let ev: Vec<bool> = rows.iter().map(|&i| event[i]).collect();
-            let km = kaplan_meier::fit_weighted(&pick_f(&time), &ev, &pick_f(&w));
+            // survfit's rule over the whole call: robust when any weight is not whole.
+            let robust = w.iter().any(|x| x.fract() != 0.0);
+            let km = kaplan_meier::fit_weighted(&pick_f(&time), &ev, &pick_f(&w), robust);
             let e = &r["km"][key];
             assert_eq!(km.time, nums(&e["time"]));
             for (a, b) in km.n_risk.iter().zip(nums(&e["n_risk"])) {
@@ -170,6 +172,63 @@ fn weighted_kaplan_meier_matches_r() {
                 assert_close!(s.lower.unwrap(), nums(&at["lower"])[k], TOL);
                 assert_close!(s.upper.unwrap(), nums(&at["upper"])[k], TOL);
                 assert_close!(w.n_risk, nums(&at["n_risk"])[k], TOL);
+            }
+        }
+    }
+}
+
+// The whole pipeline on the veteran fixture study ([matching] with [weighting]):
+// each estimand's ESS, weighted balance, weighted Kaplan-Meier landmarks and
+// weighted Cox model equal R's.
+#[test]
+fn pipeline_weighting_matches_r() {
+    let f = fixture();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/studies/veteran/study.toml");
+    let a = studybook::pipeline::analyse(&path).unwrap();
+    let r = &a.results;
+    for (name, id) in [("ate", "ate"), ("att", "att"), ("ato", "ato")] {
+        let e = &f["veteran"]["estimands"][name];
+        let w = r.weighting.iter().find(|w| w.estimand.id() == id).unwrap();
+        let ess = nums(&e["ess"]);
+        assert_close!(w.ess_by_group["1"], ess[0], TOL);
+        assert_close!(w.ess_by_group["2"], ess[1], TOL);
+        // Balance rows in the R script's order: karno, age, diagtime, prior, celltype levels.
+        for rb in e["balance"].as_array().unwrap() {
+            let term = rb["term"].as_str().unwrap();
+            let (var, level) = match term.split_once('[') {
+                Some((v, l)) => (v, Some(l.trim_end_matches(']'))),
+                None => (term, None),
+            };
+            let ours = w
+                .balance
+                .iter()
+                .find(|b| b.variable == var && b.level.as_deref() == level)
+                .unwrap_or_else(|| panic!("{term}"));
+            // Overlap weights balance to 1e-13 in R: compare on the SD scale.
+            assert_close!(ours.smd.unwrap(), rb["smd"].as_f64().unwrap(), TOL, 1.0);
+        }
+        let surv = r.survival.get(id).unwrap();
+        let cox = &surv.cox[0];
+        let ce = &e["cox_efron"];
+        assert_close!(
+            cox.terms[0].coef,
+            ce["coef"].as_f64().unwrap(),
+            TOL,
+            cox.terms[0].se
+        );
+        assert_close!(
+            cox.terms[0].robust_se.unwrap(),
+            ce["robust_se"].as_f64().unwrap(),
+            TOL
+        );
+        for km in &surv.km {
+            let at = &e["km"][km.group.as_str()]["at"];
+            for (k, l) in km.landmarks.iter().enumerate() {
+                assert_close!(l.surv, nums(&at["surv"])[k], TOL);
+                assert_close!(l.lower.unwrap(), nums(&at["lower"])[k], TOL);
+                assert_close!(l.upper.unwrap(), nums(&at["upper"])[k], TOL);
+                assert_close!(l.n_risk_weighted.unwrap(), nums(&at["n_risk"])[k], TOL);
             }
         }
     }

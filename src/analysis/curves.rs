@@ -62,17 +62,18 @@ pub(super) fn unweighted(
 
 /// The weighted curve of one group (times `t`, events `ev`, weights `w`):
 /// survival, limits, median and landmarks as [`unweighted`]'s from the
-/// weighted estimate; counts of patients beside the weighted counts.
+/// weighted estimate; counts of patients beside the weighted counts. The
+/// SE is the infinitesimal jackknife's when `robust` (R's choice when any
+/// weight of the population is not an integer).
 pub(super) fn weighted(
     e: &Endpoint,
     group: &str,
-    t: &[f64],
-    ev: &[bool],
-    w: &[f64],
+    (t, ev, w): (&[f64], &[bool], &[f64]),
+    robust: bool,
     conf_s: &SurvivalSection,
 ) -> KmResult {
     let ct = conf(conf_s.conf_type);
-    let wkm = kaplan_meier::fit_weighted(t, ev, w);
+    let wkm = kaplan_meier::fit_weighted(t, ev, w, robust);
     let km: KaplanMeier = wkm.curve();
     let (lower, upper) = wkm.limits(ct, conf_s.conf_level);
     let q = km.quantiles(&[0.5], ct, conf_s.conf_level);

@@ -356,7 +356,8 @@ fn endpoint(
         out.km.push(match &w {
             Some(w) => {
                 let wg: Vec<f64> = idx.iter().map(|&i| w[i]).collect();
-                curves::weighted(e, &grp.value, &t, &ev, &wg, conf_s)
+                let robust = w.iter().any(|x| x.fract() != 0.0);
+                curves::weighted(e, &grp.value, (&t, &ev, &wg), robust, conf_s)
             }
             None => curves::unweighted(e, &grp.value, &t, &ev, conf_s),
         });

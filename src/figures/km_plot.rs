@@ -257,7 +257,12 @@ fn at_risk<DB: DrawingBackend>(
         ));
         for &t in ticks {
             let k = c.time.partition_point(|&x| x < t);
-            let n = c.n_risk.get(k).copied().unwrap_or(0);
+            // A weighted curve shows its weighted number at risk, rounded
+            // to whole patients (the caption says so).
+            let n = match &c.weighted {
+                Some(w) => w.n_risk.get(k).map_or(0, |x| x.round() as usize),
+                None => c.n_risk.get(k).copied().unwrap_or(0),
+            };
             let (px, _) = chart.backend_coord(&(t, 0.0));
             let px = px - lower.get_base_pixel().0;
             let style = anchored(12, plotters::style::text_anchor::HPos::Center);

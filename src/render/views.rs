@@ -4,7 +4,9 @@
 
 use super::{Document, capitalize};
 use crate::figures::forest_name;
-use crate::report::{CoxTerm, Made, PopulationInfo, Results, Table1Row, TableModel};
+use crate::report::{
+    CoxTerm, EstimandKind, Made, PopulationInfo, Results, Table1Row, TableModel,
+};
 use minijinja::value::{Serde, Value};
 use serde::Serialize;
 use serde_json::json;
@@ -219,15 +221,35 @@ fn survival_view(results: &Results) -> Vec<serde_json::Value> {
                 .unwrap_or_default()
                 .to_string()
         };
-        let label = population(results, cohort).map_or(cohort, |p| p.label.as_str());
+        let info = population(results, cohort);
+        let label = info.map_or(cohort, |p| p.label.as_str());
         out.push(json!({
             "cohort": cohort,
             "label": label,
+            "phrase": info.map_or_else(|| label.to_lowercase(), phrase),
+            "weighted": info.is_some_and(|p| p.weighted),
             "figure": figure,
             "entries": entries,
         }));
     }
     out
+}
+
+/// A population's name inside a sentence ("after matching", "with overlap
+/// weights (ATO)"): a weighting's is written out, since its label's
+/// abbreviations must keep their capitals.
+fn phrase(p: &PopulationInfo) -> String {
+    match &p.made {
+        Made::Weighted { estimand, stabilized } => {
+            let stabilized = if *stabilized { "stabilized " } else { "" };
+            match estimand {
+                EstimandKind::Ate => format!("with {stabilized}inverse probability of treatment weights (ATE)"),
+                EstimandKind::Att => "with ATT weights".to_string(),
+                EstimandKind::Ato => "with overlap weights (ATO)".to_string(),
+            }
+        }
+        _ => p.label.to_lowercase(),
+    }
 }
 
 /// Per population with subgroup rows: its label and, per endpoint with

@@ -19,8 +19,9 @@
 //! every influence at every event.
 //!
 //! With integer weights survfit keeps Greenwood's SE of -log S (on the
-//! weighted counts), as for replicated rows; so does this estimator, so that
-//! unit weights give the unweighted curve exactly.
+//! weighted counts), as for replicated rows; so does this estimator when
+//! not asked for the robust SE, so that unit weights give the unweighted
+//! curve exactly.
 
 use super::kaplan_meier::{AtTime, ConfType, KaplanMeier, confidence_limits, z_value};
 
@@ -57,8 +58,11 @@ pub struct WeightedAt {
     pub n_risk: f64,
 }
 
-/// Fits the weighted curve of `time`, `event` with case weights `w`.
-pub fn fit_weighted(time: &[f64], event: &[bool], w: &[f64]) -> WeightedKaplanMeier {
+/// Fits the weighted curve of `time`, `event` with case weights `w`; the
+/// SE is the infinitesimal jackknife's when `robust`, else Greenwood's on
+/// the weighted counts. survfit decides over all the weights of its call
+/// (every curve of `~ group` alike): robust when any is not an integer.
+pub fn fit_weighted(time: &[f64], event: &[bool], w: &[f64], robust: bool) -> WeightedKaplanMeier {
     let order = super::stable_order(time.len(), |a, b| time[a].total_cmp(&time[b]));
     let mut km = WeightedKaplanMeier {
         time: Vec::new(),
@@ -68,7 +72,7 @@ pub fn fit_weighted(time: &[f64], event: &[bool], w: &[f64]) -> WeightedKaplanMe
         surv: Vec::new(),
         std_err: Vec::new(),
         counts: Vec::new(),
-        log_se: w.iter().all(|x| x.fract() == 0.0),
+        log_se: !robust,
     };
     // Distinct times and their rows, then the weighted numbers at risk
     // summed from the last time back, as R does (so that a risk set whose
