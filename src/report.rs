@@ -10,11 +10,11 @@ use crate::analysis::survival::SurvivalResults;
 pub use crate::analysis::table1::Table1Row;
 pub use crate::cohort::{ByPopulation, Made, PopulationInfo};
 use crate::cohort::{Cohort, Flow, Group};
+pub use crate::config::EstimandKind;
 use crate::config::{
     CoxSection, Endpoint, FormatSection, LoadedConfig, SurvivalSection, Table1Section,
 };
 use crate::matching::MatchingResults;
-pub use crate::config::EstimandKind;
 pub use crate::weighting::WeightingResult;
 use serde::Serialize;
 use std::collections::BTreeMap;

@@ -44,6 +44,10 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/matching.md.j2"),
     ),
     (
+        "weighting.md.j2",
+        include_str!("../../templates/weighting.md.j2"),
+    ),
+    (
         "manuscript.html.j2",
         include_str!("../../templates/manuscript.html.j2"),
     ),

@@ -4,9 +4,7 @@
 
 use super::{Document, capitalize};
 use crate::figures::forest_name;
-use crate::report::{
-    CoxTerm, EstimandKind, Made, PopulationInfo, Results, Table1Row, TableModel,
-};
+use crate::report::{CoxTerm, EstimandKind, Made, PopulationInfo, Results, Table1Row, TableModel};
 use minijinja::value::{Serde, Value};
 use serde::Serialize;
 use serde_json::json;
@@ -42,6 +40,7 @@ pub(super) fn manuscript_context(document: &Document<'_>) -> Value {
         survival_view => Value::from(Serde(&survival_view(results))),
         cox_tables => Value::from(Serde(&cox_tables(results))),
         subgroup_view => Value::from(Serde(&subgroup_view(results))),
+        weighting_balance => Value::from(Serde(&weighting_balance(results))),
         test_marks => Value::from(Serde(&test_marks)),
         test_list => Value::from(Serde(&test_list)),
     }
@@ -235,15 +234,52 @@ fn survival_view(results: &Results) -> Vec<serde_json::Value> {
     out
 }
 
+/// The weighted balance table: one row per covariate (level) with the
+/// unweighted SMD of the propensity model's patients (matching's "before")
+/// and each weighting's SMD, matched by variable and level.
+fn weighting_balance(results: &Results) -> Vec<serde_json::Value> {
+    let Some(first) = results.weighting.first() else {
+        return Vec::new();
+    };
+    first
+        .balance
+        .iter()
+        .map(|b| {
+            let before = results.matching.as_ref().and_then(|m| {
+                m.balance
+                    .iter()
+                    .find(|x| x.variable == b.variable && x.level == b.level)
+                    .and_then(|x| x.smd_before)
+            });
+            let smd: Vec<Option<f64>> = results
+                .weighting
+                .iter()
+                .map(|w| {
+                    w.balance
+                        .iter()
+                        .find(|x| x.variable == b.variable && x.level == b.level)
+                        .and_then(|x| x.smd)
+                })
+                .collect();
+            json!({ "label": b.label, "before": before, "smd": smd })
+        })
+        .collect()
+}
+
 /// A population's name inside a sentence ("after matching", "with overlap
 /// weights (ATO)"): a weighting's is written out, since its label's
 /// abbreviations must keep their capitals.
 fn phrase(p: &PopulationInfo) -> String {
     match &p.made {
-        Made::Weighted { estimand, stabilized } => {
+        Made::Weighted {
+            estimand,
+            stabilized,
+        } => {
             let stabilized = if *stabilized { "stabilized " } else { "" };
             match estimand {
-                EstimandKind::Ate => format!("with {stabilized}inverse probability of treatment weights (ATE)"),
+                EstimandKind::Ate => {
+                    format!("with {stabilized}inverse probability of treatment weights (ATE)")
+                }
                 EstimandKind::Att => "with ATT weights".to_string(),
                 EstimandKind::Ato => "with overlap weights (ATO)".to_string(),
             }

@@ -17,7 +17,7 @@ use serde::Serialize;
 pub struct WeightedBalanceRow {
     /// Variable name.
     pub variable: String,
-    /// Level (categorical) or none.
+    /// Level as written in the data (categorical) or none.
     pub level: Option<String>,
     /// Printed name ("ECOG: 1").
     pub label: String,
@@ -25,8 +25,48 @@ pub struct WeightedBalanceRow {
     pub smd: Option<f64>,
 }
 
-/// The unweighted pooled SD of each covariate (level) over `rows`, in
-/// [`rows`]'s order.
+/// One column of a covariate: a continuous one's values, or one level's
+/// indicator (missing values as 0: weighting uses complete cases only).
+struct Column {
+    /// A level indicator (its SD is binomial).
+    binary: bool,
+    /// One value per patient.
+    x: Vec<f64>,
+    /// The level as written in the data, and its printed name.
+    level: Option<(String, String)>,
+}
+
+/// The covariate's columns, one per level of a categorical covariate.
+fn columns(cohort: &Cohort, name: &str) -> Vec<Column> {
+    let v = &cohort.variables[name];
+    match &v.values {
+        Values::Continuous { values, .. } => vec![Column {
+            binary: false,
+            x: values.iter().map(|x| x.unwrap_or(0.0)).collect(),
+            level: None,
+        }],
+        Values::Categorical {
+            levels,
+            labels,
+            codes,
+        } => levels
+            .iter()
+            .zip(labels)
+            .enumerate()
+            .map(|(k, (level, label))| Column {
+                binary: true,
+                x: codes
+                    .iter()
+                    .map(|&c| f64::from(u8::from(c == code(k))))
+                    .collect(),
+                level: Some((level.clone(), label.clone())),
+            })
+            .collect(),
+    }
+}
+
+/// The unweighted pooled SD of each covariate column over `rows` (indices
+/// into `cohort`), in the order [`rows`] visits them.
 pub(super) fn denominators(
     cohort: &Cohort,
     rows: &[usize],
@@ -34,15 +74,15 @@ pub(super) fn denominators(
 ) -> Vec<Option<f64>> {
     let mut out = Vec::new();
     for name in covariates {
-        for x in columns(cohort, name) {
+        for column in columns(cohort, name) {
             let part = |g: usize| -> Vec<f64> {
                 rows.iter()
                     .filter(|&&i| cohort.group[i] == g)
-                    .map(|&i| x.1[i])
+                    .map(|&i| column.x[i])
                     .collect()
             };
             let (a, b) = (part(0), part(1));
-            let sd = if x.0 {
+            let sd = if column.binary {
                 let (pa, pb) = (describe::mean(&a), describe::mean(&b));
                 pa.zip(pb)
                     .map(|(pa, pb)| ((pa * (1.0 - pa) + pb * (1.0 - pb)) / 2.0).sqrt())
@@ -57,34 +97,7 @@ pub(super) fn denominators(
     out
 }
 
-/// The covariate's columns: (is a level indicator, values per patient,
-/// level), one per level of a categorical covariate; missing values as 0
-/// (weighting uses complete cases only).
-fn columns(cohort: &Cohort, name: &str) -> Vec<(bool, Vec<f64>, Option<String>)> {
-    let v = &cohort.variables[name];
-    match &v.values {
-        Values::Continuous { values, .. } => {
-            vec![(
-                false,
-                values.iter().map(|x| x.unwrap_or(0.0)).collect(),
-                None,
-            )]
-        }
-        Values::Categorical { labels, codes, .. } => labels
-            .iter()
-            .enumerate()
-            .map(|(k, l)| {
-                let x = codes
-                    .iter()
-                    .map(|&c| f64::from(u8::from(c == code(k))))
-                    .collect();
-                (true, x, Some(l.clone()))
-            })
-            .collect(),
-    }
-}
-
-/// The weighted SMD of each covariate (level) in `sample` with weights `w`.
+/// The weighted SMD of each covariate column in `sample` with weights `w`.
 pub(super) fn rows(
     sample: &Cohort,
     w: &[f64],
@@ -95,7 +108,7 @@ pub(super) fn rows(
     let mut d = denominators.iter();
     for name in covariates {
         let label = &sample.variables[name].label;
-        for (_, x, level) in columns(sample, name) {
+        for Column { x, level, .. } in columns(sample, name) {
             let mean = |g: usize| {
                 let (xs, ws): (Vec<f64>, Vec<f64>) = (0..x.len())
                     .filter(|&i| sample.group[i] == g)
@@ -111,10 +124,10 @@ pub(super) fn rows(
             out.push(WeightedBalanceRow {
                 variable: name.clone(),
                 label: match &level {
-                    Some(l) => format!("{label}: {l}"),
+                    Some((_, l)) => format!("{label}: {l}"),
                     None => label.clone(),
                 },
-                level,
+                level: level.map(|(value, _)| value),
                 smd,
             });
         }

@@ -27,8 +27,10 @@ pub struct WeightsSummary {
     pub mean: f64,
     /// Sum of the weights per group (by group value).
     pub sum_by_group: BTreeMap<String, f64>,
-    /// Patients whose weight exceeds `[weighting] extreme-weight`.
+    /// Patients whose weight exceeds `extreme_above`.
     pub extreme: usize,
+    /// `[weighting] extreme-weight`.
+    pub extreme_above: f64,
 }
 
 /// What `results.json` reports of one weighting.
@@ -206,6 +208,7 @@ fn summary(sample: &Cohort, w: &[f64], extreme: f64) -> WeightsSummary {
         mean: s.map_or(f64::NAN, |s| s.mean),
         sum_by_group: by_group(sample, |g| of_group(sample, w, g).iter().sum()),
         extreme: w.iter().filter(|&&x| x > extreme).count(),
+        extreme_above: extreme,
     }
 }
 
