@@ -156,6 +156,7 @@ pub fn analyse_populations(
         survival: &tables.survival,
         subgroups: &tables.subgroups,
         matching: matched.as_ref(),
+        weighting: &tables.weighting,
     });
     let templates = Templates::load(Some(&config.dir.join("templates")))?;
     let provenance = provenance(&config, data_sha256, &templates)?;

@@ -26,7 +26,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("analysis", &["cohort", "config", "stats"]),
     (
         "figures",
-        &["analysis", "matching", "cohort", "config", "format"],
+        &[
+            "analysis",
+            "matching",
+            "weighting",
+            "cohort",
+            "config",
+            "format",
+        ],
     ),
     (
         "report",

@@ -1,20 +1,43 @@
 //! The Love plot: absolute standardized mean differences before and after
-//! matching.
+//! matching, and with each propensity-score weighting.
 
 use super::Figure;
 use super::finish;
 use crate::matching::MatchOutput;
+use crate::weighting::WeightingResult;
 use plotters::prelude::*;
 
 /// Love plot: |SMD| per covariate (and level) before (open circles) and
-/// after matching (filled), with the threshold as a dashed line.
-pub fn love_plot(m: &MatchOutput, before_label: &str, after_label: &str) -> Figure {
+/// after matching (filled), then one marker per weighting (black triangle,
+/// cross, grey triangle, in `weighting`'s order), with the threshold as a
+/// dashed line.
+pub fn love_plot(
+    m: &MatchOutput,
+    weighting: &[WeightingResult],
+    before_label: &str,
+    after_label: &str,
+) -> Figure {
     let rows = &m.results.balance;
+    // Each weighting's |SMD| on the matching rows (by variable and level).
+    let weighted: Vec<Vec<Option<f64>>> = weighting
+        .iter()
+        .map(|w| {
+            rows.iter()
+                .map(|r| {
+                    w.balance
+                        .iter()
+                        .find(|b| b.variable == r.variable && b.level == r.level)
+                        .and_then(|b| b.smd)
+                })
+                .collect()
+        })
+        .collect();
     let k = rows.len().max(1);
     let height = 90 + 22 * k as u32;
     let max_smd = rows
         .iter()
         .flat_map(|r| [r.smd_before, r.smd_after])
+        .chain(weighted.iter().flatten().copied())
         .flatten()
         .map(f64::abs)
         .fold(m.results.smd_threshold * 1.5, f64::max);
@@ -78,6 +101,43 @@ pub fn love_plot(m: &MatchOutput, before_label: &str, after_label: &str) -> Figu
                 series
                     .label(after_label)
                     .legend(|(x, y)| Circle::new((x, y), 4, BLACK.filled()));
+            }
+            for (k, (w, smd)) in weighting.iter().zip(&weighted).enumerate() {
+                let points: Vec<(f64, f64)> = smd
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, s)| s.map(|s| (s.abs(), y(i))))
+                    .collect();
+                let label = w.label.clone();
+                match k % 3 {
+                    0 => {
+                        let style = BLACK.stroke_width(1);
+                        if let Ok(s) = chart
+                            .draw_series(points.iter().map(|&p| TriangleMarker::new(p, 5, style)))
+                        {
+                            s.label(label)
+                                .legend(move |(x, y)| TriangleMarker::new((x, y), 5, style));
+                        }
+                    }
+                    1 => {
+                        let style = BLACK.stroke_width(1);
+                        if let Ok(s) =
+                            chart.draw_series(points.iter().map(|&p| Cross::new(p, 4, style)))
+                        {
+                            s.label(label)
+                                .legend(move |(x, y)| Cross::new((x, y), 4, style));
+                        }
+                    }
+                    _ => {
+                        let style = RGBColor(128, 128, 128).filled();
+                        if let Ok(s) = chart
+                            .draw_series(points.iter().map(|&p| TriangleMarker::new(p, 5, style)))
+                        {
+                            s.label(label)
+                                .legend(move |(x, y)| TriangleMarker::new((x, y), 5, style));
+                        }
+                    }
+                }
             }
             let _ = chart
                 .configure_series_labels()

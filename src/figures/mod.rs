@@ -10,6 +10,7 @@ use crate::cohort::{ByPopulation, Cohort, PopulationInfo};
 use crate::config::{Endpoint, FormatSection};
 use crate::format::Formatter;
 use crate::matching::MatchOutput;
+use crate::weighting::WeightingResult;
 use forest_plot::forest_plots;
 
 mod flow_diagram;
@@ -65,6 +66,8 @@ pub struct Inputs<'a> {
     pub subgroups: &'a ByPopulation<Vec<SubgroupRow>>,
     /// The match, when there is one.
     pub matching: Option<&'a MatchOutput>,
+    /// Each weighting (its balance joins the Love plot).
+    pub weighting: &'a [WeightingResult],
 }
 
 /// Every figure of a study, in a fixed order: forest plots, the flow
@@ -119,7 +122,7 @@ pub fn draw(inputs: &Inputs<'_>) -> Vec<Figure> {
                     .position(|g| g.value == m.results.focal)
                     .unwrap_or(1);
                 let (love, ps) = rayon::join(
-                    || love_plot(m, "Before matching", "After matching"),
+                    || love_plot(m, inputs.weighting, "Before matching", "After matching"),
                     || ps_distribution(m, &cohort.group, labels, focal),
                 );
                 vec![love, ps]
