@@ -3,8 +3,10 @@
 //! figures -> report -> render -> files. Each stage is one call; what a
 //! stage computes, and how it is shown, belongs to the stage.
 
-use crate::analysis::{self, Diagnostic, complications, regression, subgroups, survival, table1};
-use crate::cohort::{self, ByPopulation, Cohort, Population};
+use crate::analysis::{
+    self, Diagnostic, complications, regression, robustness, subgroups, survival, table1,
+};
+use crate::cohort::{self, ByPopulation, Cohort, Population, PopulationInfo};
 use crate::config::{self, LoadedConfig};
 use crate::data::Dataset;
 use crate::error::{Error, Result};
@@ -138,14 +140,24 @@ pub fn analyse_populations(
         complication_columns.as_ref(),
         &mut diagnostics,
     );
+    let infos: Vec<PopulationInfo> = populations.iter().map(Population::info).collect();
+    let robustness = robustness(
+        c,
+        &populations[0],
+        &infos,
+        &survival,
+        &weighted,
+        &mut diagnostics,
+    );
     let tables = Tables {
-        populations: populations.iter().map(Population::info).collect(),
+        populations: infos,
         table1,
         survival,
         regression,
         complications,
         subgroups,
         weighting: weighted.iter().map(|w| w.result.clone()).collect(),
+        robustness,
     };
     progress(STAGES[7]);
     let figures = figures::draw(&figures::Inputs {
@@ -157,6 +169,7 @@ pub fn analyse_populations(
         subgroups: &tables.subgroups,
         matching: matched.as_ref(),
         weighting: &tables.weighting,
+        robustness: &tables.robustness,
     });
     let templates = Templates::load(Some(&config.dir.join("templates")))?;
     let provenance = provenance(&config, data_sha256, &templates)?;
@@ -198,6 +211,41 @@ fn populations<'c>(
     populations.extend(weighted.iter().map(WeightedSample::population));
     populations.extend(extra(cohort));
     populations
+}
+
+/// The treatment effect under every adjustment (with a match to compare):
+/// each population's hazard ratio and the model adjusted for the
+/// propensity covariates, with E-values.
+fn robustness(
+    c: &config::StudyConfig,
+    whole: &Population<'_>,
+    populations: &[PopulationInfo],
+    survival: &ByPopulation<survival::SurvivalResults>,
+    weighted: &[WeightedSample],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<robustness::RobustnessRow> {
+    let Some(m) = &c.matching else {
+        return Vec::new();
+    };
+    let adjusted =
+        robustness::adjusted(whole, &c.endpoints, &c.survival, &m.covariates, diagnostics);
+    let ess = weighted
+        .iter()
+        .map(|w| {
+            (
+                w.result.estimand.id().to_string(),
+                w.result.ess_by_group.values().sum(),
+            )
+        })
+        .collect();
+    robustness::rows(
+        &c.endpoints,
+        populations,
+        survival,
+        &ess,
+        &adjusted,
+        c.robustness.rare_threshold,
+    )
 }
 
 /// What produced the results: the tool version and the SHA-256 of every

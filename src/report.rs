@@ -4,6 +4,7 @@
 use crate::analysis::Diagnostic;
 use crate::analysis::complications::ComplicationRow;
 pub use crate::analysis::regression::{RegressionResults, TableModel};
+pub use crate::analysis::robustness::RobustnessRow;
 use crate::analysis::subgroups::SubgroupRow;
 pub use crate::analysis::survival::CoxTerm;
 use crate::analysis::survival::SurvivalResults;
@@ -12,7 +13,8 @@ pub use crate::cohort::{ByPopulation, Made, PopulationInfo};
 use crate::cohort::{Cohort, Flow, Group};
 pub use crate::config::EstimandKind;
 use crate::config::{
-    CoxSection, Endpoint, FormatSection, LoadedConfig, SurvivalSection, Table1Section,
+    CoxSection, Endpoint, FormatSection, LoadedConfig, RobustnessSection, SurvivalSection,
+    Table1Section,
 };
 use crate::matching::MatchingResults;
 pub use crate::weighting::WeightingResult;
@@ -47,6 +49,13 @@ pub struct Results {
     /// `[weighting]`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub weighting: Vec<WeightingResult>,
+    /// The treatment effect under every adjustment, per endpoint (absent
+    /// without `[matching]`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub robustness: Vec<RobustnessRow>,
+    /// `[robustness]` as configured (its rare-outcome threshold).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub robustness_settings: Option<RobustnessSection>,
     /// Complications by group (Table 4) of each population.
     pub complications: ByPopulation<Vec<ComplicationRow>>,
     /// Treatment effect within subgroups, per population analysed.
@@ -90,6 +99,8 @@ pub struct Tables {
     pub subgroups: ByPopulation<Vec<SubgroupRow>>,
     /// Each weighting's summary.
     pub weighting: Vec<WeightingResult>,
+    /// The robustness table's rows.
+    pub robustness: Vec<RobustnessRow>,
 }
 
 /// Assembles the results of a run: the study's description from the
@@ -125,6 +136,8 @@ pub fn assemble(
         table1: tables.table1,
         matching,
         weighting: tables.weighting,
+        robustness_settings: (!tables.robustness.is_empty()).then(|| c.robustness.clone()),
+        robustness: tables.robustness,
         complications: tables.complications,
         subgroups: tables.subgroups,
         cox_settings: c.cox.clone(),

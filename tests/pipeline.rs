@@ -63,8 +63,9 @@ fn html_is_self_contained() {
         assert!(!html.contains(attr), "external reference `{attr}`");
     }
     // The flow diagram, two matching figures, one Kaplan-Meier panel figure
-    // per cohort and two subgroup forest plots.
-    assert!(html.contains("<style>") && html.matches("<svg").count() == 1 + 2 + 2 + 2);
+    // per population (before and after matching, three weightings), the
+    // robustness forest plot and two subgroup forest plots.
+    assert!(html.contains("<style>") && html.matches("<svg").count() == 1 + 2 + 5 + 1 + 2);
 }
 
 // A Kaplan-Meier panel figure places the single-endpoint drawings in its

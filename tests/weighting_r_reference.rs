@@ -233,3 +233,43 @@ fn pipeline_weighting_matches_r() {
         }
     }
 }
+
+// The robustness table of the veteran fixture study: one row per population
+// (unadjusted, matched, the three weightings) and the multivariable model
+// adjusted for the propensity covariates, which equals R's coxph; each row's
+// E-values are those of its own hazard ratio and limits.
+#[test]
+fn robustness_rows_match_r() {
+    let f = fixture();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/studies/veteran/study.toml");
+    let a = studybook::pipeline::analyse(&path).unwrap();
+    let rows = &a.results.robustness;
+    let kinds: Vec<&str> = rows.iter().map(|r| r.adjustment.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["unmatched", "matched", "ate", "att", "ato", "adjusted"]
+    );
+    let adjusted = rows.last().unwrap();
+    let r = &f["veteran"]["adjusted"];
+    assert_close!(adjusted.hr.unwrap().ln(), r["coef"].as_f64().unwrap(), TOL);
+    assert_close!(adjusted.se, r["se"].as_f64().unwrap(), TOL);
+    assert_eq!(adjusted.n as u64, r["n"].as_u64().unwrap());
+    assert_eq!(adjusted.events as u64, r["events"].as_u64().unwrap());
+    // 128 of 137 patients died: a common outcome.
+    for row in rows {
+        assert!(!row.rare);
+        let e = studybook::stats::evalue::of_hr(
+            row.hr.unwrap(),
+            row.lower.unwrap(),
+            row.upper.unwrap(),
+            false,
+        )
+        .unwrap();
+        assert_eq!(row.e_value, Some(e.point));
+        assert_eq!(row.e_value_ci, Some(e.ci));
+    }
+    let ate = &rows[2];
+    let ess = &f["veteran"]["estimands"]["ate"]["ess"];
+    assert_close!(ate.ess.unwrap(), nums(ess).iter().sum::<f64>(), TOL);
+}

@@ -167,7 +167,8 @@ struct Setting<'a> {
     cohort: &'a Cohort,
     e: &'a Endpoint,
     conf: &'a SurvivalSection,
-    cox_conf: &'a CoxSection,
+    /// Printed name of the treatment factor.
+    treatment_label: &'a str,
     /// The population's id, for messages.
     population: &'a str,
     /// Matched pair of each patient (the population's clusters).
@@ -189,7 +190,7 @@ fn fit_model(
     kind: &str,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<TableModel> {
-    let d = design(s.cohort, factors, &s.e.id, &s.cox_conf.treatment_label);
+    let d = design(s.cohort, factors, &s.e.id, s.treatment_label);
     let what = format!(
         "{} ({}, {kind}: {})",
         s.e.label,
@@ -277,7 +278,7 @@ fn without_collinear(s: &Setting<'_>, factors: &[Factor]) -> Option<(usize, Vec<
             .filter(|(j, _)| *j != k)
             .map(|(_, f)| f.clone())
             .collect();
-        let dd = design(s.cohort, &fewer, &s.e.id, &s.cox_conf.treatment_label);
+        let dd = design(s.cohort, &fewer, &s.e.id, s.treatment_label);
         let (tt, ee) = follow_up(ep, &dd.rows);
         cox::fit(&tt, &ee, &dd.columns, None, ties(s.conf.ties))
             .is_ok()
@@ -406,7 +407,7 @@ pub fn compute(
             cohort,
             e,
             conf: surv,
-            cox_conf: conf,
+            treatment_label: &conf.treatment_label,
             population: cohort_name,
             pairs,
         };
@@ -467,6 +468,31 @@ pub fn compute(
         }
     }
     out
+}
+
+/// The treatment's model adjusted for `covariates` (the propensity
+/// model's) in `pop`, on the patients with all of them recorded: the
+/// robustness table's "multivariable-adjusted" row. `None` (with a
+/// diagnostic) when it cannot be fitted.
+pub fn adjusted_treatment(
+    pop: &Population<'_>,
+    e: &Endpoint,
+    surv: &SurvivalSection,
+    covariates: &[String],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<TableModel> {
+    let mut factors = vec![Factor::Treatment];
+    factors.extend(covariates.iter().cloned().map(Factor::Variable));
+    let (sorted, _) = super::time_ordered(pop.cohort, &e.id, covariates, None);
+    let setting = Setting {
+        cohort: &sorted,
+        e,
+        conf: surv,
+        treatment_label: "Treatment",
+        population: &pop.id,
+        pairs: None,
+    };
+    fit_model(&setting, &factors, "adjusted", diagnostics)
 }
 
 /// Forward stepwise selection on likelihood-ratio tests over the patients

@@ -70,6 +70,16 @@ pub enum Values {
     },
 }
 
+impl Values {
+    /// Whether patient `i` has a value.
+    pub fn is_recorded(&self, i: usize) -> bool {
+        match self {
+            Values::Continuous { values, .. } => values[i].is_some(),
+            Values::Categorical { codes, .. } => codes[i].is_some(),
+        }
+    }
+}
+
 /// The stored code of level `k` (see [`Values::Categorical`]); `None`
 /// only beyond four billion levels, which no variable has.
 pub fn code(k: usize) -> Option<u32> {

@@ -14,6 +14,7 @@ pub(super) fn check(c: &StudyConfig) -> std::result::Result<(), String> {
     endpoints(c)?;
     matching(c)?;
     weighting(c)?;
+    robustness(c)?;
     subgroups(c)?;
     cox(c)?;
     survival(c)?;
@@ -61,6 +62,29 @@ fn weighting(c: &StudyConfig) -> std::result::Result<(), String> {
             "[weighting] extreme-weight = {} must be above 0",
             w.extreme_weight
         ));
+    }
+    Ok(())
+}
+
+/// [robustness]: a rare-outcome share in (0, 1); a bootstrap after a match.
+fn robustness(c: &StudyConfig) -> std::result::Result<(), String> {
+    let r = &c.robustness;
+    if r.rare_threshold.is_nan() || r.rare_threshold <= 0.0 || r.rare_threshold >= 1.0 {
+        return Err(format!(
+            "[robustness] rare-threshold = {} must lie between 0 and 1 (a share of patients, e.g. 0.15)",
+            r.rare_threshold
+        ));
+    }
+    if let Some(b) = &r.bootstrap {
+        if c.matching.is_none() {
+            return Err("[robustness] bootstrap resamples the matched cohort; add a [matching] section or remove bootstrap".into());
+        }
+        if b.replicates < 2 {
+            return Err(format!(
+                "[robustness] bootstrap replicates = {} is too few; use at least 2 (999 is usual)",
+                b.replicates
+            ));
+        }
     }
     Ok(())
 }

@@ -13,6 +13,7 @@ mod analyses;
 mod check;
 mod format;
 mod matching;
+mod robustness;
 mod study;
 mod weighting;
 
@@ -20,6 +21,7 @@ pub use analyses::*;
 use check::check;
 pub use format::*;
 pub use matching::*;
+pub use robustness::*;
 pub use study::*;
 pub use weighting::*;
 
@@ -59,6 +61,9 @@ pub struct StudyConfig {
     pub matching: Option<MatchingSection>,
     /// Propensity-score weighting (with `[matching]`'s model).
     pub weighting: Option<WeightingSection>,
+    /// The effect under every adjustment: E-values, bootstrap.
+    #[serde(default)]
+    pub robustness: RobustnessSection,
     /// How numbers are printed.
     #[serde(default)]
     pub format: FormatSection,

@@ -19,6 +19,8 @@ const PLOT_W: i32 = 250;
 /// Where a forest plot's columns and axis fall.
 struct Layout {
     groups: i32,
+    /// Width of the label column.
+    label_w: i32,
     /// Left edge of the plot column.
     plot_x: i32,
     /// The axis' lowest and highest HR shown (within [0.05, 20]).
@@ -30,7 +32,7 @@ struct Layout {
 
 impl Layout {
     /// A log axis over the intervals of `rows`, within [0.05, 20].
-    fn new(rows: &[&SubgroupRow], groups: usize) -> Layout {
+    fn new(rows: &[&SubgroupRow], groups: usize, label_w: i32) -> Layout {
         let groups = groups as i32;
         let lo = rows
             .iter()
@@ -44,7 +46,8 @@ impl Layout {
             .min(20.0);
         Layout {
             groups,
-            plot_x: LABEL_W + GROUP_W * groups + HR_W + P_W,
+            label_w,
+            plot_x: label_w + GROUP_W * groups + HR_W + P_W,
             lo,
             llo: (lo.ln() - 0.1).min(-0.2),
             lhi: (hi.ln() + 0.1).max(0.2),
@@ -59,12 +62,12 @@ impl Layout {
 
     /// The centre of group column `g`.
     fn group_x(&self, g: usize) -> i32 {
-        LABEL_W + GROUP_W * g as i32 + GROUP_W / 2
+        self.label_w + GROUP_W * g as i32 + GROUP_W / 2
     }
 
     /// The centre of the HR (95% CI) column.
     fn hr_x(&self) -> i32 {
-        LABEL_W + GROUP_W * self.groups + HR_W / 2
+        self.label_w + GROUP_W * self.groups + HR_W / 2
     }
 }
 
@@ -88,10 +91,33 @@ pub fn forest_plot(
     fmt: &Formatter,
     x_title: &str,
 ) -> Figure {
-    let l = Layout::new(rows, groups.len());
+    forest_plot_headed(
+        name,
+        rows,
+        groups,
+        fmt,
+        x_title,
+        ["Subgroup", "p interaction"],
+        LABEL_W,
+    )
+}
+
+/// [`forest_plot`] with other heads for the first and the p column
+/// (the rows' `p_interaction` fills the latter) and a label column
+/// `label_w` wide.
+pub fn forest_plot_headed(
+    name: &str,
+    rows: &[&SubgroupRow],
+    groups: &[(&str, &str)],
+    fmt: &Formatter,
+    x_title: &str,
+    heads: [&str; 2],
+    label_w: i32,
+) -> Figure {
+    let l = Layout::new(rows, groups.len(), label_w);
     let width = l.plot_x + PLOT_W + 20;
     let height = TOP + ROW * rows.len() as i32 + 50;
-    let mut s = header(&l, groups);
+    let mut s = header(&l, groups, heads);
     let max_w = rows
         .iter()
         .filter_map(|r| r.se)
@@ -123,20 +149,14 @@ pub fn forest_plot(
 }
 
 /// The column titles.
-fn header(l: &Layout, groups: &[(&str, &str)]) -> String {
-    let mut s = text(8, 20, "start", "bold", "Subgroup");
+fn header(l: &Layout, groups: &[(&str, &str)], [first, p]: [&str; 2]) -> String {
+    let mut s = text(8, 20, "start", "bold", first);
     for (g, (_, label)) in groups.iter().enumerate() {
         s.push_str(&text(l.group_x(g), 20, "middle", "bold", label));
         s.push_str(&text(l.group_x(g), 36, "middle", "normal", "events/n"));
     }
     s.push_str(&text(l.hr_x(), 20, "middle", "bold", "HR (95% CI)"));
-    s.push_str(&text(
-        l.plot_x - P_W / 2,
-        20,
-        "middle",
-        "bold",
-        "p interaction",
-    ));
+    s.push_str(&text(l.plot_x - P_W / 2, 20, "middle", "bold", p));
     s
 }
 

@@ -4,6 +4,7 @@
 //! distributions. Figures are strings; writing them is the
 //! pipeline's job.
 
+use crate::analysis::robustness::RobustnessRow;
 use crate::analysis::subgroups::SubgroupRow;
 use crate::analysis::survival::SurvivalResults;
 use crate::cohort::{ByPopulation, Cohort, PopulationInfo};
@@ -18,6 +19,7 @@ mod forest_plot;
 mod km_plot;
 mod love_plot;
 mod ps_distribution;
+mod robustness_plot;
 mod svg;
 
 pub use flow_diagram::flow_diagram;
@@ -68,6 +70,8 @@ pub struct Inputs<'a> {
     pub matching: Option<&'a MatchOutput>,
     /// Each weighting (its balance joins the Love plot).
     pub weighting: &'a [WeightingResult],
+    /// The robustness table's rows (its forest plot).
+    pub robustness: &'a [RobustnessRow],
 }
 
 /// Every figure of a study, in a fixed order: forest plots, the flow
@@ -131,6 +135,12 @@ pub fn draw(inputs: &Inputs<'_>) -> Vec<Figure> {
         },
     );
     figures.extend(flow_and_km);
+    figures.extend(robustness_plot::robustness_plot(
+        inputs.robustness,
+        inputs.endpoints,
+        &cohort.groups,
+        &fmt,
+    ));
     figures.extend(matching);
     figures
 }

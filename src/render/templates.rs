@@ -48,6 +48,10 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/weighting.md.j2"),
     ),
     (
+        "robustness.md.j2",
+        include_str!("../../templates/robustness.md.j2"),
+    ),
+    (
         "manuscript.html.j2",
         include_str!("../../templates/manuscript.html.j2"),
     ),

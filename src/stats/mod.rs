@@ -10,6 +10,7 @@ pub mod concordance;
 pub mod contingency;
 pub mod cox;
 pub mod describe;
+pub mod evalue;
 pub mod kaplan_meier;
 pub mod log_rank;
 pub mod logistic;
