@@ -22,7 +22,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Schema tag of `results.json`.
-pub const SCHEMA: &str = "studybook.results/2";
+pub const SCHEMA: &str = "studybook.results/3";
 
 /// Everything a study run computed.
 #[derive(Debug, Clone, Serialize)]
@@ -49,13 +49,6 @@ pub struct Results {
     /// `[weighting]`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub weighting: Vec<WeightingResult>,
-    /// The treatment effect under every adjustment, per endpoint (absent
-    /// without `[matching]`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub robustness: Vec<RobustnessRow>,
-    /// `[robustness]` as configured (its rare-outcome threshold).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub robustness_settings: Option<RobustnessSection>,
     /// Complications by group (Table 4) of each population.
     pub complications: ByPopulation<Vec<ComplicationRow>>,
     /// Treatment effect within subgroups, per population analysed.
@@ -69,6 +62,13 @@ pub struct Results {
     pub survival_settings: SurvivalSection,
     /// Survival analyses of every endpoint, per population.
     pub survival: ByPopulation<SurvivalResults>,
+    /// The treatment effect under every adjustment, per endpoint (absent
+    /// without `[matching]`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub robustness: Vec<RobustnessRow>,
+    /// `[robustness]` as configured (its rare-outcome threshold).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub robustness_settings: Option<RobustnessSection>,
     /// Endpoints as configured (labels, landmarks, units).
     pub endpoints: Vec<Endpoint>,
     /// Printed name of every variable, by name.
