@@ -38,6 +38,7 @@
 
 pub mod analysis;
 pub mod bench;
+pub mod bootstrap;
 pub mod cohort;
 pub mod config;
 pub mod data;

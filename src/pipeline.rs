@@ -6,6 +6,7 @@
 use crate::analysis::{
     self, Diagnostic, complications, regression, robustness, subgroups, survival, table1,
 };
+use crate::bootstrap;
 use crate::cohort::{self, ByPopulation, Cohort, Population, PopulationInfo};
 use crate::config::{self, LoadedConfig};
 use crate::data::Dataset;
@@ -44,7 +45,7 @@ pub fn analyse(config_path: &Path) -> Result<Analysis> {
 }
 
 /// The stages a render reports to a [`Progress`] callback, in order.
-pub const STAGES: [&str; 9] = [
+pub const STAGES: [&str; 10] = [
     "reading the config",
     "reading the data",
     "building the cohort",
@@ -52,6 +53,7 @@ pub const STAGES: [&str; 9] = [
     "Table 1 and survival",
     "Cox models",
     "complications and subgroups",
+    "bootstrap",
     "figures and checks",
     "rendering",
 ];
@@ -140,6 +142,21 @@ pub fn analyse_populations(
         complication_columns.as_ref(),
         &mut diagnostics,
     );
+    progress(STAGES[7]);
+    let bootstrap = match (&c.robustness.bootstrap, &matched, &c.matching) {
+        (Some(b), Some(m), Some(mc)) => {
+            let setting = bootstrap::Setting {
+                cohort: &cohort,
+                matched: m,
+                matching: mc,
+                endpoints: &c.endpoints,
+                ties: c.survival.ties,
+                level: c.survival.conf_level,
+            };
+            bootstrap::run(&setting, b, &mut diagnostics)
+        }
+        _ => Vec::new(),
+    };
     let infos: Vec<PopulationInfo> = populations.iter().map(Population::info).collect();
     let robustness = robustness(
         c,
@@ -158,8 +175,9 @@ pub fn analyse_populations(
         subgroups,
         weighting: weighted.iter().map(|w| w.result.clone()).collect(),
         robustness,
+        bootstrap,
     };
-    progress(STAGES[7]);
+    progress(STAGES[8]);
     let figures = figures::draw(&figures::Inputs {
         cohort: &cohort,
         populations: &tables.populations,
@@ -356,7 +374,7 @@ pub fn render_study_with(
 ) -> Result<(Analysis, Vec<PathBuf>)> {
     let analysis = analyse_with(config_path, progress)?;
     let review = published::review(&analysis.config, &analysis.results)?;
-    progress(STAGES[8]);
+    progress(STAGES[9]);
     let document = render::Document::new(&analysis.results, review.as_ref());
     let (rendered, json) = rayon::join(
         || render::render(&document, &analysis.templates, &analysis.figures),

@@ -9,6 +9,7 @@ use crate::analysis::subgroups::SubgroupRow;
 pub use crate::analysis::survival::CoxTerm;
 use crate::analysis::survival::SurvivalResults;
 pub use crate::analysis::table1::Table1Row;
+pub use crate::bootstrap::BootstrapResult;
 pub use crate::cohort::{ByPopulation, Made, PopulationInfo};
 use crate::cohort::{Cohort, Flow, Group};
 pub use crate::config::EstimandKind;
@@ -66,6 +67,10 @@ pub struct Results {
     /// without `[matching]`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub robustness: Vec<RobustnessRow>,
+    /// The bootstrap interval of each endpoint's matched hazard ratio
+    /// (absent without `[robustness] bootstrap`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bootstrap: Vec<BootstrapResult>,
     /// `[robustness]` as configured (its rare-outcome threshold).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub robustness_settings: Option<RobustnessSection>,
@@ -101,6 +106,8 @@ pub struct Tables {
     pub weighting: Vec<WeightingResult>,
     /// The robustness table's rows.
     pub robustness: Vec<RobustnessRow>,
+    /// The bootstrap intervals.
+    pub bootstrap: Vec<BootstrapResult>,
 }
 
 /// Assembles the results of a run: the study's description from the
@@ -138,6 +145,7 @@ pub fn assemble(
         weighting: tables.weighting,
         robustness_settings: (!tables.robustness.is_empty()).then(|| c.robustness.clone()),
         robustness: tables.robustness,
+        bootstrap: tables.bootstrap,
         complications: tables.complications,
         subgroups: tables.subgroups,
         cox_settings: c.cox.clone(),

@@ -23,6 +23,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("cohort", &["study", "data", "config"]),
     ("matching", &["cohort", "config", "stats"]),
     ("weighting", &["matching", "cohort", "config", "stats"]),
+    ("bootstrap", &["matching", "cohort", "config", "stats"]),
     ("analysis", &["cohort", "config", "stats"]),
     (
         "figures",
@@ -37,7 +38,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     (
         "report",
-        &["analysis", "matching", "weighting", "cohort", "config"],
+        &[
+            "analysis",
+            "matching",
+            "weighting",
+            "bootstrap",
+            "cohort",
+            "config",
+        ],
     ),
     (
         "published",
@@ -49,6 +57,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "pipeline",
         &[
             "analysis",
+            "bootstrap",
             "cohort",
             "config",
             "data",

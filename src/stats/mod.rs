@@ -6,6 +6,7 @@
 //! tests in `tests/stats_*.rs` hold the R values (1e-6 relative) and
 //! hand-derived cases.
 
+pub mod bootstrap;
 pub mod concordance;
 pub mod contingency;
 pub mod cox;
