@@ -37,7 +37,7 @@ fn an_added_population_is_analysed_like_the_whole_cohort() {
     let a = analyse(1.0);
     let r = &a.results;
     let ids: Vec<&str> = r.populations.iter().map(|p| p.id.as_str()).collect();
-    assert_eq!(ids, ["unmatched", "matched", "all"]);
+    assert_eq!(ids, ["unmatched", "matched", "ate", "att", "ato", "all"]);
     let json = |v: &dyn erased::Json| v.json();
     for (what, whole, all) in [
         (
