@@ -1,6 +1,7 @@
 //! Regression guard for each stage of a render (divan): loading the data,
 //! the propensity model and match, Kaplan-Meier and log-rank, a Cox model,
-//! the whole analysis and the rendering, on the default study (609
+//! the whole analysis and the rendering, the bootstrap of the matched
+//! hazard ratios (999 replicates, pairs and full), on the default study (609
 //! patients) and on synthetic kernels of 100,000.
 //!
 //!     cargo bench --bench stages
@@ -50,4 +51,38 @@ fn match_100k() -> usize {
 #[divan::bench(sample_count = 5)]
 fn km_logrank_cox_100k() -> usize {
     studybook::bench::survival(100_000, 1).events
+}
+
+/// The bootstrap of the default study's matched hazard ratios (four
+/// endpoints), 999 replicates of `kind`.
+fn bootstrap(kind: studybook::config::BootstrapKind) -> usize {
+    let a = &*ANALYSIS;
+    let c = &a.config.config;
+    let setting = studybook::bootstrap::Setting {
+        cohort: &a.cohort,
+        matched: a.matching.as_ref().expect("the default study matches"),
+        matching: c.matching.as_ref().expect("the default study matches"),
+        endpoints: &c.endpoints,
+        ties: c.survival.ties,
+        level: c.survival.conf_level,
+    };
+    let conf = studybook::config::BootstrapSection {
+        replicates: 999,
+        seed: 1,
+        kind,
+    };
+    studybook::bootstrap::run(&setting, &conf, &mut Vec::new()).len()
+}
+
+/// Goal (issue 17): under 2 s on 2 cores.
+#[divan::bench(sample_count = 3)]
+fn bootstrap_pairs_999() -> usize {
+    bootstrap(studybook::config::BootstrapKind::Pairs)
+}
+
+/// Goal (issue 17): under 10 s on 2 cores (propensity model, match and Cox
+/// in every replicate).
+#[divan::bench(sample_count = 2)]
+fn bootstrap_full_999() -> usize {
+    bootstrap(studybook::config::BootstrapKind::Full)
 }

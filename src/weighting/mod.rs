@@ -2,7 +2,7 @@
 //! `[weighting]`, from `[matching]`'s propensity model (its complete cases,
 //! its focal group as "treated"), with the diagnostics a reader checks:
 //! weight summaries, Kish effective sample sizes and the weighted balance
-//! of every covariate (cobalt's conventions, see [`balance`]).
+//! of every covariate (cobalt's conventions, see `balance.rs`).
 
 use crate::cohort::{Cohort, Made, Population};
 use crate::config::{EstimandKind, MatchingSection, WeightingSection};
