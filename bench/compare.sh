@@ -21,12 +21,16 @@ work="${WORK:-$(mktemp -d)}"
 command -v Rscript >/dev/null || { echo "install r-base-core r-cran-survival r-cran-matchit" >&2; exit 1; }
 
 # A study folder per size: the default study's config and templates on that
-# data, without the published manifest (R does no audit or verification).
+# data, without the published manifest (R does no audit or verification)
+# and without [weighting] and [robustness] (pipeline.R does neither; the
+# bootstrap has its own benchmark, bench/r/bootstrap.R and
+# `cargo bench --bench stages -- bootstrap`).
 study_for() { # $1 = data file, $2 = folder
   mkdir -p "$2"
   cp -r reports/tace-downstaging/templates "$2/" 2>/dev/null || true
   sed -e "s|^data = .*|data = \"$1\"|" -e '/^published = /d' \
-    reports/tace-downstaging/study.toml > "$2/study.toml"
+    reports/tace-downstaging/study.toml |
+    awk '/^\[/ { skip = ($0 == "[weighting]" || $0 == "[robustness]") } !skip' > "$2/study.toml"
 }
 
 # "seconds kilobytes" of one command.
