@@ -1064,3 +1064,89 @@ fn config_errors_come_before_data_row_errors() {
     let e = error_of(&config.replace("agge", "age"), &csv);
     assert_has(&e, &["d.csv", "row 1", "`C`"]);
 }
+
+/// The baseline with a [matching] section (age and stage as covariates).
+fn with_matching(extra: &str) -> String {
+    format!("{CONFIG}\n[matching]\ncovariates = [\"age\", \"stage\"]\n{extra}")
+}
+
+// [weighting] uses [matching]'s propensity model: without it, the error
+// names the section to add.
+#[test]
+fn weighting_without_matching_names_the_section() {
+    let e = error_of(
+        &format!("{CONFIG}\n[weighting]\nestimands = [\"ate\"]\n"),
+        CSV,
+    );
+    assert_has(
+        &e,
+        &["study.toml", "[weighting]", "add a [matching] section"],
+    );
+}
+
+// An unknown estimand is rejected with the valid ones; bounds must be a
+// pair inside [0, 1]; an estimand listed twice is named.
+#[test]
+fn weighting_keys_are_checked() {
+    let e = error_of(&with_matching("[weighting]\nestimands = [\"atc\"]\n"), CSV);
+    assert_has(&e, &["study.toml", "atc", "ate"]);
+    let e = error_of(&with_matching("[weighting]\ntrim = [0.9, 0.1]\n"), CSV);
+    assert_has(&e, &["[weighting] trim", "0 <= lower < upper <= 1"]);
+    let e = error_of(
+        &with_matching("[weighting]\nestimands = [\"ato\", \"ato\"]\n"),
+        CSV,
+    );
+    assert_has(&e, &["[weighting] estimands lists \"ato\" twice"]);
+    let e = error_of(&with_matching("[weighting]\nestimand = [\"ate\"]\n"), CSV);
+    assert_has(&e, &["estimand", "Did you mean `estimands`?"]);
+}
+
+// [robustness]: the bootstrap needs a match, enough replicates and a known
+// kind; the rare-outcome threshold is a share.
+#[test]
+fn robustness_keys_are_checked() {
+    let boot = "[robustness]\nbootstrap = { replicates = 99, seed = 1, kind = \"pairs\" }\n";
+    let e = error_of(&format!("{CONFIG}\n{boot}"), CSV);
+    assert_has(&e, &["[robustness] bootstrap", "add a [matching] section"]);
+    let e = error_of(
+        &with_matching("[robustness]\nbootstrap = { replicates = 1 }\n"),
+        CSV,
+    );
+    assert_has(&e, &["replicates = 1 is too few"]);
+    let e = error_of(
+        &with_matching("[robustness]\nbootstrap = { kind = \"pair\" }\n"),
+        CSV,
+    );
+    assert_has(&e, &["study.toml", "pair", "pairs"]);
+    let e = error_of(&with_matching("[robustness]\nrare-threshold = 15\n"), CSV);
+    assert_has(&e, &["rare-threshold = 15", "between 0 and 1"]);
+}
+
+// A weighted study on the tiny data analyses: every estimand becomes a
+// population with its weights, and extreme weights are reported, not hidden.
+#[test]
+fn weighting_on_tiny_data_gives_weighted_populations() {
+    let (_d, path) = study(
+        &with_matching(
+            "[weighting]\nestimands = [\"ate\", \"att\", \"ato\"]\nextreme-weight = 1.5\n",
+        ),
+        CSV,
+    );
+    let a = pipeline::analyse(&path).unwrap();
+    let ids: Vec<&str> = a
+        .results
+        .populations
+        .iter()
+        .map(|p| p.id.as_str())
+        .collect();
+    assert_eq!(ids, ["unmatched", "matched", "ate", "att", "ato"]);
+    assert_eq!(a.results.weighting.len(), 3);
+    assert!(
+        a.results
+            .diagnostics
+            .iter()
+            .any(|d| d.stage == "weighting" && d.message.contains("weight above 1.5")),
+        "{:?}",
+        a.results.diagnostics
+    );
+}
