@@ -83,22 +83,14 @@ pub fn analyse_populations(
     let (data, data_sha256) = read_data(&config)?;
     progress(STAGES[2]);
     let study = study::resolve(config, &data)?;
-    let cohort = cohort::build(&study, &data)?;
+    let (cohort, complication_columns) = build_cohort(&study, data)?;
     let mut diagnostics: Vec<Diagnostic> = cohort
         .warnings
         .iter()
         .map(|w| Diagnostic::warning("cohort", w.clone()))
         .collect();
-    // Table 4's columns are all that is still read from the raw data: read
-    // them now and free the text (at a million rows, half a gigabyte).
-    let c = &study.config.config;
-    let complication_columns = match &c.complications {
-        Some(cc) => Some(cohort::complication_columns(&data, &cohort.rows, cc)?),
-        None => None,
-    };
-    drop(data);
     progress(STAGES[3]);
-    let matched = match &c.matching {
+    let matched = match &study.config.config.matching {
         Some(conf) => Some(
             matching::run(&cohort, conf, &mut diagnostics).map_err(|e| study.config_error(e.0))?,
         ),
@@ -143,20 +135,7 @@ pub fn analyse_populations(
         &mut diagnostics,
     );
     progress(STAGES[7]);
-    let bootstrap = match (&c.robustness.bootstrap, &matched, &c.matching) {
-        (Some(b), Some(m), Some(mc)) => {
-            let setting = bootstrap::Setting {
-                cohort: &cohort,
-                matched: m,
-                matching: mc,
-                endpoints: &c.endpoints,
-                ties: c.survival.ties,
-                level: c.survival.conf_level,
-            };
-            bootstrap::run(&setting, b, &mut diagnostics)
-        }
-        _ => Vec::new(),
-    };
+    let bootstrap = bootstrap(c, &cohort, matched.as_ref(), &mut diagnostics);
     let infos: Vec<PopulationInfo> = populations.iter().map(Population::info).collect();
     let robustness = robustness(
         c,
@@ -178,17 +157,7 @@ pub fn analyse_populations(
         bootstrap,
     };
     progress(STAGES[8]);
-    let figures = figures::draw(&figures::Inputs {
-        cohort: &cohort,
-        populations: &tables.populations,
-        endpoints: &c.endpoints,
-        format: &c.format,
-        survival: &tables.survival,
-        subgroups: &tables.subgroups,
-        matching: matched.as_ref(),
-        weighting: &tables.weighting,
-        robustness: &tables.robustness,
-    });
+    let figures = draw_figures(c, &cohort, &tables, matched.as_ref());
     let templates = Templates::load(Some(&config.dir.join("templates")))?;
     let provenance = provenance(&config, data_sha256, &templates)?;
     let figure_files = figures
@@ -216,6 +185,41 @@ pub fn analyse_populations(
     })
 }
 
+/// The cohort of a resolved study, and Table 4's columns: all that is
+/// still read from the raw data, read now so that the text is freed (at a
+/// million rows, half a gigabyte).
+fn build_cohort(
+    study: &study::Study,
+    data: Dataset,
+) -> Result<(Cohort, Option<BTreeMap<String, Vec<bool>>>)> {
+    let cohort = cohort::build(study, &data)?;
+    let columns = match &study.config.config.complications {
+        Some(cc) => Some(cohort::complication_columns(&data, &cohort.rows, cc)?),
+        None => None,
+    };
+    Ok((cohort, columns))
+}
+
+/// Every figure, from the tables and the match.
+fn draw_figures(
+    c: &config::StudyConfig,
+    cohort: &Cohort,
+    tables: &Tables,
+    matched: Option<&MatchOutput>,
+) -> Vec<Figure> {
+    figures::draw(&figures::Inputs {
+        cohort,
+        populations: &tables.populations,
+        endpoints: &c.endpoints,
+        format: &c.format,
+        survival: &tables.survival,
+        subgroups: &tables.subgroups,
+        matching: matched,
+        weighting: &tables.weighting,
+        robustness: &tables.robustness,
+    })
+}
+
 /// The populations the analyses run on: the whole cohort, the matched
 /// cohort when there is one, each weighting, then those `extra` adds.
 fn populations<'c>(
@@ -229,6 +233,28 @@ fn populations<'c>(
     populations.extend(weighted.iter().map(WeightedSample::population));
     populations.extend(extra(cohort));
     populations
+}
+
+/// The bootstrap intervals of the matched hazard ratios, when
+/// `[robustness] bootstrap` asks for them.
+fn bootstrap(
+    c: &config::StudyConfig,
+    cohort: &Cohort,
+    matched: Option<&MatchOutput>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<bootstrap::BootstrapResult> {
+    let (Some(b), Some(m), Some(mc)) = (&c.robustness.bootstrap, matched, &c.matching) else {
+        return Vec::new();
+    };
+    let setting = bootstrap::Setting {
+        cohort,
+        matched: m,
+        matching: mc,
+        endpoints: &c.endpoints,
+        ties: c.survival.ties,
+        level: c.survival.conf_level,
+    };
+    bootstrap::run(&setting, b, diagnostics)
 }
 
 /// The treatment effect under every adjustment (with a match to compare):

@@ -108,36 +108,7 @@ pub fn love_plot(
                     .enumerate()
                     .filter_map(|(i, s)| s.map(|s| (s.abs(), y(i))))
                     .collect();
-                let label = w.label.clone();
-                match k % 3 {
-                    0 => {
-                        let style = BLACK.stroke_width(1);
-                        if let Ok(s) = chart
-                            .draw_series(points.iter().map(|&p| TriangleMarker::new(p, 5, style)))
-                        {
-                            s.label(label)
-                                .legend(move |(x, y)| TriangleMarker::new((x, y), 5, style));
-                        }
-                    }
-                    1 => {
-                        let style = BLACK.stroke_width(1);
-                        if let Ok(s) =
-                            chart.draw_series(points.iter().map(|&p| Cross::new(p, 4, style)))
-                        {
-                            s.label(label)
-                                .legend(move |(x, y)| Cross::new((x, y), 4, style));
-                        }
-                    }
-                    _ => {
-                        let style = RGBColor(128, 128, 128).filled();
-                        if let Ok(s) = chart
-                            .draw_series(points.iter().map(|&p| TriangleMarker::new(p, 5, style)))
-                        {
-                            s.label(label)
-                                .legend(move |(x, y)| TriangleMarker::new((x, y), 5, style));
-                        }
-                    }
-                }
+                draw_weighting(&mut chart, k, &points, &w.label);
             }
             let _ = chart
                 .configure_series_labels()
@@ -149,4 +120,49 @@ pub fn love_plot(
         let _ = root.present();
     }
     finish("love-plot", svg)
+}
+
+/// The Love plot's coordinates: |SMD| by covariate row.
+type LoveChart<'a, DB> = ChartContext<
+    'a,
+    DB,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// The `k`-th weighting's markers and legend entry: black triangles,
+/// crosses, grey triangles, in turn.
+fn draw_weighting<DB: DrawingBackend>(
+    chart: &mut LoveChart<'_, DB>,
+    k: usize,
+    points: &[(f64, f64)],
+    label: &str,
+) {
+    let label = label.to_string();
+    match k % 3 {
+        0 => {
+            let style = BLACK.stroke_width(1);
+            if let Ok(s) =
+                chart.draw_series(points.iter().map(|&p| TriangleMarker::new(p, 5, style)))
+            {
+                s.label(label)
+                    .legend(move |(x, y)| TriangleMarker::new((x, y), 5, style));
+            }
+        }
+        1 => {
+            let style = BLACK.stroke_width(1);
+            if let Ok(s) = chart.draw_series(points.iter().map(|&p| Cross::new(p, 4, style))) {
+                s.label(label)
+                    .legend(move |(x, y)| Cross::new((x, y), 4, style));
+            }
+        }
+        _ => {
+            let style = RGBColor(128, 128, 128).filled();
+            if let Ok(s) =
+                chart.draw_series(points.iter().map(|&p| TriangleMarker::new(p, 5, style)))
+            {
+                s.label(label)
+                    .legend(move |(x, y)| TriangleMarker::new((x, y), 5, style));
+            }
+        }
+    }
 }
