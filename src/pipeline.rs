@@ -185,13 +185,16 @@ pub fn analyse_populations(
     })
 }
 
+/// Table 4's event columns, by column name, one value per cohort patient.
+type ComplicationColumns = BTreeMap<String, Vec<bool>>;
+
 /// The cohort of a resolved study, and Table 4's columns: all that is
 /// still read from the raw data, read now so that the text is freed (at a
 /// million rows, half a gigabyte).
 fn build_cohort(
     study: &study::Study,
     data: Dataset,
-) -> Result<(Cohort, Option<BTreeMap<String, Vec<bool>>>)> {
+) -> Result<(Cohort, Option<ComplicationColumns>)> {
     let cohort = cohort::build(study, &data)?;
     let columns = match &study.config.config.complications {
         Some(cc) => Some(cohort::complication_columns(&data, &cohort.rows, cc)?),
@@ -314,7 +317,7 @@ fn complications_and_subgroups(
     c: &config::StudyConfig,
     cohort: &Cohort,
     populations: &[Population<'_>],
-    complication_columns: Option<&BTreeMap<String, Vec<bool>>>,
+    complication_columns: Option<&ComplicationColumns>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> (
     ByPopulation<Vec<complications::ComplicationRow>>,
