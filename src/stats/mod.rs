@@ -17,6 +17,7 @@ pub mod log_rank;
 pub mod logistic;
 pub mod matching;
 pub mod rank;
+pub mod rmst;
 pub mod smd;
 pub mod t_test;
 pub mod weighted_km;
