@@ -4,6 +4,7 @@
 use crate::analysis::Diagnostic;
 use crate::analysis::complications::ComplicationRow;
 pub use crate::analysis::regression::{RegressionResults, TableModel};
+pub use crate::analysis::rmst::RmstResult;
 pub use crate::analysis::robustness::RobustnessRow;
 use crate::analysis::subgroups::SubgroupRow;
 pub use crate::analysis::survival::CoxTerm;

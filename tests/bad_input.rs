@@ -1150,3 +1150,13 @@ fn weighting_on_tiny_data_gives_weighted_populations() {
         a.results.diagnostics
     );
 }
+
+// The RMST horizon is a positive time.
+#[test]
+fn rmst_tau_must_be_positive() {
+    let config = format!(
+        "{CONFIG}\n[[endpoints]]\nid = \"os\"\nlabel = \"OS\"\ntime = \"age\"\nevent = \"lab\"\nrmst-tau = -5\n"
+    );
+    let e = error_of(&config, CSV);
+    assert_has(&e, &["study.toml", "`os` rmst-tau = -5", "positive time"]);
+}

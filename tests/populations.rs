@@ -130,6 +130,20 @@ fn a_weighted_population_is_analysed_with_its_weights() {
         assert!((a - b).abs() <= 1e-9 * a.abs(), "{a} vs {b}");
         assert_eq!(w.variance, "robust");
     }
+    // The restricted mean survival times are the same too.
+    for (u, w) in whole.rmst.iter().zip(&all.rmst) {
+        assert_eq!(u.tau, w.tau);
+        for (a, b) in u.groups.iter().zip(&w.groups) {
+            assert!(
+                (a.rmst - b.rmst).abs() <= 1e-12 * a.rmst,
+                "{} vs {}",
+                a.rmst,
+                b.rmst
+            );
+        }
+    }
+    // Follow-up describes patients: only the unweighted populations have it.
+    assert!(all.follow_up.is_empty() && !whole.follow_up.is_empty());
     // R's survdiff takes no weights: no log-rank test for it.
     assert!(all.logrank.is_empty());
     assert!(!r.diagnostics.iter().any(|d| d.stage == "populations"));

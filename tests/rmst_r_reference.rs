@@ -55,6 +55,9 @@ fn rmst_and_follow_up_match_r() {
                 Some(w) => {
                     let wg: Vec<f64> = rows.iter().map(|&i| w[i]).collect();
                     let km = kaplan_meier::fit_weighted(&t, &e, &wg, true);
+                    // The infinitesimal-jackknife SE from survfit's influence.
+                    let ij = kaplan_meier::rmst_se_ij(&t, &e, &wg, tau);
+                    assert_close!(ij, nums(&c["ij_se"])[k].unwrap(), 1e-6);
                     rmst::rmst(&km.time, &km.surv, &km.n_risk, &km.n_event, tau)
                 }
             };

@@ -5,6 +5,7 @@
 pub mod complications;
 mod curves;
 pub mod regression;
+pub mod rmst;
 pub mod robustness;
 pub mod subgroups;
 pub mod survival;

@@ -3,7 +3,8 @@
 //! ratio of the treatment (robust variance clustered on matched pairs after
 //! matching, as Austin 2013 recommends).
 
-use super::{Diagnostic, curves};
+use super::rmst::{FollowUpResult, RmstResult};
+use super::{Diagnostic, curves, rmst};
 use crate::cohort::{Group, Population};
 use crate::config::{ConfTypeKind, Endpoint, MatchedVariance, SurvivalSection, TiesKind};
 use crate::stats::cox;
@@ -262,6 +263,10 @@ pub struct SurvivalResults {
     pub logrank: Vec<LogRankResult>,
     /// Cox models.
     pub cox: Vec<CoxResult>,
+    /// Restricted mean survival time per endpoint.
+    pub rmst: Vec<RmstResult>,
+    /// Median follow-up per endpoint (unweighted populations).
+    pub follow_up: Vec<FollowUpResult>,
 }
 
 pub(crate) fn conf(kind: ConfTypeKind) -> ConfType {
@@ -300,6 +305,8 @@ pub fn compute(
         out.km.extend(part.km);
         out.logrank.extend(part.logrank);
         out.cox.extend(part.cox);
+        out.rmst.extend(part.rmst);
+        out.follow_up.extend(part.follow_up);
         diagnostics.extend(d);
     }
     out
@@ -349,18 +356,32 @@ fn endpoint(
             format!("{} ({cohort_name}): no events; survival stays at 100% and no test or hazard ratio can be computed", e.label),
         ));
     }
+    let mut by_group = Vec::with_capacity(k);
     for (g, grp) in cohort.groups.iter().enumerate() {
         let idx: Vec<usize> = (0..rows.len()).filter(|&i| group[i] == g).collect();
         let t: Vec<f64> = idx.iter().map(|&i| time[i]).collect();
         let ev: Vec<bool> = idx.iter().map(|&i| event[i]).collect();
-        out.km.push(match &w {
-            Some(w) => {
-                let wg: Vec<f64> = idx.iter().map(|&i| w[i]).collect();
-                let robust = w.iter().any(|x| x.fract() != 0.0);
-                curves::weighted(e, &grp.value, (&t, &ev, &wg), robust, conf_s)
+        let wg: Option<Vec<f64>> = w.as_ref().map(|w| idx.iter().map(|&i| w[i]).collect());
+        out.km.push(match &wg {
+            Some(wg) => {
+                let robust = w.iter().flatten().any(|x| x.fract() != 0.0);
+                curves::weighted(e, &grp.value, (&t, &ev, wg), robust, conf_s)
             }
             None => curves::unweighted(e, &grp.value, &t, &ev, conf_s),
         });
+        by_group.push(rmst::GroupData {
+            group: grp.value.clone(),
+            time: t,
+            event: ev,
+            weights: wg,
+        });
+    }
+    let curves: Vec<&KmResult> = out.km.iter().collect();
+    out.rmst
+        .extend(rmst::compute(e, &curves, &by_group, conf_s));
+    // Follow-up describes the patients, so the unweighted populations only.
+    if w.is_none() {
+        out.follow_up.push(rmst::follow_up(e, &by_group, conf_s));
     }
     // R's survdiff takes no weights: a weighted population has no log-rank
     // test (its comparison is the weighted Cox model's robust Wald test).

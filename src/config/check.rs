@@ -239,6 +239,14 @@ fn endpoints(c: &StudyConfig) -> std::result::Result<(), String> {
                 e.id
             ));
         }
+        if let Some(tau) = e.rmst_tau
+            && !(tau.is_finite() && tau > 0.0)
+        {
+            return Err(format!(
+                "[[endpoints]] `{}` rmst-tau = {tau} must be a positive time (in the endpoint's time unit)",
+                e.id
+            ));
+        }
         if let Some(labels) = &e.landmark_labels
             && labels.len() != e.landmarks.len()
         {

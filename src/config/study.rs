@@ -146,6 +146,9 @@ pub struct Endpoint {
     pub time_unit: Option<String>,
     /// Printed names of the landmarks ("1-year"); default "at T" and the unit.
     pub landmark_labels: Option<Vec<String>>,
+    /// Horizon of the restricted mean survival time (default: the largest
+    /// landmark not beyond the shortest group's follow-up).
+    pub rmst_tau: Option<f64>,
     /// Spacing of the x-axis ticks and number-at-risk columns of the
     /// Kaplan-Meier figure (default: a round number giving about 6 ticks).
     pub axis_step: Option<f64>,

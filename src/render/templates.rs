@@ -51,6 +51,7 @@ const BUILTIN: &[(&str, &str)] = &[
         "robustness.md.j2",
         include_str!("../../templates/robustness.md.j2"),
     ),
+    ("rmst.md.j2", include_str!("../../templates/rmst.md.j2")),
     (
         "manuscript.html.j2",
         include_str!("../../templates/manuscript.html.j2"),

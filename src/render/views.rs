@@ -4,7 +4,9 @@
 
 use super::{Document, capitalize};
 use crate::figures::forest_name;
-use crate::report::{CoxTerm, EstimandKind, Made, PopulationInfo, Results, Table1Row, TableModel};
+use crate::report::{
+    CoxTerm, EstimandKind, Made, PopulationInfo, Results, RmstResult, Table1Row, TableModel,
+};
 use minijinja::value::{Serde, Value};
 use serde::Serialize;
 use serde_json::json;
@@ -192,6 +194,7 @@ fn survival_view(results: &Results) -> Vec<serde_json::Value> {
                 .collect();
             let logrank = surv.logrank.iter().find(|l| l.endpoint == e.id);
             let cox = surv.cox.iter().find(|x| x.endpoint == e.id);
+            let rmst = surv.rmst.iter().find(|x| x.endpoint == e.id);
             entries.push(json!({
                 "endpoint": e.id,
                 "label": e.label,
@@ -207,6 +210,7 @@ fn survival_view(results: &Results) -> Vec<serde_json::Value> {
                 "zph_p": cox.and_then(|c| c.zph.iter().find(|z| z.term == "GLOBAL").map(|z| z.p)),
                 "concordance": cox.and_then(|c| c.concordance.as_ref().map(|x| x.concordance)),
                 "figure": format!("figures/km-{}-{cohort}.svg", e.id),
+                "rmst": rmst.map(|r| rmst_view(results, r)),
             }));
         }
         if entries.is_empty() {
@@ -232,6 +236,28 @@ fn survival_view(results: &Results) -> Vec<serde_json::Value> {
         }));
     }
     out
+}
+
+/// An RMST result with the groups' printed names.
+fn rmst_view(results: &Results, r: &RmstResult) -> serde_json::Value {
+    let label = |value: &str| {
+        results
+            .groups
+            .iter()
+            .find(|g| g.value == value)
+            .map_or(value.to_string(), |g| g.label.clone())
+    };
+    json!({
+        "tau": r.tau,
+        "tau_rule": r.tau_rule,
+        "groups": r.groups.iter().map(|g| json!({
+            "label": label(&g.group), "rmst": g.rmst, "lower": g.lower, "upper": g.upper,
+        })).collect::<Vec<_>>(),
+        "contrasts": r.contrasts.iter().map(|c| json!({
+            "label": label(&c.group), "reference": label(&c.reference),
+            "difference": c.difference, "ratio": c.ratio,
+        })).collect::<Vec<_>>(),
+    })
 }
 
 /// The weighted balance table: one row per covariate (level) with the

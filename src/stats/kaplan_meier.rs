@@ -12,7 +12,7 @@
 
 use statrs::distribution::{ContinuousCDF, Normal};
 
-pub use super::weighted_km::{WeightedAt, WeightedKaplanMeier, fit_weighted};
+pub use super::weighted_km::{WeightedAt, WeightedKaplanMeier, fit_weighted, rmst_se_ij};
 
 /// Transformation used for pointwise confidence intervals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -63,7 +63,6 @@ pub struct WeightedAt {
 /// the weighted counts. survfit decides over all the weights of its call
 /// (every curve of `~ group` alike): robust when any is not an integer.
 pub fn fit_weighted(time: &[f64], event: &[bool], w: &[f64], robust: bool) -> WeightedKaplanMeier {
-    let order = super::stable_order(time.len(), |a, b| time[a].total_cmp(&time[b]));
     let mut km = WeightedKaplanMeier {
         time: Vec::new(),
         n_risk: Vec::new(),
@@ -74,29 +73,12 @@ pub fn fit_weighted(time: &[f64], event: &[bool], w: &[f64], robust: bool) -> We
         counts: Vec::new(),
         log_se: !robust,
     };
-    // Distinct times and their rows, then the weighted numbers at risk
-    // summed from the last time back, as R does (so that a risk set whose
-    // members all die leaves exactly 0, not a rounding residue).
-    let mut blocks: Vec<std::ops::Range<usize>> = Vec::new();
-    let mut i = 0;
-    while i < order.len() {
-        let t = time[order[i]];
-        let end = (i..order.len())
-            .find(|&j| time[order[j]] != t)
-            .unwrap_or(order.len());
-        blocks.push(i..end);
-        i = end;
-    }
-    let (mut risk, mut later_w2) = (vec![0.0; blocks.len()], vec![0.0; blocks.len()]);
-    let (mut y, mut w2) = (0.0, 0.0);
-    for (b, rows) in blocks.iter().enumerate().rev() {
-        later_w2[b] = w2;
-        for &k in &order[rows.clone()] {
-            y += w[k];
-            w2 += w[k] * w[k];
-        }
-        risk[b] = y;
-    }
+    let Blocks {
+        order,
+        blocks,
+        risk,
+        later_w2,
+    } = Blocks::new(time, w);
     let (mut s, mut a, mut exits, mut greenwood) = (1.0, 0.0, 0.0, 0.0);
     for (b, range) in blocks.iter().enumerate() {
         let rows = &order[range.clone()];
@@ -149,6 +131,122 @@ pub fn fit_weighted(time: &[f64], event: &[bool], w: &[f64], robust: bool) -> We
             .push([order.len() - range.start, d, rows.len() - d]);
     }
     km
+}
+
+/// The rows in time order, grouped by distinct time, with the weighted
+/// number at risk at each time and the sum of squared weights of the rows
+/// after it.
+struct Blocks {
+    order: Vec<usize>,
+    blocks: Vec<std::ops::Range<usize>>,
+    risk: Vec<f64>,
+    later_w2: Vec<f64>,
+}
+
+impl Blocks {
+    fn new(time: &[f64], w: &[f64]) -> Blocks {
+        let order = super::stable_order(time.len(), |a, b| time[a].total_cmp(&time[b]));
+        let mut blocks: Vec<std::ops::Range<usize>> = Vec::new();
+        let mut i = 0;
+        while i < order.len() {
+            let t = time[order[i]];
+            let end = (i..order.len())
+                .find(|&j| time[order[j]] != t)
+                .unwrap_or(order.len());
+            blocks.push(i..end);
+            i = end;
+        }
+        // Summed from the last time back, as R does (so that a risk set
+        // whose members all die leaves exactly 0, not a rounding residue).
+        let (mut risk, mut later_w2) = (vec![0.0; blocks.len()], vec![0.0; blocks.len()]);
+        let (mut y, mut w2) = (0.0, 0.0);
+        for (b, rows) in blocks.iter().enumerate().rev() {
+            later_w2[b] = w2;
+            for &k in &order[rows.clone()] {
+                y += w[k];
+                w2 += w[k] * w[k];
+            }
+            risk[b] = y;
+        }
+        Blocks {
+            order,
+            blocks,
+            risk,
+            later_w2,
+        }
+    }
+}
+
+/// The infinitesimal-jackknife SE of the weighted curve's RMST up to `tau`
+/// (see [`crate::stats::rmst`]): the influence of patient k on the area is
+/// the integral of `D_k(t)` (module documentation), that is
+/// `w_k [F1(min(T_k, tau)) + c_k (F0(tau) - F0(T_k))]` with
+/// `F0(u) = integral of S`, `F1(u) = integral of S A` up to u and
+/// `c_k = A(T_k) - delta_k / (Y(T_k) - dN(T_k))` (the second term only
+/// for T_k < tau); the SE is the root of the sum of their squares, as R's
+/// `survfit(..., weights, influence = TRUE)` influence integrated to tau.
+pub fn rmst_se_ij(time: &[f64], event: &[bool], w: &[f64], tau: f64) -> f64 {
+    let Blocks {
+        order,
+        blocks,
+        risk,
+        ..
+    } = Blocks::new(time, w);
+    // Per block: S and A after it, the jump 1 / (Y - dN), and F0, F1 at it.
+    let (mut s, mut a) = (1.0, 0.0);
+    let (mut f0, mut f1, mut last_t) = (0.0, 0.0, 0.0f64);
+    let mut at = Vec::with_capacity(blocks.len());
+    for (b, range) in blocks.iter().enumerate() {
+        let rows = &order[range.clone()];
+        let t = time[rows[0]];
+        // The integrals up to t (S and A constant since the last time).
+        let step = t.min(tau) - last_t.min(tau);
+        if s > 0.0 && step > 0.0 {
+            f0 += s * step;
+            f1 += s * a * step;
+        }
+        last_t = t;
+        let (dn, d) = rows
+            .iter()
+            .filter(|&&k| event[k])
+            .fold((0.0, 0), |(dn, d), &k| (dn + w[k], d + 1));
+        let y = risk[b];
+        let jump = if d > 0 && dn > 0.0 {
+            s *= 1.0 - dn / y;
+            a += dn / (y * (y - dn));
+            1.0 / (y - dn)
+        } else {
+            0.0
+        };
+        at.push((t, s, a, jump, f0, f1));
+    }
+    // Up to tau from the last time.
+    let step = tau - last_t.min(tau);
+    let (f0_tau, f1_tau) = if s > 0.0 && step > 0.0 {
+        (f0 + s * step, f1 + s * a * step)
+    } else {
+        (f0, f1)
+    };
+    let mut var = 0.0;
+    for (b, range) in blocks.iter().enumerate() {
+        let (t, s_after, a_after, jump, f0_t, f1_t) = at[b];
+        for &k in &order[range.clone()] {
+            let infl = if t >= tau {
+                w[k] * f1_tau
+            } else {
+                let tail = f0_tau - f0_t;
+                // Once S is 0 the area stops growing: no tail to weigh.
+                let c = if s_after > 0.0 && tail > 0.0 {
+                    (a_after - if event[k] { jump } else { 0.0 }) * tail
+                } else {
+                    0.0
+                };
+                w[k] * (f1_t + c)
+            };
+            var += infl * infl;
+        }
+    }
+    var.sqrt()
 }
 
 impl WeightedKaplanMeier {
