@@ -157,10 +157,14 @@ pub(super) fn compute(
         .iter()
         .zip(&values)
         .skip(1)
-        .map(|(k, r)| RmstContrast {
+        .map(|(k, r)| (k, r, rmst::difference(r, &values[0], conf_s.conf_level)))
+        // Without variance (no event before tau in either group) there is
+        // nothing to test: the caller says so.
+        .filter(|(_, _, d)| d.p.is_finite())
+        .map(|(k, r, d)| RmstContrast {
             group: k.group.clone(),
             reference: curves[0].group.clone(),
-            difference: contrast(rmst::difference(r, &values[0], conf_s.conf_level)),
+            difference: contrast(d),
             ratio: contrast(rmst::ratio(r, &values[0], conf_s.conf_level)),
         })
         .collect();

@@ -377,8 +377,15 @@ fn endpoint(
         });
     }
     let curves: Vec<&KmResult> = out.km.iter().collect();
-    out.rmst
-        .extend(rmst::compute(e, &curves, &by_group, conf_s));
+    if let Some(r) = rmst::compute(e, &curves, &by_group, conf_s) {
+        if r.contrasts.len() + 1 < r.groups.len() {
+            diagnostics.push(Diagnostic::note(
+                "survival",
+                format!("{} ({cohort_name}): the restricted mean survival times have no variance (no event before the horizon); they are not compared", e.label),
+            ));
+        }
+        out.rmst.push(r);
+    }
     // Follow-up describes the patients, so the unweighted populations only.
     if w.is_none() {
         out.follow_up.push(rmst::follow_up(e, &by_group, conf_s));
