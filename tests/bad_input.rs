@@ -1167,3 +1167,54 @@ fn no_bad_numbers(md: &str) -> bool {
     !md.split(|c: char| !c.is_alphanumeric())
         .any(|w| w == "NaN" || w == "inf" || w == "NA")
 }
+
+// pbc's status 0/1/2 (censored, transplant, death) with transplant censored
+// and death the event: listed codes, no derived column; a competing code
+// marks the patient as a competing event (censored for the event itself).
+#[test]
+fn event_codes_are_lists_with_competing_values() {
+    let csv = "arm,t,e\nA,1,0\nA,2,1\nA,3,2\nA,4,2\nB,1.5,2\nB,2.5,1\nB,3.5,0\nB,5,2\n";
+    let pbc = survival_config("event-values = [\"2\"]\ncensor-values = [\"0\", \"1\"]");
+    let (_d, path) = study(&pbc, csv);
+    let a = pipeline::analyse(&path).unwrap();
+    let ep = &a.cohort.endpoints["os"];
+    assert_eq!(
+        ep.event,
+        [false, false, true, true, true, false, false, true].map(Some)
+    );
+    assert!(ep.competing.iter().all(|c| !c));
+    // Transplant as a competing event instead.
+    let cr = survival_config("event-values = [\"2\"]\ncompeting-values = [\"1\"]");
+    let (_d, path) = study(&cr, csv);
+    let a = pipeline::analyse(&path).unwrap();
+    let ep = &a.cohort.endpoints["os"];
+    assert_eq!(
+        ep.competing,
+        [false, true, false, false, false, true, false, false]
+    );
+    assert_eq!(ep.event[1], Some(false));
+    // A value outside every list names the row and the lists.
+    let e = error_of(&cr, &csv.replace("B,5,2", "B,5,3"));
+    assert_has(
+        &e,
+        &[
+            "d.csv",
+            "row 8",
+            "`3`",
+            "event values [2]",
+            "competing values [1]",
+        ],
+    );
+    // A value in two lists is a config error.
+    let e = error_of(
+        &survival_config("event-values = [\"2\"]\ncompeting-values = [\"2\"]"),
+        csv,
+    );
+    assert_has(
+        &e,
+        &[
+            "study.toml",
+            "`2` is in both event-values and competing-values",
+        ],
+    );
+}

@@ -158,10 +158,11 @@ pub(super) fn endpoint(
     let (at, ep) = (&e.at, &e.endpoint);
     let times = numbers(&e.time, data, &format!("{at} time"))?;
     let column = column(&e.event, data, &format!("{at} event"))?;
-    let coding = [ep.censor_value.clone(), ep.event_value.clone()];
+    let (events, censors) = (ep.event_codes(), ep.censor_codes());
     let mut time = Vec::with_capacity(rows.len());
     let mut event = Vec::with_capacity(rows.len());
-    for &r in rows {
+    let mut competing = vec![false; rows.len()];
+    for (i, &r) in rows.iter().enumerate() {
         let t = times[r].filter(|t| !t.is_nan());
         if let Some(t) = t
             && (t < 0.0 || !t.is_finite())
@@ -180,19 +181,46 @@ pub(super) fn endpoint(
         let v = cell.as_deref().map(str::trim).filter(|v| !v.is_empty());
         event.push(match v {
             None => None,
-            Some(v) => Some(position_of(&coding, v).ok_or_else(|| {
-                Error::data(
-                    &data.path,
-                    format!(
-                        "row {}, {at}: event `{}` is `{v}`, which is neither the event value `{}` nor the censoring value `{}`; fix the cell or set event-value / censor-value",
-                        r + 1,
-                        ep.event,
-                        ep.event_value,
-                        ep.censor_value
-                    ),
-                )
-            })? == 1),
+            Some(v) if position_of(&events, v).is_some() => Some(true),
+            Some(v) if position_of(&censors, v).is_some() => Some(false),
+            Some(v) if position_of(&ep.competing_values, v).is_some() => {
+                competing[i] = true;
+                Some(false)
+            }
+            Some(v) => return Err(unknown_code(e, data, r, v)),
         });
     }
-    Ok(EndpointValues::new(ep.id.clone(), time, event))
+    Ok(EndpointValues::with_competing(
+        ep.id.clone(),
+        time,
+        event,
+        competing,
+    ))
+}
+
+/// An event cell that is none of the endpoint's codes, named with its row.
+fn unknown_code(e: &StudyEndpoint, data: &Dataset, r: usize, v: &str) -> Error {
+    let ep = &e.endpoint;
+    let (events, censors) = (ep.event_codes(), ep.censor_codes());
+    let message = if events.len() == 1 && censors.len() == 1 && !ep.is_competing() {
+        format!(
+            "row {}, {}: event `{}` is `{v}`, which is neither the event value `{}` nor the censoring value `{}`; fix the cell or set event-value / censor-value",
+            r + 1,
+            e.at,
+            ep.event,
+            events[0],
+            censors[0]
+        )
+    } else {
+        format!(
+            "row {}, {}: event `{}` is `{v}`, which is none of the event values [{}], the censoring values [{}] or the competing values [{}]; fix the cell or set event-values / censor-values / competing-values",
+            r + 1,
+            e.at,
+            ep.event,
+            events.join(", "),
+            censors.join(", "),
+            ep.competing_values.join(", ")
+        )
+    };
+    Error::data(&data.path, message)
 }

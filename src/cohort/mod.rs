@@ -95,6 +95,10 @@ pub struct EndpointValues {
     pub time: Vec<Option<f64>>,
     /// Event (true) or censored (false); `None` when missing.
     pub event: Vec<Option<bool>>,
+    /// A competing event (then `event` is false: for the event of interest
+    /// the patient is censored at that time); all false for an endpoint
+    /// without competing values.
+    pub competing: Vec<bool>,
     /// The patients with both time and status, by increasing time (ties in
     /// cohort order), computed on first use. Every model, curve and test of
     /// the endpoint receives rows already in time order, so none of them
@@ -105,10 +109,22 @@ pub struct EndpointValues {
 impl EndpointValues {
     /// Time and status per patient.
     pub fn new(id: String, time: Vec<Option<f64>>, event: Vec<Option<bool>>) -> EndpointValues {
+        let competing = vec![false; time.len()];
+        EndpointValues::with_competing(id, time, event, competing)
+    }
+
+    /// Time, status and competing events per patient.
+    pub fn with_competing(
+        id: String,
+        time: Vec<Option<f64>>,
+        event: Vec<Option<bool>>,
+        competing: Vec<bool>,
+    ) -> EndpointValues {
         EndpointValues {
             id,
             time,
             event,
+            competing,
             by_time: std::sync::OnceLock::new(),
         }
     }
@@ -218,10 +234,11 @@ impl Cohort {
             .iter()
             .filter(|(k, _)| endpoint(k))
             .map(|(k, e)| {
-                let ep = EndpointValues::new(
+                let ep = EndpointValues::with_competing(
                     e.id.clone(),
                     idx.iter().map(|&i| e.time[i]).collect(),
                     idx.iter().map(|&i| e.event[i]).collect(),
+                    idx.iter().map(|&i| e.competing[i]).collect(),
                 );
                 (k.clone(), ep)
             })

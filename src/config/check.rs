@@ -66,6 +66,35 @@ fn weighting(c: &StudyConfig) -> std::result::Result<(), String> {
     Ok(())
 }
 
+/// An endpoint's event, censoring and competing codes: none empty (but the
+/// competing ones), no value in two of them.
+fn endpoint_codes(e: &Endpoint) -> std::result::Result<(), String> {
+    let lists = [
+        ("event-values", e.event_codes()),
+        ("censor-values", e.censor_codes()),
+        ("competing-values", e.competing_values.clone()),
+    ];
+    for (name, codes) in &lists[..2] {
+        if codes.is_empty() {
+            return Err(format!(
+                "[[endpoints]] `{}` {name} is empty; list at least one value",
+                e.id
+            ));
+        }
+    }
+    for (i, (a, ca)) in lists.iter().enumerate() {
+        for (b, cb) in &lists[i + 1..] {
+            if let Some(v) = ca.iter().find(|v| cb.contains(v)) {
+                return Err(format!(
+                    "[[endpoints]] `{}`: `{v}` is in both {a} and {b}; a value means one thing",
+                    e.id
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// [robustness]: a rare-outcome share in (0, 1); a bootstrap after a match.
 fn robustness(c: &StudyConfig) -> std::result::Result<(), String> {
     let r = &c.robustness;
@@ -239,6 +268,7 @@ fn endpoints(c: &StudyConfig) -> std::result::Result<(), String> {
                 e.id
             ));
         }
+        endpoint_codes(e)?;
         if let Some(tau) = e.rmst_tau
             && !(tau.is_finite() && tau > 0.0)
         {

@@ -139,6 +139,16 @@ pub struct Endpoint {
     /// The value of `event` that means censored (any other value is an error).
     #[serde(default = "default_censor_value")]
     pub censor_value: String,
+    /// Values of `event` that mean the event (overrides `event-value`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_values: Option<Vec<String>>,
+    /// Values of `event` that mean censored (overrides `censor-value`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub censor_values: Option<Vec<String>>,
+    /// Values of `event` that mean a competing event: an endpoint with any
+    /// is a competing-risks endpoint.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub competing_values: Vec<String>,
     /// Times at which survival rates are reported.
     #[serde(default)]
     pub landmarks: Vec<f64>,
@@ -152,6 +162,27 @@ pub struct Endpoint {
     /// Spacing of the x-axis ticks and number-at-risk columns of the
     /// Kaplan-Meier figure (default: a round number giving about 6 ticks).
     pub axis_step: Option<f64>,
+}
+
+impl Endpoint {
+    /// The event codes (`event-values`, else `event-value`).
+    pub fn event_codes(&self) -> Vec<String> {
+        self.event_values
+            .clone()
+            .unwrap_or_else(|| vec![self.event_value.clone()])
+    }
+
+    /// The censoring codes (`censor-values`, else `censor-value`).
+    pub fn censor_codes(&self) -> Vec<String> {
+        self.censor_values
+            .clone()
+            .unwrap_or_else(|| vec![self.censor_value.clone()])
+    }
+
+    /// Whether the endpoint has competing events.
+    pub fn is_competing(&self) -> bool {
+        !self.competing_values.is_empty()
+    }
 }
 
 pub(super) fn default_event_value() -> String {
