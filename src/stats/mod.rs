@@ -7,6 +7,7 @@
 //! hand-derived cases.
 
 pub mod bootstrap;
+pub mod competing;
 pub mod concordance;
 pub mod contingency;
 pub mod cox;

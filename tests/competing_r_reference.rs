@@ -1,0 +1,112 @@
+//! Competing risks against R (tests/fixtures/r-reference/competing/
+//! competing.R, survival's mgus2: plasma-cell malignancy with death as the
+//! competing event): Aalen-Johansen incidence with survfit's
+//! infinitesimal-jackknife SE and log limits, at 1e-6 relative; and the
+//! identities of the estimator.
+
+mod common;
+
+use common::reference_dir;
+use studybook::stats::competing;
+use studybook::stats::kaplan_meier::{self, ConfType, confidence_limits, z_value};
+
+fn fixture() -> serde_json::Value {
+    let path = reference_dir().join("competing/competing.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn nums(v: &serde_json::Value) -> Vec<Option<f64>> {
+    v.as_array().unwrap().iter().map(|x| x.as_f64()).collect()
+}
+
+/// mgus2's (sex, time, cause).
+fn mgus2() -> Vec<(String, f64, u8)> {
+    let text = std::fs::read_to_string(reference_dir().join("competing/mgus2.csv")).unwrap();
+    let mut lines = text.lines();
+    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |n: &str| head.iter().position(|h| *h == n).unwrap();
+    let (sex, t, e) = (col("sex"), col("etime"), col("event"));
+    lines
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (
+                f[sex].to_string(),
+                f[t].parse().unwrap(),
+                f[e].parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn aalen_johansen_matches_survfit() {
+    let f = fixture();
+    let data = mgus2();
+    for sex in ["F", "M"] {
+        let rows: Vec<&(String, f64, u8)> = data.iter().filter(|r| r.0 == sex).collect();
+        let time: Vec<f64> = rows.iter().map(|r| r.1).collect();
+        let cause: Vec<u8> = rows.iter().map(|r| r.2).collect();
+        let ci = competing::aalen_johansen(&time, &cause, 2);
+        let r = &f["cif"][sex];
+        assert_eq!(
+            ci.time,
+            nums(&r["time"]).into_iter().flatten().collect::<Vec<f64>>()
+        );
+        for (key, j) in [("pcm", 0), ("death", 1)] {
+            for (a, b) in ci.cif[j].iter().zip(nums(&r[key])) {
+                assert_close!(*a, b.unwrap(), 1e-6);
+            }
+            for (a, b) in ci.std_err[j]
+                .iter()
+                .zip(nums(&r[format!("se_{key}").as_str()]))
+            {
+                assert_close!(*a, b.unwrap(), 1e-6);
+            }
+        }
+        // survfit's log limits of the incidence (se / F on the log scale).
+        let z = z_value(0.95);
+        for (i, (lo, hi)) in nums(&r["lower_pcm"])
+            .iter()
+            .zip(nums(&r["upper_pcm"]))
+            .enumerate()
+        {
+            let (p, se) = (ci.cif[0][i], ci.std_err[0][i]);
+            let (l, u) = confidence_limits(p, (p > 0.0).then(|| se / p), ConfType::Log, z);
+            match lo {
+                Some(lo) => assert_close!(l.unwrap(), *lo, 1e-6),
+                None => assert!(l.is_none()),
+            }
+            if let Some(hi) = hi {
+                assert_close!(u.unwrap(), hi, 1e-6);
+            }
+        }
+    }
+}
+
+// Without competing events the incidence is 1 - KM, and its SE is the
+// Kaplan-Meier curve's infinitesimal-jackknife SE (unit weights, robust).
+#[test]
+fn without_competing_events_the_incidence_is_one_minus_km() {
+    let data = mgus2();
+    let time: Vec<f64> = data.iter().map(|r| r.1).collect();
+    let cause: Vec<u8> = data.iter().map(|r| u8::from(r.2 > 0)).collect();
+    let ci = competing::aalen_johansen(&time, &cause, 1);
+    let event: Vec<bool> = cause.iter().map(|&c| c == 1).collect();
+    let km = kaplan_meier::fit_weighted(&time, &event, &vec![1.0; time.len()], true);
+    for i in 0..km.time.len() {
+        assert_close!(ci.cif[0][i], 1.0 - km.surv[i], 1e-12, 1.0);
+        assert_close!(ci.std_err[0][i], km.std_err[i].unwrap(), 1e-9, 1e-12);
+    }
+}
+
+// The incidences of all causes and the all-cause survival sum to 1.
+#[test]
+fn incidences_and_survival_sum_to_one() {
+    let data = mgus2();
+    let time: Vec<f64> = data.iter().map(|r| r.1).collect();
+    let cause: Vec<u8> = data.iter().map(|r| r.2).collect();
+    let ci = competing::aalen_johansen(&time, &cause, 2);
+    for i in 0..ci.time.len() {
+        assert_close!(ci.cif[0][i] + ci.cif[1][i] + ci.surv[i], 1.0, 1e-12);
+    }
+}
