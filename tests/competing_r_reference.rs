@@ -110,3 +110,31 @@ fn incidences_and_survival_sum_to_one() {
         assert_close!(ci.cif[0][i] + ci.cif[1][i] + ci.surv[i], 1.0, 1e-12);
     }
 }
+
+// The mgus2 fixture study (event-values, censor-values, competing-values):
+// its incidence curves and landmark incidences equal survfit's, its
+// treatment hazard ratio is R's cause-specific one, and no RMST is given.
+#[test]
+fn pipeline_competing_endpoint_matches_r() {
+    let f = fixture();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/studies/mgus2/study.toml");
+    let a = studybook::pipeline::analyse(&path).unwrap();
+    let surv = a.results.survival.get("unmatched").unwrap();
+    assert!(surv.rmst.is_empty());
+    for c in &surv.cif {
+        let r = &f["cif"][c.group.as_str()];
+        let (time, pcm) = (nums(&r["time"]), nums(&r["pcm"]));
+        for (a, b) in c.incidence.iter().zip(&pcm) {
+            assert_close!(*a, b.unwrap(), 1e-6);
+        }
+        for l in &c.landmarks {
+            let k = time.partition_point(|t| t.unwrap() <= l.time);
+            assert_close!(l.incidence, pcm[k - 1].unwrap(), 1e-6);
+        }
+    }
+    let hr = &surv.cox[0].terms[0];
+    let cs = &f["cause_specific_sex"];
+    assert_close!(hr.coef, cs["coef"].as_f64().unwrap(), 1e-6);
+    assert_close!(hr.se, cs["se"].as_f64().unwrap(), 1e-6);
+}

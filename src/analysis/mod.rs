@@ -4,6 +4,7 @@
 
 pub mod complications;
 mod curves;
+pub mod incidence;
 pub mod regression;
 pub mod rmst;
 pub mod robustness;

@@ -3,6 +3,7 @@
 //! ratio of the treatment (robust variance clustered on matched pairs after
 //! matching, as Austin 2013 recommends).
 
+use super::incidence::{self, CifResult};
 use super::rmst::{FollowUpResult, RmstResult};
 use super::{Diagnostic, curves, rmst};
 use crate::cohort::{Group, Population};
@@ -267,6 +268,10 @@ pub struct SurvivalResults {
     pub rmst: Vec<RmstResult>,
     /// Median follow-up per endpoint (unweighted populations).
     pub follow_up: Vec<FollowUpResult>,
+    /// Cumulative incidence per competing-risks endpoint and group
+    /// (unweighted populations); absent without such an endpoint.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cif: Vec<CifResult>,
 }
 
 pub(crate) fn conf(kind: ConfTypeKind) -> ConfType {
@@ -307,6 +312,7 @@ pub fn compute(
         out.cox.extend(part.cox);
         out.rmst.extend(part.rmst);
         out.follow_up.extend(part.follow_up);
+        out.cif.extend(part.cif);
         diagnostics.extend(d);
     }
     out
@@ -369,6 +375,12 @@ fn endpoint(
             }
             None => curves::unweighted(e, &grp.value, &t, &ev, conf_s),
         });
+        // A competing-risks endpoint: its incidence (unweighted populations).
+        if e.is_competing() && wg.is_none() {
+            let c: Vec<bool> = idx.iter().map(|&i| values.competing[rows[i]]).collect();
+            out.cif
+                .push(incidence::compute(e, &grp.value, (&t, &ev, &c), conf_s));
+        }
         by_group.push(rmst::GroupData {
             group: grp.value.clone(),
             time: t,
@@ -377,7 +389,13 @@ fn endpoint(
         });
     }
     let curves: Vec<&KmResult> = out.km.iter().collect();
-    if let Some(r) = rmst::compute(e, &curves, &by_group, conf_s) {
+    // A competing-risks endpoint's RMST would read 1 - KM as an incidence.
+    let rmst = if e.is_competing() {
+        None
+    } else {
+        rmst::compute(e, &curves, &by_group, conf_s)
+    };
+    if let Some(r) = rmst {
         if r.contrasts.len() + 1 < r.groups.len() {
             diagnostics.push(Diagnostic::note(
                 "survival",

@@ -149,6 +149,9 @@ pub struct Endpoint {
     /// is a competing-risks endpoint.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub competing_values: Vec<String>,
+    /// Printed name of the competing event ("death without progression").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub competing_label: Option<String>,
     /// Times at which survival rates are reported.
     #[serde(default)]
     pub landmarks: Vec<f64>,

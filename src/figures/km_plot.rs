@@ -3,7 +3,8 @@
 
 use super::Figure;
 use super::finish;
-use crate::analysis::survival::{KmResult, SurvivalResults};
+use crate::analysis::incidence::CifResult;
+use crate::analysis::survival::{KmResult, MedianResult, SurvivalResults};
 use crate::cohort::{ByPopulation, Group};
 use crate::config::Endpoint;
 use crate::format::Formatter;
@@ -43,6 +44,8 @@ pub struct KmFigureSpec<'a> {
     pub annotation: Vec<String>,
     /// Panel title in a grid ("(a) Overall survival").
     pub panel: String,
+    /// The curves are cumulative incidences (rising from 0), not survival.
+    pub incidence: bool,
 }
 
 /// Height in pixels of a Kaplan-Meier panel with `groups` risk-table rows.
@@ -168,14 +171,22 @@ pub(super) fn draw_km<DB: DrawingBackend>(
         .x_labels(0)
         .y_label_formatter(&|y: &f64| format!("{:.0}%", y * 100.0))
         .x_desc(spec.x_title.as_str())
-        .y_desc("Survival probability")
+        .y_desc(if spec.incidence {
+            "Cumulative incidence"
+        } else {
+            "Survival probability"
+        })
         .draw();
     draw_curves(&mut chart, curves, spec, x_max_data);
     let _ = chart
         .configure_series_labels()
         .border_style(BLACK)
         .background_style(WHITE)
-        .position(SeriesLabelPosition::LowerLeft)
+        .position(if spec.incidence {
+            SeriesLabelPosition::UpperLeft
+        } else {
+            SeriesLabelPosition::LowerLeft
+        })
         .draw();
     // backend_coord is in the whole figure's pixels; the areas of a panel
     // grid do not start at (0, 0).
@@ -211,8 +222,9 @@ fn draw_curves<DB: DrawingBackend>(
     ];
     for (g, c) in curves.iter().enumerate() {
         let style = styles[g % styles.len()];
-        let mut pts = vec![(0.0, 1.0)];
-        let mut s_prev = 1.0;
+        let start = if spec.incidence { 0.0 } else { 1.0 };
+        let mut pts = vec![(0.0, start)];
+        let mut s_prev = start;
         for (i, &t) in c.time.iter().enumerate() {
             if c.surv[i] != s_prev {
                 pts.push((t, s_prev));
@@ -283,11 +295,22 @@ pub(super) fn km_figures(
     fmt: &Formatter,
 ) -> Vec<Figure> {
     let labels: Vec<&str> = groups.iter().map(|g| g.label.as_str()).collect();
+    // The incidence curves of competing-risks endpoints, drawn in their
+    // place (a competing-risks endpoint is never shown as 1 - Kaplan-Meier).
+    let incidence: Vec<Vec<KmResult>> = survival
+        .iter()
+        .map(|(_, surv)| surv.cif.iter().map(incidence_curve).collect())
+        .collect();
     let mut per_population = Vec::new();
-    for (pop, surv) in survival.iter() {
+    for ((pop, surv), incidence) in survival.iter().zip(&incidence) {
         let mut panels = Vec::new();
         for e in endpoints {
-            let curves: Vec<&KmResult> = surv.km.iter().filter(|k| k.endpoint == e.id).collect();
+            let source = if e.is_competing() {
+                incidence
+            } else {
+                &surv.km
+            };
+            let curves: Vec<&KmResult> = source.iter().filter(|k| k.endpoint == e.id).collect();
             if curves.is_empty() {
                 continue;
             }
@@ -306,8 +329,9 @@ pub(super) fn km_figures(
                         e.time_unit.as_deref().unwrap_or("").starts_with("month"),
                     )
                 }),
-                annotation: annotation(groups, surv, &e.id, fmt),
+                annotation: annotation(groups, surv, e, fmt),
                 panel: format!("({letter}) {}", e.label),
+                incidence: e.is_competing(),
             };
             panels.push((curves, spec));
         }
@@ -329,6 +353,34 @@ pub(super) fn km_figures(
         .collect()
 }
 
+/// A group's incidence as a curve to draw (the figure reads times, heights
+/// and numbers at risk; no censoring marks).
+fn incidence_curve(c: &CifResult) -> KmResult {
+    let none = vec![None; c.time.len()];
+    KmResult {
+        endpoint: c.endpoint.clone(),
+        group: c.group.clone(),
+        time: c.time.clone(),
+        n_risk: c.n_risk.clone(),
+        n_event: vec![0; c.time.len()],
+        n_censor: vec![0; c.time.len()],
+        surv: c.incidence.clone(),
+        std_err: none.clone(),
+        lower: none.clone(),
+        upper: none,
+        conf_type: crate::config::ConfTypeKind::Log,
+        median: MedianResult {
+            estimate: None,
+            lower: None,
+            upper: None,
+        },
+        landmarks: Vec::new(),
+        n: c.n,
+        events: c.events,
+        weighted: None,
+    }
+}
+
 /// "Time (months)", or "Time" without a unit.
 fn x_title(e: &Endpoint) -> String {
     match e.time_unit.as_deref().unwrap_or("") {
@@ -342,11 +394,18 @@ fn x_title(e: &Endpoint) -> String {
 fn annotation(
     groups: &[Group],
     surv: &SurvivalResults,
-    endpoint: &str,
+    e: &Endpoint,
     fmt: &Formatter,
 ) -> Vec<String> {
+    let (endpoint, competing) = (e.id.as_str(), e.is_competing());
     let mut out = Vec::new();
-    if let Some(lr) = surv.logrank.iter().find(|l| l.endpoint == endpoint) {
+    // A competing-risks endpoint's log-rank test compares cause-specific
+    // hazards, not the incidences drawn: it is not shown there.
+    if let Some(lr) = surv
+        .logrank
+        .iter()
+        .find(|l| l.endpoint == endpoint && !competing)
+    {
         out.push(format!("Log-rank {}", fmt.p_text(lr.p)));
     }
     if let Some(cx) = surv.cox.iter().find(|x| x.endpoint == endpoint) {
@@ -356,7 +415,8 @@ fn annotation(
                 .find(|g| Some(&g.value) == t.level.as_ref())
                 .map_or("", |g| g.label.as_str());
             out.push(format!(
-                "HR {level} vs {}: {}",
+                "{}HR {level} vs {}: {}",
+                if competing { "Cause-specific " } else { "" },
                 groups[0].label,
                 fmt.hr_ci(t.hr, t.lower, t.upper)
             ));

@@ -195,6 +195,19 @@ fn survival_view(results: &Results) -> Vec<serde_json::Value> {
             let logrank = surv.logrank.iter().find(|l| l.endpoint == e.id);
             let cox = surv.cox.iter().find(|x| x.endpoint == e.id);
             let rmst = surv.rmst.iter().find(|x| x.endpoint == e.id);
+            let incidence: Vec<serde_json::Value> = surv
+                .cif
+                .iter()
+                .filter(|c| c.endpoint == e.id)
+                .map(|c| {
+                    json!({
+                        "rates": c.landmarks.iter().map(|l| l.incidence * 100.0).collect::<Vec<f64>>(),
+                        "competing": c.landmarks.iter().map(|l| l.competing * 100.0).collect::<Vec<f64>>(),
+                        "events": c.events,
+                        "competing_events": c.competing_events,
+                    })
+                })
+                .collect();
             entries.push(json!({
                 "endpoint": e.id,
                 "label": e.label,
@@ -211,6 +224,9 @@ fn survival_view(results: &Results) -> Vec<serde_json::Value> {
                 "concordance": cox.and_then(|c| c.concordance.as_ref().map(|x| x.concordance)),
                 "figure": format!("figures/km-{}-{cohort}.svg", e.id),
                 "rmst": rmst.map(|r| rmst_view(results, r)),
+                "competing": e.is_competing(),
+                "competing_label": e.competing_label.clone().unwrap_or_else(|| "the competing event".into()),
+                "incidence": incidence,
             }));
         }
         if entries.is_empty() {

@@ -1,0 +1,116 @@
+//! Cumulative incidence of a competing-risks endpoint by group: the
+//! Aalen-Johansen estimate of the event of interest (and of the competing
+//! event) with its infinitesimal-jackknife SE, log-scale limits and the
+//! incidence at the landmarks (see [`crate::stats::competing`]). A
+//! competing-risks endpoint is never summarized by 1 - Kaplan-Meier.
+
+use super::survival::conf;
+use crate::config::{Endpoint, SurvivalSection};
+use crate::stats::competing;
+use crate::stats::kaplan_meier::{confidence_limits, z_value};
+use serde::Serialize;
+
+/// The incidence at one landmark.
+#[derive(Debug, Clone, Serialize)]
+pub struct IncidenceAt {
+    /// Time.
+    pub time: f64,
+    /// Cumulative incidence of the event (0-1).
+    pub incidence: f64,
+    /// Lower limit.
+    pub lower: Option<f64>,
+    /// Upper limit.
+    pub upper: Option<f64>,
+    /// Cumulative incidence of the competing event.
+    pub competing: f64,
+}
+
+/// One group's cumulative incidence curves.
+#[derive(Debug, Clone, Serialize)]
+pub struct CifResult {
+    /// Endpoint id.
+    pub endpoint: String,
+    /// Group value.
+    pub group: String,
+    /// Patients.
+    pub n: usize,
+    /// Events of interest.
+    pub events: usize,
+    /// Competing events.
+    pub competing_events: usize,
+    /// Distinct times.
+    pub time: Vec<f64>,
+    /// At risk before each time.
+    pub n_risk: Vec<usize>,
+    /// Incidence of the event after each time.
+    pub incidence: Vec<f64>,
+    /// Its infinitesimal-jackknife SE.
+    pub std_err: Vec<f64>,
+    /// Lower limits.
+    pub lower: Vec<Option<f64>>,
+    /// Upper limits.
+    pub upper: Vec<Option<f64>>,
+    /// Incidence of the competing event after each time.
+    pub competing: Vec<f64>,
+    /// At the endpoint's landmarks.
+    pub landmarks: Vec<IncidenceAt>,
+}
+
+/// One group's curves from its times, events and competing events.
+pub(super) fn compute(
+    e: &Endpoint,
+    group: &str,
+    (time, event, competing): (&[f64], &[bool], &[bool]),
+    conf_s: &SurvivalSection,
+) -> CifResult {
+    let cause: Vec<u8> = event
+        .iter()
+        .zip(competing)
+        .map(|(&ev, &c)| if ev { 1 } else { 2 * u8::from(c) })
+        .collect();
+    let ci = competing::aalen_johansen(time, &cause, 2);
+    let (ct, z) = (conf(conf_s.conf_type), z_value(conf_s.conf_level));
+    // survfit's limits of an incidence: its SE over the estimate on the log
+    // scale (none where the incidence is 0).
+    let limits = |p: f64, se: f64| confidence_limits(p, (p > 0.0).then(|| se / p), ct, z);
+    let (lower, upper): (Vec<_>, Vec<_>) = ci.cif[0]
+        .iter()
+        .zip(&ci.std_err[0])
+        .map(|(&p, &se)| limits(p, se))
+        .unzip();
+    let landmarks = e
+        .landmarks
+        .iter()
+        .map(|&t| {
+            let k = ci.time.partition_point(|&x| x <= t);
+            let (p, se, c) = if k == 0 {
+                (0.0, 0.0, 0.0)
+            } else {
+                (ci.cif[0][k - 1], ci.std_err[0][k - 1], ci.cif[1][k - 1])
+            };
+            let (lower, upper) = limits(p, se);
+            IncidenceAt {
+                time: t,
+                incidence: p,
+                lower,
+                upper,
+                competing: c,
+            }
+        })
+        .collect();
+    CifResult {
+        endpoint: e.id.clone(),
+        group: group.to_string(),
+        n: time.len(),
+        events: cause.iter().filter(|&&c| c == 1).count(),
+        competing_events: cause.iter().filter(|&&c| c == 2).count(),
+        time: ci.time,
+        n_risk: ci.n_risk,
+        incidence: ci.cif[0].clone(),
+        std_err: ci.std_err[0].clone(),
+        lower,
+        upper,
+        competing: ci.cif[1].clone(),
+        landmarks,
+    }
+}
