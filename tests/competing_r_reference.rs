@@ -138,3 +138,31 @@ fn pipeline_competing_endpoint_matches_r() {
     assert_close!(hr.coef, cs["coef"].as_f64().unwrap(), 1e-6);
     assert_close!(hr.se, cs["se"].as_f64().unwrap(), 1e-6);
 }
+
+// With case weights: survfit(..., weights = w)'s multi-state incidence and
+// its infinitesimal-jackknife SE.
+#[test]
+fn weighted_aalen_johansen_matches_survfit() {
+    let f = fixture();
+    let data = mgus2();
+    let w: Vec<f64> = nums(&f["weights"]).into_iter().flatten().collect();
+    for sex in ["F", "M"] {
+        let rows: Vec<usize> = (0..data.len()).filter(|&i| data[i].0 == sex).collect();
+        let time: Vec<f64> = rows.iter().map(|&i| data[i].1).collect();
+        let cause: Vec<u8> = rows.iter().map(|&i| data[i].2).collect();
+        let wg: Vec<f64> = rows.iter().map(|&i| w[i]).collect();
+        let ci = competing::aalen_johansen_weighted(&time, &cause, 2, Some(&wg));
+        let r = &f["cif_weighted"][sex];
+        for (key, j) in [("pcm", 0), ("death", 1)] {
+            for (a, b) in ci.cif[j].iter().zip(nums(&r[key])) {
+                assert_close!(*a, b.unwrap(), 1e-6);
+            }
+            for (a, b) in ci.std_err[j]
+                .iter()
+                .zip(nums(&r[format!("se_{key}").as_str()]))
+            {
+                assert_close!(*a, b.unwrap(), 1e-6);
+            }
+        }
+    }
+}

@@ -90,7 +90,7 @@ fn an_added_population_is_rendered_by_the_builtin_templates() {
         "survival text"
     );
     assert!(
-        md.contains("Kaplan-Meier curves all patients, weight 1"),
+        md.contains("Kaplan-Meier and cumulative incidence curves all patients, weight 1"),
         "KM caption"
     );
     assert!(md.contains("(figures/km-all.svg)"), "KM panel figure");

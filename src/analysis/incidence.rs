@@ -56,11 +56,13 @@ pub struct CifResult {
     pub landmarks: Vec<IncidenceAt>,
 }
 
-/// One group's curves from its times, events and competing events.
+/// One group's curves from its times, events, competing events and (a
+/// weighted population) weights.
 pub(super) fn compute(
     e: &Endpoint,
     group: &str,
     (time, event, competing): (&[f64], &[bool], &[bool]),
+    weights: Option<&[f64]>,
     conf_s: &SurvivalSection,
 ) -> CifResult {
     let cause: Vec<u8> = event
@@ -68,7 +70,7 @@ pub(super) fn compute(
         .zip(competing)
         .map(|(&ev, &c)| if ev { 1 } else { 2 * u8::from(c) })
         .collect();
-    let ci = competing::aalen_johansen(time, &cause, 2);
+    let ci = competing::aalen_johansen_weighted(time, &cause, 2, weights);
     let (ct, z) = (conf(conf_s.conf_type), z_value(conf_s.conf_level));
     // survfit's limits of an incidence: its SE over the estimate on the log
     // scale (none where the incidence is 0).

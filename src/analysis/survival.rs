@@ -268,8 +268,8 @@ pub struct SurvivalResults {
     pub rmst: Vec<RmstResult>,
     /// Median follow-up per endpoint (unweighted populations).
     pub follow_up: Vec<FollowUpResult>,
-    /// Cumulative incidence per competing-risks endpoint and group
-    /// (unweighted populations); absent without such an endpoint.
+    /// Cumulative incidence per competing-risks endpoint and group;
+    /// absent without such an endpoint.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cif: Vec<CifResult>,
 }
@@ -375,11 +375,11 @@ fn endpoint(
             }
             None => curves::unweighted(e, &grp.value, &t, &ev, conf_s),
         });
-        // A competing-risks endpoint: its incidence (unweighted populations).
-        if e.is_competing() && wg.is_none() {
+        // A competing-risks endpoint: its incidence.
+        if e.is_competing() {
             let c: Vec<bool> = idx.iter().map(|&i| values.competing[rows[i]]).collect();
-            out.cif
-                .push(incidence::compute(e, &grp.value, (&t, &ev, &c), conf_s));
+            let curve = incidence::compute(e, &grp.value, (&t, &ev, &c), wg.as_deref(), conf_s);
+            out.cif.push(curve);
         }
         by_group.push(rmst::GroupData {
             group: grp.value.clone(),

@@ -149,6 +149,10 @@ pub struct Endpoint {
     /// is a competing-risks endpoint.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub competing_values: Vec<String>,
+    /// Printed name of the event itself, for incidences ("extrahepatic
+    /// progression"; default: the endpoint's label in lower case).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_label: Option<String>,
     /// Printed name of the competing event ("death without progression").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub competing_label: Option<String>,

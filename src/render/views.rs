@@ -226,6 +226,7 @@ fn survival_view(results: &Results) -> Vec<serde_json::Value> {
                 "rmst": rmst.map(|r| rmst_view(results, r)),
                 "competing": e.is_competing(),
                 "competing_label": e.competing_label.clone().unwrap_or_else(|| "the competing event".into()),
+                "event_label": e.event_label.clone().unwrap_or_else(|| e.label.to_lowercase()),
                 "incidence": incidence,
             }));
         }

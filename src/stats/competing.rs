@@ -39,8 +39,30 @@ pub struct CumulativeIncidence {
 /// Fits the incidence of causes `1..=causes` from `time` and `cause` (0 =
 /// censored, j = an event of cause j).
 pub fn aalen_johansen(time: &[f64], cause: &[u8], causes: usize) -> CumulativeIncidence {
+    aalen_johansen_weighted(time, cause, causes, None)
+}
+
+/// [`aalen_johansen`] with case weights: every count is a sum of weights
+/// and patient k's influence is `w_k` times the unweighted form, as
+/// `survfit(..., weights = w)` computes it (the multi-state SE is always
+/// the infinitesimal jackknife's).
+pub fn aalen_johansen_weighted(
+    time: &[f64],
+    cause: &[u8],
+    causes: usize,
+    weights: Option<&[f64]>,
+) -> CumulativeIncidence {
+    let w = |k: usize| weights.map_or(1.0, |w| w[k]);
     let order = super::stable_order(time.len(), |a, b| time[a].total_cmp(&time[b]));
     let n = order.len();
+    // Weighted numbers at risk (and squared weights) from each position on,
+    // summed from the last time back as R does.
+    let (mut after, mut after2) = (vec![0.0; n + 1], vec![0.0; n + 1]);
+    for i in (0..n).rev() {
+        let wk = w(order[i]);
+        after[i] = after[i + 1] + wk;
+        after2[i] = after2[i + 1] + wk * wk;
+    }
     let mut out = CumulativeIncidence {
         time: Vec::new(),
         n_risk: Vec::new(),
@@ -51,31 +73,32 @@ pub fn aalen_johansen(time: &[f64], cause: &[u8], causes: usize) -> CumulativeIn
     let (mut s, mut a) = (1.0, 0.0);
     let mut f = vec![0.0; causes];
     let mut p = vec![0.0; causes];
-    // Over the patients who have left: sum of alpha^2, alpha c, c^2 per cause.
+    // Over the patients who have left: sums of alpha^2, alpha c, c^2 per
+    // cause (each already times the patient's weight).
     let mut sums = vec![[0.0f64; 3]; causes];
     let mut i = 0;
     while i < n {
         let t = time[order[i]];
         let end = (i..n).find(|&j| time[order[j]] != t).unwrap_or(n);
         let rows = &order[i..end];
-        let y = (n - i) as f64;
+        let y = after[i];
         let mut dn_j = vec![0.0; causes];
         for &k in rows {
             if let Some(d) = (cause[k] as usize)
                 .checked_sub(1)
                 .and_then(|j| dn_j.get_mut(j))
             {
-                *d += 1.0;
+                *d += w(k);
             }
         }
         let dn: f64 = dn_j.iter().sum();
-        let s_before = s;
-        let a_before = a;
+        let (s_before, a_before) = (s, a);
         for j in 0..causes {
             let h = dn_j[j] / y;
             p[j] += s_before * h * (a_before - 1.0 / y);
             f[j] += s_before * h;
         }
+        // Once S is 0 no incidence grows again: no slope ever acts.
         let (jump, ended) = if dn > 0.0 {
             s *= 1.0 - dn / y;
             a += dn / (y * (y - dn));
@@ -85,12 +108,11 @@ pub fn aalen_johansen(time: &[f64], cause: &[u8], causes: usize) -> CumulativeIn
         };
         // The patients leaving now: their fixed part (alpha) and slope (c).
         for &k in rows {
-            let event = cause[k] > 0;
-            // Once S is 0 no incidence grows again: the slope never acts.
+            let wk = w(k);
             let c = if ended {
                 0.0
             } else {
-                a - if event { jump } else { 0.0 }
+                a - if cause[k] > 0 { jump } else { 0.0 }
             };
             for j in 0..causes {
                 let own = if cause[k] as usize == j + 1 {
@@ -98,18 +120,17 @@ pub fn aalen_johansen(time: &[f64], cause: &[u8], causes: usize) -> CumulativeIn
                 } else {
                     0.0
                 };
-                let alpha = p[j] + own - c * f[j];
+                let (alpha, slope) = (wk * (p[j] + own - c * f[j]), wk * c);
                 sums[j][0] += alpha * alpha;
-                sums[j][1] += alpha * c;
-                sums[j][2] += c * c;
+                sums[j][1] += alpha * slope;
+                sums[j][2] += slope * slope;
             }
         }
-        let still = (n - end) as f64;
         out.time.push(t);
         out.n_risk.push(n - i);
         out.surv.push(s);
         for j in 0..causes {
-            let var = still * p[j] * p[j]
+            let var = after2[end] * p[j] * p[j]
                 + sums[j][0]
                 + 2.0 * f[j] * sums[j][1]
                 + f[j] * f[j] * sums[j][2];

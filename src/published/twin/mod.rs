@@ -118,8 +118,10 @@ const TARGETED_IMMUNOTHERAPY: (usize, usize) = (62, 122);
 
 type Row = BTreeMap<&'static str, String>;
 
-/// (time in months, event) of OS, PFS, EPFS and PPS for one patient.
-type Follow = [(f64, bool); 4];
+/// (time in months, status) of OS, PFS, EPFS and PPS for one patient:
+/// 0 censored, 1 the event, 2 (EPFS only) death before extrahepatic
+/// progression, a competing event.
+type Follow = [(f64, u8); 4];
 
 /// Candidate survival draws per group (see `add_survival`).
 const SURVIVAL_ATTEMPTS: usize = 1000;

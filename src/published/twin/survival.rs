@@ -174,11 +174,21 @@ fn draw(h: &Hazards<'_>, n: usize, quartiles: [f64; 3], seed: u64) -> Vec<Follow
             let p = t_prog[i].min(death);
             let e_end = death.min(c);
             let round = |x: f64| (x.max(0.1) * 10.0).round() / 10.0;
+            let status = |event: bool| u8::from(event);
+            // Death seen before extrahepatic progression ends EPFS as a
+            // competing event (2), at the patient's OS time.
+            let epfs = if t_ext[i] <= e_end {
+                1
+            } else if death <= c {
+                2
+            } else {
+                0
+            };
             [
-                (round(death.min(c)), death <= c),
-                (round(p.min(c)), p <= c),
-                (round(t_ext[i].min(e_end)), t_ext[i] <= e_end),
-                (round(t_pps[i].min(c)), t_pps[i] <= c),
+                (round(death.min(c)), status(death <= c)),
+                (round(p.min(c)), status(p <= c)),
+                (round(t_ext[i].min(e_end)), epfs),
+                (round(t_pps[i].min(c)), status(t_pps[i] <= c)),
             ]
         })
         .collect()
@@ -190,7 +200,9 @@ fn worst_miss(patients: &[Follow], targets: &[Vec<f64>], landmarks: &[f64]) -> f
     let mut worst: f64 = 0.0;
     for (k, target) in targets.iter().enumerate() {
         let time: Vec<f64> = patients.iter().map(|p| p[k].0).collect();
-        let event: Vec<bool> = patients.iter().map(|p| p[k].1).collect();
+        // The published rates are Kaplan-Meier rates: a competing death is
+        // censored there, as the paper did.
+        let event: Vec<bool> = patients.iter().map(|p| p[k].1 == 1).collect();
         let km = kaplan_meier::fit(&time, &event);
         for (&lt, &pct) in landmarks.iter().zip(target) {
             let s = km.at(lt, ConfType::Log, 0.95).surv * 100.0;
@@ -211,7 +223,7 @@ fn write_follow_up(rows: &mut [Row], patients: &[Follow]) {
     for (row, p) in rows.iter_mut().zip(patients) {
         for (k, (time, event)) in NAMES.iter().enumerate() {
             row.insert(time, format!("{:.1}", p[k].0));
-            row.insert(event, if p[k].1 { "1" } else { "0" }.into());
+            row.insert(event, p[k].1.to_string());
         }
     }
 }
