@@ -234,10 +234,29 @@ fn draw_curves<DB: DrawingBackend>(
         }
         pts.push((x_max_data, s_prev));
         let label = spec.labels.get(g).copied().unwrap_or("");
-        if let Ok(series) = chart.draw_series(LineSeries::new(pts, style)) {
-            series
-                .label(label)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+        // With three or more groups greys alone blur in print: every group
+        // after the first also gets its own dash pattern.
+        match dashes(g, curves.len()) {
+            None => {
+                if let Ok(series) = chart.draw_series(LineSeries::new(pts, style)) {
+                    series
+                        .label(label)
+                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+                }
+            }
+            Some((size, gap)) => {
+                if let Ok(series) = chart.draw_series(DashedLineSeries::new(pts, size, gap, style))
+                {
+                    series.label(label).legend(move |(x, y)| {
+                        plotters::element::DashedPathElement::new(
+                            vec![(x, y), (x + 20, y)],
+                            size,
+                            gap,
+                            style,
+                        )
+                    });
+                }
+            }
         }
         let marks = c
             .time
@@ -247,6 +266,13 @@ fn draw_curves<DB: DrawingBackend>(
             .map(|(i, &t)| Cross::new((t, c.surv[i]), 3, style));
         let _ = chart.draw_series(marks);
     }
+}
+
+/// The dash (length, gap) of group `g` among `groups`: none with two
+/// groups (solid lines, as before) and for the first group.
+fn dashes(g: usize, groups: usize) -> Option<(u32, u32)> {
+    const PATTERNS: [(u32, u32); 3] = [(8, 4), (2, 3), (12, 4)];
+    (groups >= 3 && g > 0).then(|| PATTERNS[(g - 1) % PATTERNS.len()])
 }
 
 /// The number-at-risk table: one row per group, one column per tick.
@@ -423,4 +449,22 @@ fn annotation(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dashes;
+
+    // Two groups keep solid lines (the figures of two-arm studies are
+    // unchanged); from three groups on, every group after the first has its
+    // own dash pattern, cycling after three.
+    #[test]
+    fn groups_beyond_two_get_dash_patterns() {
+        assert_eq!(dashes(1, 2), None);
+        assert_eq!(dashes(0, 3), None);
+        let patterns: Vec<_> = (1..4).map(|g| dashes(g, 4).unwrap()).collect();
+        assert_eq!(patterns.len(), 3);
+        assert!(patterns[0] != patterns[1] && patterns[1] != patterns[2]);
+        assert_eq!(dashes(4, 5), dashes(1, 5));
+    }
 }
