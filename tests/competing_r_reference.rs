@@ -166,3 +166,30 @@ fn weighted_aalen_johansen_matches_survfit() {
         }
     }
 }
+
+// cmprsk::crr on mgus2 (PCM, male and age): coefficients and Fine and
+// Gray's sandwich SEs.
+#[test]
+fn fine_gray_matches_crr() {
+    let f = fixture();
+    let data = mgus2();
+    let text = std::fs::read_to_string(reference_dir().join("competing/mgus2.csv")).unwrap();
+    let age: Vec<f64> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap().parse().unwrap())
+        .collect();
+    let time: Vec<f64> = data.iter().map(|r| r.1).collect();
+    let cause: Vec<u8> = data.iter().map(|r| r.2).collect();
+    let male: Vec<f64> = data
+        .iter()
+        .map(|r| f64::from(u8::from(r.0 == "M")))
+        .collect();
+    let fit = studybook::stats::fine_gray::fit(&time, &cause, &[male, age]).unwrap();
+    assert!(fit.converged);
+    let r = &f["crr"];
+    for k in 0..2 {
+        assert_close!(fit.coef[k], nums(&r["coef"])[k].unwrap(), 1e-6);
+        assert_close!(fit.se[k], nums(&r["se"])[k].unwrap(), 1e-6);
+    }
+}

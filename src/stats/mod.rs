@@ -13,6 +13,7 @@ pub mod contingency;
 pub mod cox;
 pub mod describe;
 pub mod evalue;
+pub mod fine_gray;
 pub mod kaplan_meier;
 pub mod log_rank;
 pub mod logistic;
