@@ -133,6 +133,12 @@ fn pipeline_competing_endpoint_matches_r() {
             assert_close!(l.incidence, pcm[k - 1].unwrap(), 1e-6);
         }
     }
+    assert_eq!(surv.cox[0].model, "cause-specific");
+    // The Fine-Gray model of sex alone: cmprsk::crr.
+    let fg = &surv.fine_gray[0].terms[0];
+    let r = &f["crr_sex"];
+    assert_close!(fg.coef, r["coef"].as_f64().unwrap(), 1e-6);
+    assert_close!(fg.se, r["se"].as_f64().unwrap(), 1e-6);
     let hr = &surv.cox[0].terms[0];
     let cs = &f["cause_specific_sex"];
     assert_close!(hr.coef, cs["coef"].as_f64().unwrap(), 1e-6);

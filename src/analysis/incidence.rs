@@ -116,3 +116,72 @@ pub(super) fn compute(
         landmarks,
     }
 }
+
+/// One group's Fine-Gray subdistribution hazard ratio against the reference.
+#[derive(Debug, Clone, Serialize)]
+pub struct FineGrayTerm {
+    /// The group compared (value).
+    pub group: String,
+    /// Log subdistribution hazard ratio.
+    pub coef: f64,
+    /// Its sandwich SE.
+    pub se: f64,
+    /// Subdistribution hazard ratio.
+    pub hr: f64,
+    /// Lower limit.
+    pub lower: f64,
+    /// Upper limit.
+    pub upper: f64,
+    /// Wald p.
+    pub p: f64,
+}
+
+/// The Fine-Gray model of the treatment for one competing-risks endpoint.
+#[derive(Debug, Clone, Serialize)]
+pub struct FineGrayResult {
+    /// Endpoint id.
+    pub endpoint: String,
+    /// One term per non-reference group.
+    pub terms: Vec<FineGrayTerm>,
+    /// Whether crr's convergence rule was met.
+    pub converged: bool,
+}
+
+/// The treatment's Fine-Gray model (`cmprsk::crr` of the group dummies),
+/// or none (with the reason) when it cannot be fitted.
+pub(super) fn fine_gray(
+    e: &Endpoint,
+    groups: &[crate::cohort::Group],
+    (time, event, competing, group): (&[f64], &[bool], &[bool], &[usize]),
+    conf_s: &SurvivalSection,
+) -> Result<FineGrayResult, String> {
+    let cause: Vec<u8> = event
+        .iter()
+        .zip(competing)
+        .map(|(&ev, &c)| if ev { 1 } else { 2 * u8::from(c) })
+        .collect();
+    let columns: Vec<Vec<f64>> = (1..groups.len())
+        .map(|g| group.iter().map(|&x| f64::from(u8::from(x == g))).collect())
+        .collect();
+    let fit =
+        crate::stats::fine_gray::fit(time, &cause, &columns).map_err(|err| err.to_string())?;
+    let z = z_value(conf_s.conf_level);
+    Ok(FineGrayResult {
+        endpoint: e.id.clone(),
+        terms: (1..groups.len())
+            .map(|g| {
+                let (b, se) = (fit.coef[g - 1], fit.se[g - 1]);
+                FineGrayTerm {
+                    group: groups[g].value.clone(),
+                    coef: b,
+                    se,
+                    hr: b.exp(),
+                    lower: (b - z * se).exp(),
+                    upper: (b + z * se).exp(),
+                    p: fit.p[g - 1],
+                }
+            })
+            .collect(),
+        converged: fit.converged,
+    })
+}

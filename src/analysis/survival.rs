@@ -3,7 +3,7 @@
 //! ratio of the treatment (robust variance clustered on matched pairs after
 //! matching, as Austin 2013 recommends).
 
-use super::incidence::{self, CifResult};
+use super::incidence::{self, CifResult, FineGrayResult};
 use super::rmst::{FollowUpResult, RmstResult};
 use super::{Diagnostic, curves, rmst};
 use crate::cohort::{Group, Population};
@@ -162,7 +162,8 @@ pub struct TestStat {
 pub struct CoxResult {
     /// Endpoint id.
     pub endpoint: String,
-    /// "treatment", "univariable" or "multivariable".
+    /// "treatment" ("cause-specific" for a competing-risks endpoint),
+    /// "univariable", "multivariable" or "adjusted".
     pub model: String,
     /// Ties method.
     pub ties: TiesKind,
@@ -272,6 +273,10 @@ pub struct SurvivalResults {
     /// absent without such an endpoint.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cif: Vec<CifResult>,
+    /// The Fine-Gray model of the treatment per competing-risks endpoint
+    /// (unweighted populations; crr takes no weights).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fine_gray: Vec<FineGrayResult>,
 }
 
 pub(crate) fn conf(kind: ConfTypeKind) -> ConfType {
@@ -313,6 +318,7 @@ pub fn compute(
         out.rmst.extend(part.rmst);
         out.follow_up.extend(part.follow_up);
         out.cif.extend(part.cif);
+        out.fine_gray.extend(part.fine_gray);
         diagnostics.extend(d);
     }
     out
@@ -404,6 +410,17 @@ fn endpoint(
         }
         out.rmst.push(r);
     }
+    if e.is_competing() && w.is_none() {
+        let competing: Vec<bool> = rows.iter().map(|&i| values.competing[i]).collect();
+        let follow = (&time[..], &event[..], &competing[..], &group[..]);
+        match incidence::fine_gray(e, &cohort.groups, follow, conf_s) {
+            Ok(fg) => out.fine_gray.push(fg),
+            Err(err) => diagnostics.push(Diagnostic::warning(
+                "survival",
+                format!("{} ({cohort_name}): no Fine-Gray model: {err}", e.label),
+            )),
+        }
+    }
     // Follow-up describes the patients, so the unweighted populations only.
     if w.is_none() {
         out.follow_up.push(rmst::follow_up(e, &by_group, conf_s));
@@ -433,6 +450,16 @@ struct FollowUp<'a> {
     event: &'a [bool],
     group: &'a [usize],
     weights: Option<&'a [f64]>,
+}
+
+/// The name of the treatment's Cox model: for a competing-risks endpoint
+/// it is the cause-specific model (competing events censored).
+fn treatment_model(e: &Endpoint) -> &'static str {
+    if e.is_competing() {
+        "cause-specific"
+    } else {
+        "treatment"
+    }
 }
 
 /// The log-rank test of the groups.
@@ -530,7 +557,14 @@ fn treatment_cox(
     Some(CoxResult {
         concordance,
         zph,
-        ..CoxResult::of_fit(&e.id, "treatment", conf_s.ties, variance, &fit, terms)
+        ..CoxResult::of_fit(
+            &e.id,
+            treatment_model(e),
+            conf_s.ties,
+            variance,
+            &fit,
+            terms,
+        )
     })
 }
 
@@ -564,7 +598,7 @@ fn weighted_cox(
     let terms = treatment_terms(&fit, groups, z, what, diagnostics);
     Some(CoxResult::of_fit(
         &e.id,
-        "treatment",
+        treatment_model(e),
         conf_s.ties,
         "robust".into(),
         &fit,

@@ -195,6 +195,20 @@ fn survival_view(results: &Results) -> Vec<serde_json::Value> {
             let logrank = surv.logrank.iter().find(|l| l.endpoint == e.id);
             let cox = surv.cox.iter().find(|x| x.endpoint == e.id);
             let rmst = surv.rmst.iter().find(|x| x.endpoint == e.id);
+            let fine_gray: Vec<serde_json::Value> = surv
+                .fine_gray
+                .iter()
+                .filter(|f| f.endpoint == e.id)
+                .flat_map(|f| &f.terms)
+                .map(|t| {
+                    let label = results
+                        .groups
+                        .iter()
+                        .find(|g| g.value == t.group)
+                        .map_or(t.group.clone(), |g| g.label.clone());
+                    json!({ "label": label, "hr": t.hr, "lower": t.lower, "upper": t.upper, "p": t.p })
+                })
+                .collect();
             let incidence: Vec<serde_json::Value> = surv
                 .cif
                 .iter()
@@ -228,6 +242,7 @@ fn survival_view(results: &Results) -> Vec<serde_json::Value> {
                 "competing_label": e.competing_label.clone().unwrap_or_else(|| "the competing event".into()),
                 "event_label": e.event_label.clone().unwrap_or_else(|| e.label.to_lowercase()),
                 "incidence": incidence,
+                "fine_gray": fine_gray,
             }));
         }
         if entries.is_empty() {
