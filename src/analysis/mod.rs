@@ -11,6 +11,7 @@ pub mod robustness;
 pub mod subgroups;
 pub mod survival;
 pub mod table1;
+mod treatment_cox;
 
 pub use crate::diagnostics::Diagnostic;
 
