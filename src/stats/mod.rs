@@ -14,6 +14,7 @@ pub mod cox;
 pub mod describe;
 pub mod evalue;
 pub mod fine_gray;
+pub mod gray;
 pub mod kaplan_meier;
 pub mod log_rank;
 pub mod logistic;
