@@ -134,6 +134,10 @@ fn pipeline_competing_endpoint_matches_r() {
         }
     }
     assert_eq!(surv.cox[0].model, "cause-specific");
+    // Gray's test of PCM and of death by sex: cuminc's.
+    let g = &surv.gray[0];
+    assert_close!(g.statistic, nums(&f["gray"]["stat"])[0].unwrap(), 1e-6);
+    assert_close!(g.competing_p.unwrap(), nums(&f["gray"]["p"])[1].unwrap(), 1e-6);
     // The Fine-Gray model of sex alone: cmprsk::crr.
     let fg = &surv.fine_gray[0].terms[0];
     let r = &f["crr_sex"];

@@ -185,3 +185,48 @@ pub(super) fn fine_gray(
         converged: fit.converged,
     })
 }
+
+/// Gray's test of one competing-risks endpoint: its event, and the
+/// competing event.
+#[derive(Debug, Clone, Serialize)]
+pub struct GrayResult {
+    /// Endpoint id.
+    pub endpoint: String,
+    /// Chi-square of the event's incidence.
+    pub statistic: f64,
+    /// Degrees of freedom.
+    pub df: usize,
+    /// p of the event's incidence.
+    pub p: f64,
+    /// p of the competing event's incidence.
+    pub competing_p: Option<f64>,
+}
+
+/// Gray's test of the groups' incidences of the event (and of the
+/// competing event); none when its variance is singular.
+pub(super) fn gray(
+    e: &Endpoint,
+    groups: usize,
+    (time, event, competing, group): (&[f64], &[bool], &[bool], &[usize]),
+) -> Option<GrayResult> {
+    let code = |of_event: bool| -> Vec<u8> {
+        event
+            .iter()
+            .zip(competing)
+            .map(|(&ev, &c)| match (ev, c) {
+                (true, _) => 2 - u8::from(of_event),
+                (false, true) => 1 + u8::from(of_event),
+                _ => 0,
+            })
+            .collect()
+    };
+    let own = crate::stats::gray::test(time, &code(true), group, groups)?;
+    let other = crate::stats::gray::test(time, &code(false), group, groups);
+    Some(GrayResult {
+        endpoint: e.id.clone(),
+        statistic: own.statistic,
+        df: own.df,
+        p: own.p,
+        competing_p: other.map(|t| t.p),
+    })
+}

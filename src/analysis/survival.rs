@@ -3,7 +3,7 @@
 //! ratio of the treatment (robust variance clustered on matched pairs after
 //! matching, as Austin 2013 recommends).
 
-use super::incidence::{self, CifResult, FineGrayResult};
+use super::incidence::{self, CifResult, FineGrayResult, GrayResult};
 use super::rmst::{FollowUpResult, RmstResult};
 use super::{Diagnostic, curves, rmst, treatment_cox};
 use crate::cohort::Population;
@@ -277,6 +277,9 @@ pub struct SurvivalResults {
     /// (unweighted populations; crr takes no weights).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fine_gray: Vec<FineGrayResult>,
+    /// Gray's test per competing-risks endpoint (unweighted populations).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gray: Vec<GrayResult>,
 }
 
 pub(crate) fn conf(kind: ConfTypeKind) -> ConfType {
@@ -319,6 +322,7 @@ pub fn compute(
         out.follow_up.extend(part.follow_up);
         out.cif.extend(part.cif);
         out.fine_gray.extend(part.fine_gray);
+        out.gray.extend(part.gray);
         diagnostics.extend(d);
     }
     out
@@ -413,6 +417,8 @@ fn endpoint(
     if e.is_competing() && w.is_none() {
         let competing: Vec<bool> = rows.iter().map(|&i| values.competing[i]).collect();
         let follow = (&time[..], &event[..], &competing[..], &group[..]);
+        out.gray
+            .extend(incidence::gray(e, cohort.groups.len(), follow));
         match incidence::fine_gray(e, &cohort.groups, follow, conf_s) {
             Ok(fg) => out.fine_gray.push(fg),
             Err(err) => diagnostics.push(Diagnostic::warning(

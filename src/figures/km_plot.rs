@@ -426,12 +426,12 @@ fn annotation(
     let (endpoint, competing) = (e.id.as_str(), e.is_competing());
     let mut out = Vec::new();
     // A competing-risks endpoint's log-rank test compares cause-specific
-    // hazards, not the incidences drawn: it is not shown there.
-    if let Some(lr) = surv
-        .logrank
-        .iter()
-        .find(|l| l.endpoint == endpoint && !competing)
-    {
+    // hazards, not the incidences drawn: Gray's test is shown instead.
+    if competing {
+        if let Some(g) = surv.gray.iter().find(|g| g.endpoint == endpoint) {
+            out.push(format!("Gray's test {}", fmt.p_text(Some(g.p))));
+        }
+    } else if let Some(lr) = surv.logrank.iter().find(|l| l.endpoint == endpoint) {
         out.push(format!("Log-rank {}", fmt.p_text(lr.p)));
     }
     if let Some(cx) = surv.cox.iter().find(|x| x.endpoint == endpoint) {

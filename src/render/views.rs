@@ -243,6 +243,7 @@ fn survival_view(results: &Results) -> Vec<serde_json::Value> {
                 "event_label": e.event_label.clone().unwrap_or_else(|| e.label.to_lowercase()),
                 "incidence": incidence,
                 "fine_gray": fine_gray,
+                "gray_p": surv.gray.iter().find(|g| g.endpoint == e.id).map(|g| g.p),
             }));
         }
         if entries.is_empty() {
