@@ -113,7 +113,8 @@ fn incidences_and_survival_sum_to_one() {
 
 // The mgus2 fixture study (event-values, censor-values, competing-values):
 // its incidence curves and landmark incidences equal survfit's, its
-// treatment hazard ratio is R's cause-specific one, and no RMST is given.
+// treatment hazard ratio is R's cause-specific one, its Fine-Gray model
+// crr's, its Gray's test cuminc's, its time lost survfit's rmean.
 #[test]
 fn pipeline_competing_endpoint_matches_r() {
     let f = fixture();
@@ -121,7 +122,14 @@ fn pipeline_competing_endpoint_matches_r() {
         .join("tests/fixtures/studies/mgus2/study.toml");
     let a = studybook::pipeline::analyse(&path).unwrap();
     let surv = a.results.survival.get("unmatched").unwrap();
-    assert!(surv.rmst.is_empty());
+    // The restricted mean time lost to PCM by 120 months (rmst-tau).
+    let r = &surv.rmst[0];
+    assert_eq!((r.measure.as_str(), r.tau), ("lost", 120.0));
+    for g in &r.groups {
+        let e = &f["rmtl"][g.group.as_str()];
+        assert_close!(g.rmst, e["pcm"].as_f64().unwrap(), 1e-6);
+        assert_close!(g.se, e["se_pcm"].as_f64().unwrap(), 1e-6);
+    }
     for c in &surv.cif {
         let r = &f["cif"][c.group.as_str()];
         let (time, pcm) = (nums(&r["time"]), nums(&r["pcm"]));
@@ -137,7 +145,11 @@ fn pipeline_competing_endpoint_matches_r() {
     // Gray's test of PCM and of death by sex: cuminc's.
     let g = &surv.gray[0];
     assert_close!(g.statistic, nums(&f["gray"]["stat"])[0].unwrap(), 1e-6);
-    assert_close!(g.competing_p.unwrap(), nums(&f["gray"]["p"])[1].unwrap(), 1e-6);
+    assert_close!(
+        g.competing_p.unwrap(),
+        nums(&f["gray"]["p"])[1].unwrap(),
+        1e-6
+    );
     // The Fine-Gray model of sex alone: cmprsk::crr.
     let fg = &surv.fine_gray[0].terms[0];
     let r = &f["crr_sex"];
@@ -262,5 +274,24 @@ fn gray_test_of_three_groups_matches_cuminc() {
         // R computes 1 - pchisq, which rounds a p below 1e-16 to 0 (death
         // by age: statistic 271); ours is the upper tail itself.
         assert_close!(t.p, nums(&r["p"])[k].unwrap(), 1e-6, 1e-16);
+    }
+}
+
+// The restricted mean time lost to each cause by 120 months: survfit's
+// rmean of the state, and the IJ SE of its influence integrated to 120.
+#[test]
+fn restricted_mean_time_lost_matches_survfit() {
+    let f = fixture();
+    let data = mgus2();
+    for sex in ["F", "M"] {
+        let rows: Vec<&(String, f64, u8)> = data.iter().filter(|r| r.0 == sex).collect();
+        let time: Vec<f64> = rows.iter().map(|r| r.1).collect();
+        let cause: Vec<u8> = rows.iter().map(|r| r.2).collect();
+        let r = &f["rmtl"][sex];
+        for (j, key) in [(1, "pcm"), (2, "death")] {
+            let (est, se) = competing::restricted_mean_lost(&time, &cause, 2, j, 120.0, None);
+            assert_close!(est, r[key].as_f64().unwrap(), 1e-6);
+            assert_close!(se, r[format!("se_{key}").as_str()].as_f64().unwrap(), 1e-6);
+        }
     }
 }

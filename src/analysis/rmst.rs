@@ -1,6 +1,8 @@
 //! Restricted mean survival time per group and its contrasts between
-//! groups (see [`crate::stats::rmst`]), and the follow-up of each group by
-//! the reverse Kaplan-Meier method (STROBE item 14c).
+//! groups (see [`crate::stats::rmst`]) or, for a competing-risks endpoint,
+//! the restricted mean time lost to its event (the area under its
+//! incidence), and the follow-up of each group by the reverse Kaplan-Meier
+//! method (STROBE item 14c).
 
 use super::survival::{KmResult, conf};
 use crate::config::{Endpoint, SurvivalSection};
@@ -59,6 +61,10 @@ pub struct RmstResult {
     /// How tau was chosen: "configured", "largest landmark within follow-up"
     /// or "shortest group follow-up".
     pub tau_rule: String,
+    /// "survival" (the area under the Kaplan-Meier curve) or, for a
+    /// competing-risks endpoint, "lost" (the restricted mean time lost to
+    /// the event: the area under its cumulative incidence).
+    pub measure: String,
     /// Per group.
     pub groups: Vec<RmstGroup>,
     /// Each non-reference group against the reference.
@@ -98,6 +104,8 @@ pub(super) struct GroupData {
     pub(super) group: String,
     pub(super) time: Vec<f64>,
     pub(super) event: Vec<bool>,
+    /// Competing events (all false without competing values).
+    pub(super) competing: Vec<bool>,
     pub(super) weights: Option<Vec<f64>>,
 }
 
@@ -105,7 +113,25 @@ pub(super) struct GroupData {
 /// the infinitesimal-jackknife variance of its influence (R's survfit
 /// influence integrated to tau; the frequency-weight formula survfit
 /// prints would treat the weights as replicated patients).
-fn of_curve(k: &KmResult, data: &GroupData, tau: f64) -> Rmst {
+fn of_curve(k: &KmResult, data: &GroupData, tau: f64, lost: bool) -> Rmst {
+    if lost {
+        // The time lost to the event: the area under its incidence.
+        let cause: Vec<u8> = data
+            .event
+            .iter()
+            .zip(&data.competing)
+            .map(|(&e, &c)| if e { 1 } else { 2 * u8::from(c) })
+            .collect();
+        let (estimate, se) = crate::stats::competing::restricted_mean_lost(
+            &data.time,
+            &cause,
+            2,
+            1,
+            tau,
+            data.weights.as_deref(),
+        );
+        return Rmst { tau, estimate, se };
+    }
     match (&k.weighted, &data.weights) {
         (Some(wc), Some(w)) => Rmst {
             se: kaplan_meier::rmst_se_ij(&data.time, &data.event, w, tau),
@@ -140,7 +166,7 @@ pub(super) fn compute(
     let values: Vec<Rmst> = curves
         .iter()
         .zip(data)
-        .map(|(k, d)| of_curve(k, d, tau))
+        .map(|(k, d)| of_curve(k, d, tau, e.is_competing()))
         .collect();
     let groups = curves
         .iter()
@@ -172,6 +198,7 @@ pub(super) fn compute(
         endpoint: e.id.clone(),
         tau,
         tau_rule: rule.into(),
+        measure: if e.is_competing() { "lost" } else { "survival" }.into(),
         groups,
         contrasts,
     })

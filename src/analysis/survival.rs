@@ -385,9 +385,9 @@ fn endpoint(
             }
             None => curves::unweighted(e, &grp.value, &t, &ev, conf_s),
         });
+        let c: Vec<bool> = idx.iter().map(|&i| values.competing[rows[i]]).collect();
         // A competing-risks endpoint: its incidence.
         if e.is_competing() {
-            let c: Vec<bool> = idx.iter().map(|&i| values.competing[rows[i]]).collect();
             let curve = incidence::compute(e, &grp.value, (&t, &ev, &c), wg.as_deref(), conf_s);
             out.cif.push(curve);
         }
@@ -395,17 +395,12 @@ fn endpoint(
             group: grp.value.clone(),
             time: t,
             event: ev,
+            competing: c,
             weights: wg,
         });
     }
     let curves: Vec<&KmResult> = out.km.iter().collect();
-    // A competing-risks endpoint's RMST would read 1 - KM as an incidence.
-    let rmst = if e.is_competing() {
-        None
-    } else {
-        rmst::compute(e, &curves, &by_group, conf_s)
-    };
-    if let Some(r) = rmst {
+    if let Some(r) = rmst::compute(e, &curves, &by_group, conf_s) {
         if r.contrasts.len() + 1 < r.groups.len() {
             diagnostics.push(Diagnostic::note(
                 "survival",
