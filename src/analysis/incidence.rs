@@ -230,3 +230,16 @@ pub(super) fn gray(
         competing_p: other.map(|t| t.p),
     })
 }
+
+/// The cause-specific hazard ratios of a competing-risks endpoint (the
+/// treatment's Cox model with the competing event censored), as a record
+/// of their own beside the Fine-Gray ones.
+#[derive(Debug, Clone, Serialize)]
+pub struct CauseSpecificResult {
+    /// Endpoint id.
+    pub endpoint: String,
+    /// The model's terms (one per non-reference group).
+    pub terms: Vec<crate::analysis::survival::CoxTerm>,
+    /// Which variance ("model", "robust", "robust (cluster: matched pair)").
+    pub variance: String,
+}

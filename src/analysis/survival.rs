@@ -3,7 +3,7 @@
 //! ratio of the treatment (robust variance clustered on matched pairs after
 //! matching, as Austin 2013 recommends).
 
-use super::incidence::{self, CifResult, FineGrayResult, GrayResult};
+use super::incidence::{self, CauseSpecificResult, CifResult, FineGrayResult, GrayResult};
 use super::rmst::{FollowUpResult, RmstResult};
 use super::{Diagnostic, curves, rmst, treatment_cox};
 use crate::cohort::Population;
@@ -280,6 +280,10 @@ pub struct SurvivalResults {
     /// Gray's test per competing-risks endpoint (unweighted populations).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub gray: Vec<GrayResult>,
+    /// The cause-specific hazard ratios per competing-risks endpoint (the
+    /// same model as its entry in `cox`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cause_specific: Vec<CauseSpecificResult>,
 }
 
 pub(crate) fn conf(kind: ConfTypeKind) -> ConfType {
@@ -323,6 +327,7 @@ pub fn compute(
         out.cif.extend(part.cif);
         out.fine_gray.extend(part.fine_gray);
         out.gray.extend(part.gray);
+        out.cause_specific.extend(part.cause_specific);
         diagnostics.extend(d);
     }
     out
@@ -439,6 +444,13 @@ fn endpoint(
         weights: w.as_deref(),
     };
     if let Some(cox) = treatment_cox::fit(pop, e, conf_s, rows, &follow, diagnostics) {
+        if e.is_competing() {
+            out.cause_specific.push(CauseSpecificResult {
+                endpoint: e.id.clone(),
+                terms: cox.terms.clone(),
+                variance: cox.variance.clone(),
+            });
+        }
         out.cox.push(cox);
     }
     (out, std::mem::take(diagnostics))
