@@ -155,7 +155,10 @@ fn pipeline_competing_endpoint_matches_r() {
     let r = &f["crr_sex"];
     assert_close!(fg.coef, r["coef"].as_f64().unwrap(), 1e-6);
     assert_close!(fg.se, r["se"].as_f64().unwrap(), 1e-6);
-    assert_eq!(surv.cause_specific[0].terms[0].coef, surv.cox[0].terms[0].coef);
+    assert_eq!(
+        surv.cause_specific[0].terms[0].coef,
+        surv.cox[0].terms[0].coef
+    );
     let hr = &surv.cox[0].terms[0];
     let cs = &f["cause_specific_sex"];
     assert_close!(hr.coef, cs["coef"].as_f64().unwrap(), 1e-6);
