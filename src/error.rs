@@ -38,6 +38,9 @@ pub enum Error {
     /// An audit found error-severity findings (the report is written).
     #[error("the audit found {0} error(s); see the findings above and the audit report")]
     Findings(usize),
+    /// `diff` found numbers that changed (the report is written).
+    #[error("{0} number(s) changed; see the list above and diff.md")]
+    Changed(usize),
     /// Reading or writing a file failed.
     #[error("{path}: {source}")]
     Io {

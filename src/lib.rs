@@ -43,6 +43,7 @@ pub mod cohort;
 pub mod config;
 pub mod data;
 pub mod diagnostics;
+pub mod diff;
 pub mod error;
 pub mod figures;
 pub mod files;

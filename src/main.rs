@@ -41,6 +41,18 @@ enum Command {
         #[arg(long, conflicts_with = "out")]
         all: bool,
     },
+    /// Compare two renders' results.json (or their folders): lists every
+    /// number that changed, writes diff.md and diff.html; exits 1 when a
+    /// number changed.
+    Diff {
+        /// The earlier results.json, or its folder.
+        old: PathBuf,
+        /// The later results.json, or its folder.
+        new: PathBuf,
+        /// Output folder (default: the current folder).
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+    },
     /// Validate a study's config and data and print the cohort summary.
     Check {
         /// The study config.
@@ -172,6 +184,7 @@ fn run(command: Command, show: bool) -> studybook::Result<()> {
             notes,
         } => audit(&manifest, out, notes),
         Command::Check { study } => check(&study),
+        Command::Diff { old, new, out } => diff(&old, &new, &out),
         Command::Bench { what, study, .. } if what == "render" => bench_render(&study),
         Command::Bench { what, n, seed, .. } if what == "survival" => {
             let b = studybook::bench::survival(n, seed);
@@ -315,6 +328,26 @@ fn audit(manifest: &Path, out: Option<PathBuf>, notes: bool) -> studybook::Resul
     report_written(&files);
     if c.errors > 0 {
         return Err(studybook::Error::Findings(c.errors));
+    }
+    Ok(())
+}
+
+/// `diff`: the numbers that changed between two renders.
+fn diff(old: &Path, new: &Path, out: &Path) -> studybook::Result<()> {
+    let (d, files) = studybook::diff::run(old, new, out)?;
+    for c in &d.changes {
+        say!(
+            "{} › {}: {} → {}",
+            c.section,
+            c.place,
+            c.printed.0,
+            c.printed.1
+        );
+    }
+    say!("{} number(s) changed", d.changes.len());
+    report_written(&files);
+    if !d.changes.is_empty() {
+        return Err(studybook::Error::Changed(d.changes.len()));
     }
     Ok(())
 }

@@ -52,6 +52,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &["report", "config", "format", "stats", "data", "files"],
     ),
     ("render", &["report", "figures", "format", "published"]),
+    ("diff", &["render", "format", "files", "config"]),
     ("bench", &["stats"]),
     (
         "pipeline",
