@@ -1097,6 +1097,8 @@ fn weighting_keys_are_checked() {
         CSV,
     );
     assert_has(&e, &["[weighting] estimands lists \"ato\" twice"]);
+    let e = error_of(&with_matching("[weighting]\nextreme-weight = 0\n"), CSV);
+    assert_has(&e, &["[weighting] extreme-weight = 0 must be above 0"]);
     let e = error_of(&with_matching("[weighting]\nestimand = [\"ate\"]\n"), CSV);
     assert_has(&e, &["estimand", "Did you mean `estimands`?"]);
 }
@@ -1217,4 +1219,22 @@ fn event_codes_are_lists_with_competing_values() {
             "`2` is in both event-values and competing-values",
         ],
     );
+}
+
+// `diff` of a file that is not a results.json names the file and says what
+// to give; a missing file names its path.
+#[test]
+fn diff_of_something_else_names_the_file() {
+    let d = tempfile::tempdir().unwrap();
+    let bogus = d.path().join("notes.json");
+    std::fs::write(&bogus, "not json").unwrap();
+    let e = studybook::diff::read(&bogus).unwrap_err().to_string();
+    assert_has(
+        &e,
+        &["notes.json", "not a results.json", "folder of a render"],
+    );
+    let e = studybook::diff::read(&d.path().join("missing"))
+        .unwrap_err()
+        .to_string();
+    assert_has(&e, &["missing"]);
 }

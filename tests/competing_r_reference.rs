@@ -38,6 +38,27 @@ fn mgus2() -> Vec<(String, f64, u8)> {
         .collect()
 }
 
+/// mgus2's ages (in the order of [`mgus2`]).
+fn ages() -> Vec<f64> {
+    let text = std::fs::read_to_string(reference_dir().join("competing/mgus2.csv")).unwrap();
+    text.lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap().parse().unwrap())
+        .collect()
+}
+
+/// The causes coded for a test of cause `of`: 1 for it, 2 for the other, 0
+/// censored.
+fn tested(data: &[(String, f64, u8)], of: u8) -> Vec<u8> {
+    data.iter()
+        .map(|r| match r.2 {
+            0 => 0,
+            c if c == of => 1,
+            _ => 2,
+        })
+        .collect()
+}
+
 #[test]
 fn aalen_johansen_matches_survfit() {
     let f = fixture();
@@ -199,12 +220,7 @@ fn weighted_aalen_johansen_matches_survfit() {
 fn fine_gray_matches_crr() {
     let f = fixture();
     let data = mgus2();
-    let text = std::fs::read_to_string(reference_dir().join("competing/mgus2.csv")).unwrap();
-    let age: Vec<f64> = text
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').nth(2).unwrap().parse().unwrap())
-        .collect();
+    let age = ages();
     let time: Vec<f64> = data.iter().map(|r| r.1).collect();
     let cause: Vec<u8> = data.iter().map(|r| r.2).collect();
     let male: Vec<f64> = data
@@ -229,15 +245,7 @@ fn gray_test_matches_cuminc() {
     let group: Vec<usize> = data.iter().map(|r| usize::from(r.0 == "M")).collect();
     let r = &f["gray"];
     for (k, of) in [1u8, 2].into_iter().enumerate() {
-        // The cause tested is 1, any other cause 2.
-        let cause: Vec<u8> = data
-            .iter()
-            .map(|r| match r.2 {
-                0 => 0,
-                c if c == of => 1,
-                _ => 2,
-            })
-            .collect();
+        let cause = tested(&data, of);
         let t = studybook::stats::gray::test(&time, &cause, &group, 2).unwrap();
         assert_close!(t.statistic, nums(&r["stat"])[k].unwrap(), 1e-6);
         assert_close!(t.p, nums(&r["p"])[k].unwrap(), 1e-6);
@@ -251,12 +259,7 @@ fn gray_test_matches_cuminc() {
 fn gray_test_of_three_groups_matches_cuminc() {
     let f = fixture();
     let data = mgus2();
-    let text = std::fs::read_to_string(reference_dir().join("competing/mgus2.csv")).unwrap();
-    let age: Vec<f64> = text
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').nth(2).unwrap().parse().unwrap())
-        .collect();
+    let age = ages();
     let time: Vec<f64> = data.iter().map(|r| r.1).collect();
     let group: Vec<usize> = age
         .iter()
@@ -264,14 +267,7 @@ fn gray_test_of_three_groups_matches_cuminc() {
         .collect();
     let r = &f["gray_age3"];
     for (k, of) in [1u8, 2].into_iter().enumerate() {
-        let cause: Vec<u8> = data
-            .iter()
-            .map(|r| match r.2 {
-                0 => 0,
-                c if c == of => 1,
-                _ => 2,
-            })
-            .collect();
+        let cause = tested(&data, of);
         let t = studybook::stats::gray::test(&time, &cause, &group, 3).unwrap();
         assert_eq!(t.df, 2);
         assert_close!(t.statistic, nums(&r["stat"])[k].unwrap(), 1e-6);

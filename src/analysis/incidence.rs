@@ -56,6 +56,16 @@ pub struct CifResult {
     pub landmarks: Vec<IncidenceAt>,
 }
 
+/// The causes as the competing-risks kernels read them: 1 the event, 2 a
+/// competing event, 0 censored.
+pub(super) fn cause_codes(event: &[bool], competing: &[bool]) -> Vec<u8> {
+    event
+        .iter()
+        .zip(competing)
+        .map(|(&ev, &c)| if ev { 1 } else { 2 * u8::from(c) })
+        .collect()
+}
+
 /// One group's curves from its times, events, competing events and (a
 /// weighted population) weights.
 pub(super) fn compute(
@@ -65,11 +75,7 @@ pub(super) fn compute(
     weights: Option<&[f64]>,
     conf_s: &SurvivalSection,
 ) -> CifResult {
-    let cause: Vec<u8> = event
-        .iter()
-        .zip(competing)
-        .map(|(&ev, &c)| if ev { 1 } else { 2 * u8::from(c) })
-        .collect();
+    let cause = cause_codes(event, competing);
     let ci = competing::aalen_johansen_weighted(time, &cause, 2, weights);
     let (ct, z) = (conf(conf_s.conf_type), z_value(conf_s.conf_level));
     // survfit's limits of an incidence: its SE over the estimate on the log
@@ -155,11 +161,7 @@ pub(super) fn fine_gray(
     (time, event, competing, group): (&[f64], &[bool], &[bool], &[usize]),
     conf_s: &SurvivalSection,
 ) -> Result<FineGrayResult, String> {
-    let cause: Vec<u8> = event
-        .iter()
-        .zip(competing)
-        .map(|(&ev, &c)| if ev { 1 } else { 2 * u8::from(c) })
-        .collect();
+    let cause = cause_codes(event, competing);
     let columns: Vec<Vec<f64>> = (1..groups.len())
         .map(|g| group.iter().map(|&x| f64::from(u8::from(x == g))).collect())
         .collect();

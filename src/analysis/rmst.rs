@@ -116,12 +116,7 @@ pub(super) struct GroupData {
 fn of_curve(k: &KmResult, data: &GroupData, tau: f64, lost: bool) -> Rmst {
     if lost {
         // The time lost to the event: the area under its incidence.
-        let cause: Vec<u8> = data
-            .event
-            .iter()
-            .zip(&data.competing)
-            .map(|(&e, &c)| if e { 1 } else { 2 * u8::from(c) })
-            .collect();
+        let cause = super::incidence::cause_codes(&data.event, &data.competing);
         let (estimate, se) = crate::stats::competing::restricted_mean_lost(
             &data.time,
             &cause,

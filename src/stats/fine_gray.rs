@@ -66,6 +66,17 @@ impl Data<'_> {
     fn c(&self, k: usize) -> u8 {
         self.cause[self.order[k]]
     }
+    /// `x'b` of position k.
+    fn linear(&self, k: usize, b: &[f64]) -> f64 {
+        let i = self.order[k];
+        self.x.iter().zip(b).map(|(c, b)| c[i] * b).sum()
+    }
+    /// `exp(x'b)` of every position.
+    fn risk_scores(&self, b: &[f64]) -> Vec<f64> {
+        (0..self.order.len())
+            .map(|k| self.linear(k, b).exp())
+            .collect()
+    }
 }
 
 /// The censoring curve just before each time: `prod_{s < t} (1 - c(s) / n(s))`.
@@ -97,16 +108,7 @@ struct RiskSums {
 /// sums at its time (ties share them).
 fn risk_sums(d: &Data<'_>, b: &[f64]) -> Vec<Option<RiskSums>> {
     let (n, p) = (d.order.len(), d.p());
-    let eta: Vec<f64> = (0..n)
-        .map(|k| {
-            d.row(k)
-                .iter()
-                .zip(b)
-                .map(|(x, b)| x * b)
-                .sum::<f64>()
-                .exp()
-        })
-        .collect();
+    let eta = d.risk_scores(b);
     // Suffix sums of those still followed, prefix sums of competing events
     // (divided by their own G(T-)).
     let mut out: Vec<Option<RiskSums>> = (0..n).map(|_| None).collect();
@@ -160,7 +162,7 @@ fn evaluate(d: &Data<'_>, b: &[f64]) -> (f64, DVector<f64>, DMatrix<f64>) {
     for (k, r) in sums.iter().enumerate() {
         let Some(r) = r else { continue };
         let x = d.row(k);
-        f += r.s0.ln() - x.iter().zip(b).map(|(x, b)| x * b).sum::<f64>();
+        f += r.s0.ln() - d.linear(k, b);
         for a in 0..p {
             s[a] += r.s1[a] / r.s0 - x[a];
             for c in 0..p {
@@ -261,16 +263,7 @@ pub fn fit(time: &[f64], cause: &[u8], columns: &[Vec<f64>]) -> Result<FineGrayF
 fn sandwich_meat(d: &Data<'_>, b: &[f64]) -> DMatrix<f64> {
     let (n, p) = (d.order.len(), d.p());
     let sums = risk_sums(d, b);
-    let e: Vec<f64> = (0..n)
-        .map(|k| {
-            d.row(k)
-                .iter()
-                .zip(b)
-                .map(|(x, b)| x * b)
-                .sum::<f64>()
-                .exp()
-        })
-        .collect();
+    let e = d.risk_scores(b);
     // Per failure: 1 / S0 and xbar / S0 (and times G).
     let fail: Vec<Option<(f64, Vec<f64>)>> = sums
         .iter()

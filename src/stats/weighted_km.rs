@@ -285,11 +285,15 @@ impl WeightedKaplanMeier {
 
     /// Survival at `t` as `summary(fit, times = t, extend = TRUE)`.
     pub fn at(&self, t: f64, conf: ConfType, level: f64) -> WeightedAt {
-        let at = self.curve().at(t, conf, level);
-        let k = self.time.partition_point(|&x| x < t);
         WeightedAt {
-            at,
-            n_risk: self.n_risk.get(k).copied().unwrap_or(0.0),
+            at: self.curve().at(t, conf, level),
+            n_risk: self.n_risk_at(t),
         }
+    }
+
+    /// The weighted number with follow-up >= `t`.
+    pub fn n_risk_at(&self, t: f64) -> f64 {
+        let k = self.time.partition_point(|&x| x < t);
+        self.n_risk.get(k).copied().unwrap_or(0.0)
     }
 }

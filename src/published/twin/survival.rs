@@ -231,8 +231,9 @@ fn write_follow_up(rows: &mut [Row], patients: &[Follow]) {
 /// OS, PFS, EPFS and PPS (months) reproducing the published unmatched
 /// Kaplan-Meier rates of group `g`. Death ends every other endpoint's
 /// follow-up; PFS counts death as an event (progression hazard = published
-/// PFS hazard minus OS hazard, so PFS <= OS); EPFS censors at death; PPS is
-/// drawn on its own. All share the patient's censoring time.
+/// PFS hazard minus OS hazard, so PFS <= OS); a death before extrahepatic
+/// progression ends EPFS as a competing event; PPS is drawn on its own. All
+/// share the patient's censoring time.
 pub(super) fn add_survival(
     t: &Targets<'_>,
     g: &str,
