@@ -41,6 +41,14 @@ pub enum Error {
     /// `diff` found numbers that changed (the report is written).
     #[error("{0} number(s) changed; see the list above and diff.md")]
     Changed(usize),
+    /// An output file (print figure, DOCX) could not be encoded.
+    #[error("{file}: {message}")]
+    Output {
+        /// The output file.
+        file: String,
+        /// What failed and what to do.
+        message: String,
+    },
     /// Reading or writing a file failed.
     #[error("{path}: {source}")]
     Io {

@@ -19,6 +19,55 @@ pub(super) fn check(c: &StudyConfig) -> std::result::Result<(), String> {
     cox(c)?;
     survival(c)?;
     table1_tests(c)?;
+    output(c)?;
+    Ok(())
+}
+
+/// [output]: a manuscript format, a print resolution journals take, a
+/// printable width, nothing listed twice.
+fn output(c: &StudyConfig) -> std::result::Result<(), String> {
+    let o = &c.output;
+    if o.formats.is_empty() {
+        return Err(
+            "[output] formats is empty; list at least one of \"html\", \"md\", \"docx\"".into(),
+        );
+    }
+    let twice = |names: Vec<String>| {
+        names
+            .iter()
+            .enumerate()
+            .find(|(i, n)| names[..*i].contains(n))
+            .map(|(_, n)| n.clone())
+    };
+    let formats = o
+        .formats
+        .iter()
+        .map(|f| format!("{f:?}").to_lowercase())
+        .collect();
+    let figures = o
+        .figure_formats
+        .iter()
+        .map(|f| format!("{f:?}").to_lowercase())
+        .collect();
+    for (key, names) in [("formats", formats), ("figure-formats", figures)] {
+        if let Some(n) = twice(names) {
+            return Err(format!(
+                "[output] {key} lists \"{n}\" twice; list each once"
+            ));
+        }
+    }
+    if !DPI_CHOICES.contains(&o.dpi) {
+        return Err(format!(
+            "[output] dpi = {} is not a print resolution; use 300, 600 or 1200",
+            o.dpi
+        ));
+    }
+    if !(o.figure_width >= 20.0 && o.figure_width <= 260.0) {
+        return Err(format!(
+            "[output] figure-width = {} mm is not a printable width; give millimetres between 20 and 260 (84 is one journal column, 174 two)",
+            o.figure_width
+        ));
+    }
     Ok(())
 }
 

@@ -13,6 +13,7 @@ mod analyses;
 mod check;
 mod format;
 mod matching;
+mod output;
 mod robustness;
 mod study;
 mod weighting;
@@ -21,6 +22,7 @@ pub use analyses::*;
 use check::check;
 pub use format::*;
 pub use matching::*;
+pub use output::*;
 pub use robustness::*;
 pub use study::*;
 pub use weighting::*;
@@ -70,6 +72,9 @@ pub struct StudyConfig {
     /// `[verify]`: how the published manifest's names map to this study's.
     #[serde(default)]
     pub verify: VerifySection,
+    /// `[output]`: manuscript formats, print figures, review copy, checklist.
+    #[serde(default)]
+    pub output: OutputSection,
 }
 
 /// A config read from disk, with the folder its paths are relative to.

@@ -18,6 +18,7 @@ mod flow_diagram;
 mod forest_plot;
 mod km_plot;
 mod love_plot;
+pub mod print;
 mod ps_distribution;
 mod robustness_plot;
 mod svg;
