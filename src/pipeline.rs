@@ -405,8 +405,9 @@ pub fn render_study_with(
     let review = published::review(&analysis.config, &analysis.results)?;
     progress(STAGES[9]);
     let document = render::Document::new(&analysis.results, review.as_ref());
+    let output = &analysis.config.config.output;
     let (rendered, json) = rayon::join(
-        || render::render(&document, &analysis.templates, &analysis.figures),
+        || render::outputs::render_files(&document, &analysis.templates, &analysis.figures, output),
         || json_bytes("results.json", &document),
     );
     let (rendered, json) = (rendered?, json?);
@@ -414,20 +415,11 @@ pub fn render_study_with(
         .map(Path::to_path_buf)
         .unwrap_or_else(|| analysis.config.dir.clone());
     let provenance = provenance_json(&analysis.results, config_path);
-    let names: Vec<String> = analysis
-        .figures
-        .iter()
-        .map(|f| format!("figures/{}.svg", f.name))
-        .collect();
     let mut files: Vec<(&str, &[u8])> = vec![
         ("provenance.json", provenance.as_bytes()),
-        ("manuscript.md", rendered.markdown.as_bytes()),
-        ("manuscript.html", rendered.html.as_bytes()),
         ("results.json", &json),
     ];
-    for (name, f) in names.iter().zip(&analysis.figures) {
-        files.push((name, f.svg.as_bytes()));
-    }
+    files.extend(rendered.iter().map(|(n, b)| (n.as_str(), b.as_slice())));
     let written = write_atomically(&out, &files)?;
     Ok((analysis, written))
 }

@@ -51,9 +51,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "published",
         &["report", "config", "format", "stats", "data", "files"],
     ),
-    ("render", &["report", "figures", "format", "published"]),
+    // `config` for `[output]` alone: which files a render writes.
+    (
+        "render",
+        &["report", "figures", "format", "published", "config"],
+    ),
     ("diff", &["render", "format", "files", "config"]),
     ("bench", &["stats"]),
+    ("watch", &["pipeline", "config"]),
     (
         "pipeline",
         &[

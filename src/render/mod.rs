@@ -9,10 +9,14 @@
 //! - `numbering`: table and figure numbers, cross-references;
 //! - `html`: the self-contained page.
 
+pub mod checklist;
+pub mod docx;
 mod environment;
 mod html;
 pub mod lint;
 mod numbering;
+pub mod outputs;
+mod review;
 pub mod templates;
 mod views;
 
@@ -31,6 +35,7 @@ use html::page;
 use minijinja::value::{Serde, Value};
 use numbering::Numbering;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use views::{km_curves, manuscript_context};
 
@@ -66,6 +71,8 @@ pub struct Rendered {
     pub markdown: String,
     /// One self-contained HTML page.
     pub html: String,
+    /// Every table and figure: label id -> printed name ("Table 1").
+    pub labels: BTreeMap<String, String>,
 }
 
 /// Escapes text from the config or the data for Markdown that becomes HTML:
@@ -120,6 +127,10 @@ pub fn render(
     }
     fmt.clear_not_estimable();
     let markdown = tidy(&get_render(&env, "manuscript.md.j2", &ctx)?);
+    let labels = numbering
+        .lock()
+        .map(|n| n.labels().clone())
+        .unwrap_or_default();
     let html = page(
         &env,
         templates,
@@ -128,7 +139,75 @@ pub fn render(
         &markdown,
         figures,
     )?;
-    Ok(Rendered { markdown, html })
+    Ok(Rendered {
+        markdown,
+        html,
+        labels,
+    })
+}
+
+/// The review copy of a rendered manuscript: its numbered tables and
+/// figures moved to the end, and numbered lines in the HTML page
+/// (`review.js`). Returns the Markdown (the DOCX is made from it) and the
+/// page.
+pub fn render_review(
+    rendered: &Rendered,
+    templates: &Templates,
+    figures: &[Figure],
+    (title, version): (&str, &str),
+) -> Result<Rendered> {
+    let env = plain_environment(templates)?;
+    let markdown = review::floats_at_end(&rendered.markdown, &rendered.labels);
+    let script = templates.sources.get("review.js").map(String::as_str);
+    let html = html::page_with_script(
+        &env,
+        templates,
+        (&format!("{title} (review copy)"), version),
+        &markdown,
+        figures,
+        script,
+    )?;
+    Ok(Rendered {
+        markdown,
+        html,
+        labels: rendered.labels.clone(),
+    })
+}
+
+/// The reporting checklist of a rendered manuscript (`checklist.md.j2`):
+/// each item with where the manuscript answers it.
+pub fn render_checklist(
+    rendered: &Rendered,
+    templates: &Templates,
+    (title, version): (&str, &str),
+) -> Result<Rendered> {
+    let env = plain_environment(templates)?;
+    let rows = checklist::checklist(&rendered.markdown, &rendered.labels);
+    let addressed = rows.iter().filter(|r| r.location.is_some()).count();
+    let ctx = minijinja::context! {
+        rows => Value::from(Serde(&rows)),
+        addressed => addressed,
+        title => title,
+    };
+    let markdown = tidy(&get_render(&env, "checklist.md.j2", &ctx)?);
+    let page_title = format!("Reporting checklist: {title}");
+    let html = page(&env, templates, &page_title, version, &markdown, &[])?;
+    Ok(Rendered {
+        markdown,
+        html,
+        labels: BTreeMap::new(),
+    })
+}
+
+/// An environment for pages that print no results (no formatter settings,
+/// no numbering).
+fn plain_environment(templates: &Templates) -> Result<minijinja::Environment<'static>> {
+    environment(
+        templates,
+        &Formatter::new(Default::default()),
+        &Arc::new(Mutex::new(Numbering::default())),
+        &[],
+    )
 }
 
 /// Renders an audit on its own: `audit.md` and `audit.html`.
@@ -153,7 +232,11 @@ pub fn render_audit(audit: &Audit, templates: &Templates) -> Result<Rendered> {
         &markdown,
         &[],
     )?;
-    Ok(Rendered { markdown, html })
+    Ok(Rendered {
+        markdown,
+        html,
+        labels: BTreeMap::new(),
+    })
 }
 
 /// Renders a verification on its own: `verify.md` and `verify.html`.
@@ -183,7 +266,11 @@ pub fn render_verification(
         &markdown,
         &[],
     )?;
-    Ok(Rendered { markdown, html })
+    Ok(Rendered {
+        markdown,
+        html,
+        labels: BTreeMap::new(),
+    })
 }
 
 /// Collapses runs of blank lines left by template control blocks and ends

@@ -64,6 +64,11 @@ impl Numbering {
         }
     }
 
+    /// Every label met in this pass: id -> printed name ("Table 1").
+    pub(super) fn labels(&self) -> &BTreeMap<String, String> {
+        &self.labels
+    }
+
     /// A fresh numbering for the second pass, with every label known.
     pub(super) fn resolved(&self) -> Numbering {
         Numbering {

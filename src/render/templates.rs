@@ -68,6 +68,11 @@ const BUILTIN: &[(&str, &str)] = &[
     ("macros.md.j2", include_str!("../../templates/macros.md.j2")),
     ("verify.md.j2", include_str!("../../templates/verify.md.j2")),
     ("style.css", include_str!("../../templates/style.css")),
+    ("review.js", include_str!("../../templates/review.js")),
+    (
+        "checklist.md.j2",
+        include_str!("../../templates/checklist.md.j2"),
+    ),
 ];
 
 /// The template set used for one study.
