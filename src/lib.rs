@@ -55,6 +55,7 @@ pub mod render;
 pub mod report;
 pub mod stats;
 pub mod study;
+pub mod watch;
 pub mod weighting;
 
 pub use error::{Error, Result};

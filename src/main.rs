@@ -41,6 +41,20 @@ enum Command {
         #[arg(long, conflicts_with = "out")]
         all: bool,
     },
+    /// Render a study, then again whenever its config, data, templates or
+    /// published manifest change (debounced); a failed render shows the
+    /// error and keeps the previous report. Stop with Ctrl-C.
+    Watch {
+        /// The study config.
+        #[arg(default_value = DEFAULT_STUDY)]
+        study: PathBuf,
+        /// Output folder (default: the study's folder).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Milliseconds to wait for a burst of changes to end.
+        #[arg(long, default_value_t = 300)]
+        debounce: u64,
+    },
     /// Compare two renders' results.json (or their folders): lists every
     /// number that changed, writes diff.md and diff.html; exits 1 when a
     /// number changed.
@@ -184,6 +198,11 @@ fn run(command: Command, show: bool) -> studybook::Result<()> {
             notes,
         } => audit(&manifest, out, notes),
         Command::Check { study } => check(&study),
+        Command::Watch {
+            study,
+            out,
+            debounce,
+        } => watch(&study, out.as_deref(), debounce),
         Command::Diff { old, new, out } => diff(&old, &new, &out),
         Command::Bench { what, study, .. } if what == "render" => bench_render(&study),
         Command::Bench { what, n, seed, .. } if what == "survival" => {
@@ -249,6 +268,33 @@ fn render(study: &Path, out: Option<&Path>, all: bool, show: bool) -> studybook:
         report_written(&files);
     }
     Ok(())
+}
+
+/// `watch`: renders on every change, reporting each render on stderr.
+fn watch(study: &Path, out: Option<&Path>, debounce: u64) -> studybook::Result<()> {
+    use studybook::watch::WatchEvent;
+    let mut report = |event: WatchEvent<'_>| match event {
+        WatchEvent::Rendering([]) => eprintln!("watch: rendering {}", study.display()),
+        WatchEvent::Rendering(changed) => {
+            let names: Vec<String> = changed.iter().map(|p| p.display().to_string()).collect();
+            eprintln!("watch: {} changed; rendering", names.join(", "));
+        }
+        WatchEvent::Rendered(files) => {
+            eprintln!(
+                "watch: wrote {} files; waiting for changes (Ctrl-C stops)",
+                files.len()
+            )
+        }
+        WatchEvent::Failed(e) => {
+            eprintln!("error: {e}\nwatch: the previous report is kept; waiting for changes")
+        }
+    };
+    studybook::watch::watch(
+        study,
+        out,
+        std::time::Duration::from_millis(debounce),
+        &mut report,
+    )
 }
 
 /// `verify`: the claims that did not reproduce (all with `--all`) and the
