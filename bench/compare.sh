@@ -22,15 +22,15 @@ command -v Rscript >/dev/null || { echo "install r-base-core r-cran-survival r-c
 
 # A study folder per size: the default study's config and templates on that
 # data, without the published manifest (R does no audit or verification)
-# and without [weighting] and [robustness] (pipeline.R does neither; the
-# bootstrap has its own benchmark, bench/r/bootstrap.R and
-# `cargo bench --bench stages -- bootstrap`).
+# and without [weighting], [robustness] and [output] (pipeline.R does none
+# of them; the bootstrap has its own benchmark, bench/r/bootstrap.R and
+# `cargo bench --bench stages -- bootstrap`; R writes no DOCX or TIFF).
 study_for() { # $1 = data file, $2 = folder
   mkdir -p "$2"
   cp -r reports/tace-downstaging/templates "$2/" 2>/dev/null || true
   sed -e "s|^data = .*|data = \"$1\"|" -e '/^published = /d' \
     reports/tace-downstaging/study.toml |
-    awk '/^\[/ { skip = ($0 == "[weighting]" || $0 == "[robustness]") } !skip' > "$2/study.toml"
+    awk '/^\[/ { skip = ($0 == "[weighting]" || $0 == "[robustness]" || $0 == "[output]") } !skip' > "$2/study.toml"
 }
 
 # "seconds kilobytes" of one command.

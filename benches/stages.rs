@@ -1,7 +1,8 @@
 //! Regression guard for each stage of a render (divan): loading the data,
 //! the propensity model and match, Kaplan-Meier and log-rank, a Cox model,
 //! the whole analysis and the rendering, the bootstrap of the matched
-//! hazard ratios (999 replicates, pairs and full), on the default study (609
+//! hazard ratios (999 replicates, pairs and full), a print figure and the
+//! DOCX manuscript, on the default study (609
 //! patients) and on synthetic kernels of 100,000.
 //!
 //!     cargo bench --bench stages
@@ -85,4 +86,42 @@ fn bootstrap_pairs_999() -> usize {
 #[divan::bench(sample_count = 2)]
 fn bootstrap_full_999() -> usize {
     bootstrap(studybook::config::BootstrapKind::Full)
+}
+
+/// One print figure (the matched Kaplan-Meier panels) at 600 ppi, 174 mm:
+/// rasterized, then encoded as PNG and as LZW TIFF.
+#[divan::bench(sample_count = 5)]
+fn print_figure_600ppi() -> usize {
+    use studybook::figures::print;
+    let a = &*ANALYSIS;
+    let figure = a
+        .figures
+        .iter()
+        .find(|f| f.name == "km-matched")
+        .expect("the matched Kaplan-Meier figure");
+    let raster = print::rasterize(&figure.name, &figure.svg, 174.0, 600).expect("rasterizes");
+    print::png(&raster).expect("PNG").len() + print::tiff(&raster).expect("TIFF").len()
+}
+
+/// The DOCX manuscript of the default study (figures as 300-ppi PNGs).
+#[divan::bench(sample_count = 3)]
+fn docx_manuscript() -> usize {
+    use studybook::render::docx::{DocxFigure, docx};
+    let a = &*ANALYSIS;
+    let doc = render::Document::new(&a.results, None);
+    let rendered = render::render(&doc, &a.templates, &a.figures).expect("renders");
+    let printed =
+        studybook::figures::print::print_all(&a.figures, 174.0, 300, false).expect("prints");
+    let figures: Vec<DocxFigure<'_>> = printed
+        .iter()
+        .map(|p| DocxFigure {
+            name: &p.name,
+            png: &p.png,
+            pixels: p.pixels,
+            width_mm: 174.0,
+        })
+        .collect();
+    docx("manuscript.docx", &rendered.markdown, &figures, false)
+        .expect("DOCX")
+        .len()
 }

@@ -1238,3 +1238,28 @@ fn diff_of_something_else_names_the_file() {
         .to_string();
     assert_has(&e, &["missing"]);
 }
+
+// [output]: a print resolution journals take, a printable width, a known
+// format, nothing listed twice; a misspelt key gets a suggestion.
+#[test]
+fn output_keys_are_checked() {
+    let with = |extra: &str| format!("{CONFIG}[output]\n{extra}");
+    let e = error_of(&with("dpi = 450\n"), CSV);
+    assert_has(
+        &e,
+        &["study.toml", "[output] dpi = 450", "300, 600 or 1200"],
+    );
+    let e = error_of(&with("figure-width = 500\n"), CSV);
+    assert_has(
+        &e,
+        &["[output] figure-width = 500 mm", "84 is one journal column"],
+    );
+    let e = error_of(&with("formats = [\"pdf\"]\n"), CSV);
+    assert_has(&e, &["pdf", "docx"]);
+    let e = error_of(&with("formats = []\n"), CSV);
+    assert_has(&e, &["[output] formats is empty"]);
+    let e = error_of(&with("figure-formats = [\"png\", \"png\"]\n"), CSV);
+    assert_has(&e, &["[output] figure-formats lists \"png\" twice"]);
+    let e = error_of(&with("figure-format = [\"png\"]\n"), CSV);
+    assert_has(&e, &["figure-format", "Did you mean `figure-formats`?"]);
+}

@@ -146,3 +146,38 @@ fn browser_check_catches_scripts_and_remote_loads() {
     let v = visit(&browser, &open, 400, 300, &dir.path().join("b.png"));
     assert_eq!(v.requests, vec!["http://127.0.0.1:9/x.png".to_string()]);
 }
+
+// The review copy runs its line-number script under the page's CSP (a
+// blocked script would be a console message) and numbers the lines: the
+// rendered page has a number per line of text, from 1 up.
+#[test]
+fn review_copy_numbers_its_lines_in_chromium() {
+    let Some(browser) = chromium() else {
+        eprintln!("skipped: chromium not installed");
+        return;
+    };
+    let page = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("reports/tace-downstaging/manuscript-review.html");
+    let v = visit(&browser, &page, 1280, 2400, &artefacts().join("review.png"));
+    assert!(v.console.is_empty(), "console messages: {:#?}", v.console);
+    assert!(v.requests.is_empty(), "network requests: {:#?}", v.requests);
+    let work = tempfile::tempdir().unwrap();
+    let out = Command::new(&browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+        ])
+        .arg(format!("--user-data-dir={}", work.path().display()))
+        .arg("--window-size=1280,2400")
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("chromium runs");
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let numbers = dom.matches(r#"class="line-number""#).count();
+    // Hundreds of paragraphs and table rows: at least a thousand lines.
+    assert!(numbers > 1000, "{numbers} line numbers");
+    assert!(dom.contains(r#"class="line-number" style="top: "#) && dom.contains(">1</span>"));
+}

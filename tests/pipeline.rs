@@ -19,24 +19,56 @@ fn default_study_matches_committed_report() {
     let out2 = tempfile::tempdir().unwrap();
     pipeline::render_study(&study, Some(out1.path())).unwrap();
     pipeline::render_study(&study, Some(out2.path())).unwrap();
-    let mut names: Vec<String> = ["manuscript.md", "manuscript.html", "results.json"]
-        .map(String::from)
-        .to_vec();
+    // The text outputs are committed; the binary ones (DOCX, PNG, TIFF)
+    // are not (see .gitignore) and are compared between the renders only.
+    let mut names: Vec<String> = [
+        "manuscript.md",
+        "manuscript.html",
+        "manuscript-review.html",
+        "checklist.md",
+        "checklist.html",
+        "results.json",
+    ]
+    .map(String::from)
+    .to_vec();
+    let mut binary: Vec<String> = [
+        "manuscript.docx",
+        "manuscript-review.docx",
+        "checklist.docx",
+    ]
+    .map(String::from)
+    .to_vec();
     for entry in std::fs::read_dir(out1.path().join("figures")).unwrap() {
-        names.push(format!(
-            "figures/{}",
-            entry.unwrap().file_name().to_string_lossy()
-        ));
+        let name = format!("figures/{}", entry.unwrap().file_name().to_string_lossy());
+        if name.ends_with(".svg") {
+            names.push(name);
+        } else {
+            binary.push(name);
+        }
     }
     names.sort();
     let committed_figures = std::fs::read_dir(root().join("reports/tace-downstaging/figures"))
         .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "svg")
+        })
         .count();
     assert_eq!(
-        committed_figures + 3,
+        committed_figures + 6,
         names.len(),
         "the committed figures/ has stale or missing files"
     );
+    // Every SVG figure is also printed as PNG and TIFF.
+    assert_eq!(binary.len(), 3 + 2 * committed_figures);
+    for name in &binary {
+        let a = std::fs::read(out1.path().join(name)).unwrap();
+        let b = std::fs::read(out2.path().join(name)).unwrap();
+        assert!(a == b, "{name} differs between two renders");
+    }
     for name in &names {
         let a = std::fs::read(out1.path().join(name)).unwrap();
         let b = std::fs::read(out2.path().join(name)).unwrap();
