@@ -1263,3 +1263,69 @@ fn output_keys_are_checked() {
     let e = error_of(&with("figure-format = [\"png\"]\n"), CSV);
     assert_has(&e, &["figure-format", "Did you mean `figure-formats`?"]);
 }
+
+// A key written in the wrong section names the section it belongs to
+// (issue 20, part 4), for the keys most often misplaced.
+#[test]
+fn misplaced_keys_name_their_section() {
+    let endpoint = "[[endpoints]]\nid = \"os\"\nlabel = \"OS\"\ntime = \"age\"\nevent = \"lab\"\n";
+    for (extra, key, here, home) in [
+        ("[cox]\nties = \"efron\"\n", "ties", "[cox]", "[survival]"),
+        (
+            "[cox]\nconf-level = 0.9\n",
+            "conf-level",
+            "[cox]",
+            "[survival]",
+        ),
+        (
+            "[survival]\ncaliper = 0.2\n",
+            "caliper",
+            "[survival]",
+            "[matching]",
+        ),
+        (
+            "[survival]\nlandmarks = [1]\n",
+            "landmarks",
+            "[survival]",
+            "[[endpoints]]",
+        ),
+        (
+            "[survival]\np-enter = 0.1\n",
+            "p-enter",
+            "[survival]",
+            "[cox]",
+        ),
+    ] {
+        let e = error_of(&format!("{CONFIG}{endpoint}{extra}"), CSV);
+        assert_has(
+            &e,
+            &[
+                "study.toml",
+                &format!("`{key}` is not a key of {here}; it belongs to {home}"),
+            ],
+        );
+    }
+    // In its own section a misspelling still gets the suggestion.
+    let e = error_of(&format!("{CONFIG}[survival]\ntie = \"efron\"\n"), CSV);
+    assert_has(&e, &["Did you mean `ties`?"]);
+}
+
+// `kind = "categorical"` without levels was accepted and then failed on
+// the first data row with an empty level list; it is a config error that
+// says what to add.
+#[test]
+fn categorical_kind_without_levels_is_a_config_error() {
+    let config = CONFIG.replace(
+        "[variables.lab]\n",
+        "[variables.lab]\nkind = \"categorical\"\n",
+    );
+    let config = config.replace("summary = \"median_iqr\"\n[table1]", "[table1]");
+    let e = error_of(&config, CSV);
+    assert_has(
+        &e,
+        &[
+            "[variables.lab] kind = \"categorical\" needs its levels",
+            "levels = [...]",
+        ],
+    );
+}

@@ -580,3 +580,38 @@ fn scaled_cohorts() {
     }
     assert_eq!(flows[0], flows[1]);
 }
+
+// `[cox] include-treatment = false` gives prognostic tables without the
+// treatment: no treatment row, no treatment in the selection, and the
+// factors' estimates unchanged by a term that is not there.
+#[test]
+fn cox_tables_without_the_treatment() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = root().join("tests/fixtures/r-reference/data/lung.csv");
+    let config = std::fs::read_to_string(root().join("tests/fixtures/studies/lung/study.toml"))
+        .unwrap()
+        .replace(
+            "../../r-reference/data/lung.csv",
+            &data.display().to_string(),
+        );
+    let with = dir.path().join("with.toml");
+    let without = dir.path().join("without.toml");
+    std::fs::write(&with, &config).unwrap();
+    std::fs::write(
+        &without,
+        config.replace("[cox]\n", "[cox]\ninclude-treatment = false\n"),
+    )
+    .unwrap();
+    let terms = |path: &Path| {
+        let a = pipeline::analyse(path).unwrap();
+        let v = serde_json::to_value(&a.results).unwrap();
+        let text = v["regression"].to_string();
+        (text.contains("\"treatment\""), v["regression"].clone())
+    };
+    let (treated, _) = terms(&with);
+    let (untreated, _) = terms(&without);
+    assert!(treated, "the default keeps the treatment row");
+    assert!(!untreated, "include-treatment = false drops it");
+    let (_, files) = pipeline::render_study(&without, Some(&dir.path().join("out"))).unwrap();
+    assert!(!files.is_empty());
+}

@@ -396,7 +396,9 @@ pub fn compute(
     let (cohort, cohort_name, pairs) = (pop.cohort, pop.id.as_str(), pop.clusters);
     let mut out = RegressionResults::default();
     let mut factors: Vec<Factor> = conf.factors.iter().cloned().map(Factor::Variable).collect();
-    factors.push(Factor::Treatment);
+    if conf.include_treatment {
+        factors.push(Factor::Treatment);
+    }
     for e in endpoints
         .iter()
         .filter(|e| conf.endpoints.is_empty() || conf.endpoints.contains(&e.id))

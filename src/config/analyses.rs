@@ -161,6 +161,10 @@ pub struct CoxSection {
     /// Label of the treatment row.
     #[serde(default = "treatment_label")]
     pub treatment_label: String,
+    /// Whether the treatment is a factor of the tables (default true);
+    /// false for prognostic (risk-factor) tables without it.
+    #[serde(default = "yes")]
+    pub include_treatment: bool,
     /// Selection of the multivariable model's factors.
     #[serde(default)]
     pub selection: Selection,

@@ -205,6 +205,11 @@ fn variables(c: &StudyConfig) -> std::result::Result<(), String> {
                 "{at} has both column and expr; keep one (expr derives the variable, column reads it)"
             ));
         }
+        if v.kind == Some(Kind::Categorical) && v.levels.is_none() && v.cut.is_none() {
+            return Err(format!(
+                "{at} kind = \"categorical\" needs its levels: add levels = [...] with the values as written in the data, in table order (the first is the reference)"
+            ));
+        }
         if let Some(cut) = &v.cut {
             if cut.is_empty() {
                 return Err(format!(

@@ -147,7 +147,66 @@ fn explain_toml_error(e: &toml::de::Error, text: &str) -> String {
         && let Some((word, expected)) = rest.split_once('`')
     {
         let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-        out.push_str(&did_you_mean(word, candidates.iter().copied()));
+        let here = e.span().and_then(|span| section_at(text, span.start));
+        match (home_of(word), here) {
+            (Some(home), Some(here)) if home != here => {
+                out.push_str(&format!(
+                    ". `{word}` is not a key of {here}; it belongs to {home}"
+                ));
+            }
+            _ => out.push_str(&did_you_mean(word, candidates.iter().copied())),
+        }
     }
     out
+}
+
+/// Keys that are often written in the wrong section, and where they go.
+const KEY_HOMES: &[(&str, &str)] = &[
+    ("conf-level", "[survival]"),
+    ("ties", "[survival]"),
+    ("caliper", "[matching]"),
+    ("ratio", "[matching]"),
+    ("exact", "[matching]"),
+    ("smd-threshold", "[matching]"),
+    ("landmarks", "[[endpoints]]"),
+    ("time-unit", "[[endpoints]]"),
+    ("rmst-tau", "[[endpoints]]"),
+    ("p-enter", "[cox]"),
+    ("p-remove", "[cox]"),
+    ("selection", "[cox]"),
+    ("estimands", "[weighting]"),
+    ("bootstrap", "[robustness]"),
+    ("digits", "[format]"),
+    ("p-digits", "[format]"),
+    ("dpi", "[output]"),
+    ("formats", "[output]"),
+];
+
+/// The section a misplaced key belongs to.
+fn home_of(key: &str) -> Option<&'static str> {
+    KEY_HOMES.iter().find(|(k, _)| *k == key).map(|(_, s)| *s)
+}
+
+/// The header (`[cox]`, `[[endpoints]]`) of the table that holds byte
+/// `at` of the config text; a dotted header names its first part
+/// (`[variables.age]` is in `[variables]`).
+fn section_at(text: &str, at: usize) -> Option<String> {
+    let header = text[..at.min(text.len())]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))?;
+    let double = header.starts_with("[[");
+    let name = header
+        .trim_start_matches('[')
+        .split(']')
+        .next()?
+        .split('.')
+        .next()?
+        .trim();
+    Some(if double {
+        format!("[[{name}]]")
+    } else {
+        format!("[{name}]")
+    })
 }
