@@ -53,6 +53,10 @@ const BUILTIN: &[(&str, &str)] = &[
     ),
     ("rmst.md.j2", include_str!("../../templates/rmst.md.j2")),
     (
+        "missing.md.j2",
+        include_str!("../../templates/missing.md.j2"),
+    ),
+    (
         "manuscript.html.j2",
         include_str!("../../templates/manuscript.html.j2"),
     ),
