@@ -1329,3 +1329,20 @@ fn categorical_kind_without_levels_is_a_config_error() {
         ],
     );
 }
+
+// With three or more groups, [matching] says how to proceed: which arms to
+// exclude, and how.
+#[test]
+fn matching_with_three_groups_says_how_to_proceed() {
+    let config = CONFIG.replace("groups = [\"A\", \"B\"]", "groups = [\"A\", \"B\", \"C\"]")
+        + "[matching]\ncovariates = [\"age\"]\n";
+    let e = error_of(&config, CSV);
+    assert_has(
+        &e,
+        &[
+            "[matching] pairs two groups, and [treatment] lists 3 (A, B, C)",
+            "[[cohort.exclude]] (where = \"arm IN ('C')\")",
+            "or remove [matching]",
+        ],
+    );
+}

@@ -2,7 +2,10 @@
 //! report; the twin cohort regenerates byte for byte and reproduces the
 //! published Table 1 counts.
 
-use std::path::Path;
+#[macro_use]
+mod common;
+
+use std::path::{Path, PathBuf};
 use studybook::pipeline;
 use studybook::published::twin as simulate;
 
@@ -641,4 +644,81 @@ fn missing_data_table_counts_the_rows_a_model_lost() {
     // ph.ecog is missing for one man (inst 21, time 71): 1 of 138 (0.7%),
     // 1 of 228 (0.4%).
     assert!(md.contains(r"| ph\_ecog | 1 (0.7) | 0 | 1 (0.4) |"), "{md}");
+}
+
+/// The veteran data grouped by cell type (four groups), or by two of them.
+fn celltype_study(dir: &Path, groups: &[&str], extra: &str) -> PathBuf {
+    let data = root().join("tests/fixtures/r-reference/data/veteran.csv");
+    let quoted: Vec<String> = groups.iter().map(|g| format!("\"{g}\"")).collect();
+    let excluded: Vec<String> = ["squamous", "smallcell", "adeno", "large"]
+        .iter()
+        .filter(|g| !groups.contains(g))
+        .map(|g| format!("'{g}'"))
+        .collect();
+    let mut config = format!(
+        "[study]\ntitle = \"Veteran by cell type\"\ndata = \"{}\"\n\n[treatment]\ncolumn = \"celltype\"\ngroups = [{}]\n\n[variables.karno]\nsummary = \"mean_sd\"\n[variables.age]\nsummary = \"mean_sd\"\n[variables.trt]\nlevels = [\"1\", \"2\"]\n\n[table1]\nvariables = [\"karno\", \"age\", \"trt\"]\n{extra}",
+        data.display(),
+        quoted.join(", ")
+    );
+    if !excluded.is_empty() {
+        config.push_str(&format!(
+            "\n[[cohort.exclude]]\nreason = \"Other cell types\"\nwhere = \"celltype IN ({})\"\n",
+            excluded.join(", ")
+        ));
+    }
+    let path = dir.join(format!("{}-{}.toml", groups.join("-"), extra.len()));
+    std::fs::write(&path, config).unwrap();
+    path
+}
+
+// Four arms: Table 1's SMD is the largest over the pairs (or over each arm
+// against the reference), with the pair named, and it equals the SMD of a
+// two-group study of that pair (an identity between the two paths).
+#[test]
+fn table1_smd_with_four_groups_is_the_largest_pair() {
+    let dir = tempfile::tempdir().unwrap();
+    let smd_of = |path: &Path, variable: &str| {
+        let a = pipeline::analyse(path).unwrap();
+        let v = serde_json::to_value(&a.results).unwrap();
+        let row = v["table1"]["unmatched"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["variable"] == variable)
+            .unwrap()
+            .clone();
+        (row["smd"].as_f64().unwrap(), row["smd_pair"].clone())
+    };
+    let all = ["squamous", "smallcell", "adeno", "large"];
+    let four = celltype_study(dir.path(), &all, "");
+    for variable in ["karno", "age", "trt"] {
+        let (smd, pair) = smd_of(&four, variable);
+        let (b, a) = (pair[0].as_str().unwrap(), pair[1].as_str().unwrap());
+        let two = celltype_study(dir.path(), &[a, b], "");
+        let (smd2, pair2) = smd_of(&two, variable);
+        assert_close!(smd, smd2, 1e-12);
+        assert!(pair2.is_null(), "two groups name no pair");
+        // No other pair is larger.
+        for x in all {
+            for y in all {
+                if x < y && [x, y] != [a.min(b), a.max(b)] {
+                    let (s, _) = smd_of(&celltype_study(dir.path(), &[x, y], ""), variable);
+                    assert!(
+                        s.abs() <= smd.abs() + 1e-12,
+                        "{variable}: {x}/{y} {s} > {smd}"
+                    );
+                }
+            }
+        }
+    }
+    // Against the reference only: the pair includes squamous.
+    let versus = celltype_study(dir.path(), &all, "smd-groups = \"versus-reference\"\n");
+    let (_, pair) = smd_of(&versus, "karno");
+    assert_eq!(pair[1], "squamous");
+    // The table prints it with the pair, and no NE†.
+    let out = dir.path().join("out");
+    pipeline::render_study(&four, Some(&out)).unwrap();
+    let md = std::fs::read_to_string(out.join("manuscript.md")).unwrap();
+    assert!(md.contains("(large vs smallcell) |"), "{md}");
+    assert!(!md.contains("NE†"), "{md}");
 }

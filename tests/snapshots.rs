@@ -86,3 +86,37 @@ fn a_changed_line_is_shown_in_the_diff() {
         assert!(diff.contains("-b\n+B\n"), "{diff}");
     }
 }
+
+// A footnote never points to a reason that is not listed: wherever a
+// manuscript prints the not-estimable mark, its Diagnostics section lists
+// at least one reason (lung's Cox tables once defined NE† and sent the
+// reader to a Diagnostics section that did not exist).
+#[test]
+fn every_not_estimable_mark_has_a_listed_reason() {
+    let mut manuscripts: Vec<(String, String)> = fixture_studies()
+        .into_iter()
+        .map(|(name, path)| {
+            let out = tempfile::tempdir().unwrap();
+            studybook::pipeline::render_study(&path, Some(out.path())).unwrap();
+            (
+                name,
+                std::fs::read_to_string(out.path().join("manuscript.md")).unwrap(),
+            )
+        })
+        .collect();
+    manuscripts.push((
+        "default".into(),
+        std::fs::read_to_string(root().join("reports/tace-downstaging/manuscript.md")).unwrap(),
+    ));
+    for (name, md) in manuscripts {
+        if !md.contains("NE†") {
+            continue;
+        }
+        let diagnostics = md.split("\n## Diagnostics\n").nth(1).unwrap_or_default();
+        let diagnostics = diagnostics.split("\n## ").next().unwrap_or_default();
+        assert!(
+            diagnostics.lines().any(|l| l.starts_with("- **")),
+            "{name}: NE† printed, and no reason listed"
+        );
+    }
+}

@@ -2,7 +2,7 @@
 
 use super::Diagnostic;
 use crate::cohort::{Cohort, Population, Values};
-use crate::config::{CategoricalTest, ContinuousTest, SummaryKind, Table1Section};
+use crate::config::{CategoricalTest, ContinuousTest, SmdGroups, SummaryKind, Table1Section};
 use crate::stats::{StatsError, TestResult, contingency, describe, rank, smd, t_test};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -95,8 +95,13 @@ pub struct Table1Row {
     /// Two-sided p-value.
     pub p: Option<f64>,
     /// Standardized mean difference (second group vs reference; categorical
-    /// with more than two levels: Yang-Dalton, non-negative).
+    /// with more than two levels: Yang-Dalton, non-negative). With more
+    /// than two groups, the largest in absolute value of the pairs
+    /// `[table1] smd-groups` names.
     pub smd: Option<f64>,
+    /// With more than two groups, the pair whose SMD is printed: `[group,
+    /// against]` (group labels).
+    pub smd_pair: Option<[String; 2]>,
     /// Missing values per group.
     pub missing: BTreeMap<String, usize>,
     /// Level counts (categorical rows).
@@ -166,6 +171,7 @@ fn empty_row(kind: &str) -> Table1Row {
         df: None,
         p: None,
         smd: None,
+        smd_pair: None,
         missing: BTreeMap::new(),
         levels: None,
         summary: None,
@@ -256,20 +262,24 @@ fn categorical(
         };
         apply(&mut row, kind, contingency::chi_square(&table, conf.yates))
     };
-    if k == 2 && totals[0] > 0 && totals[1] > 0 {
-        let p = |g: usize| -> Vec<f64> {
-            table
-                .iter()
-                .map(|r| r[g] as f64 / totals[g] as f64)
-                .collect()
-        };
-        let (p1, p0) = (p(1), p(0));
-        row.smd = if levels.len() == 2 {
-            smd::binary(p1[1], p0[1])
+    let p = |g: usize| -> Vec<f64> {
+        table
+            .iter()
+            .map(|r| r[g] as f64 / totals[g] as f64)
+            .collect()
+    };
+    let pair_smd = |a: usize, b: usize| {
+        if totals[a] == 0 || totals[b] == 0 {
+            return None;
+        }
+        let (pb, pa) = (p(b), p(a));
+        if levels.len() == 2 {
+            smd::binary(pb[1], pa[1])
         } else {
-            smd::categorical(&p1, &p0)
-        };
-    }
+            smd::categorical(&pb, &pa)
+        }
+    };
+    set_smd(&mut row, cohort, conf, pair_smd);
     (row, err)
 }
 
@@ -348,9 +358,43 @@ fn continuous(
             TestKind::PooledT => t_test::two_sample(x, y, true),
             _ => t_test::two_sample(x, y, false),
         };
-        let err = apply(&mut row, kind, r);
-        row.smd = smd::continuous(y, x);
-        err
+        apply(&mut row, kind, r)
     };
+    set_smd(&mut row, cohort, conf, |a, b| {
+        smd::continuous(&by_group[b], &by_group[a])
+    });
     (row, err)
+}
+
+/// The row's SMD: of the second group against the first; with more than
+/// two groups the largest in absolute value over the pairs `[table1]
+/// smd-groups` names, and the pair.
+fn set_smd(
+    row: &mut Table1Row,
+    cohort: &Cohort,
+    conf: &Table1Section,
+    smd_of: impl Fn(usize, usize) -> Option<f64>,
+) {
+    let k = cohort.groups.len();
+    if k == 2 {
+        row.smd = smd_of(0, 1);
+        return;
+    }
+    let pairs: Vec<(usize, usize)> = match conf.smd_groups {
+        SmdGroups::MaxPairwise => (0..k)
+            .flat_map(|a| (a + 1..k).map(move |b| (a, b)))
+            .collect(),
+        SmdGroups::VersusReference => (1..k).map(|b| (0, b)).collect(),
+    };
+    let best = pairs
+        .into_iter()
+        .filter_map(|(a, b)| smd_of(a, b).filter(|v| v.is_finite()).map(|v| (v, a, b)))
+        .max_by(|x, y| x.0.abs().total_cmp(&y.0.abs()));
+    if let Some((v, a, b)) = best {
+        row.smd = Some(v);
+        row.smd_pair = Some([
+            cohort.groups[b].label.clone(),
+            cohort.groups[a].label.clone(),
+        ]);
+    }
 }

@@ -188,6 +188,17 @@ pub(super) fn p_remove() -> f64 {
     0.10
 }
 
+/// Which SMD Table 1 prints for more than two groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SmdGroups {
+    /// The largest absolute SMD over every pair of groups.
+    #[default]
+    MaxPairwise,
+    /// The largest absolute SMD of a group against the reference group.
+    VersusReference,
+}
+
 /// Test for categorical rows of Table 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -243,6 +254,12 @@ pub struct Table1Section {
     /// Continuity correction of the Wilcoxon normal approximation (R's default).
     #[serde(default = "yes")]
     pub wilcoxon_correct: bool,
+    /// With more than two groups, which SMD Table 1 prints: the largest of
+    /// every pair's (`max-pairwise`, as tableone reports the largest) or
+    /// the largest of each group against the reference
+    /// (`versus-reference`); the pair is printed beside it.
+    #[serde(default)]
+    pub smd_groups: SmdGroups,
 }
 
 impl Default for Table1Section {
@@ -254,6 +271,7 @@ impl Default for Table1Section {
             fisher_below: 5.0,
             continuous_test: ContinuousTest::BySummary,
             wilcoxon_correct: true,
+            smd_groups: SmdGroups::MaxPairwise,
         }
     }
 }

@@ -388,7 +388,14 @@ fn matching(c: &StudyConfig) -> std::result::Result<(), String> {
             ));
         }
         if t.groups.len() != 2 {
-            return Err("[matching] needs exactly two groups in [treatment]".into());
+            let others: Vec<String> = t.groups[2..].iter().map(|g| format!("'{g}'")).collect();
+            return Err(format!(
+                "[matching] pairs two groups, and [treatment] lists {} ({}); to match two of them, list those two in [treatment] groups and leave the others out of the cohort with [[cohort.exclude]] (where = \"{} IN ({})\"), or remove [matching] ([weighting] needs two groups too)",
+                t.groups.len(),
+                t.groups.join(", "),
+                t.column,
+                others.join(", ")
+            ));
         }
         if !(m.smd_threshold.is_finite() && m.smd_threshold > 0.0) {
             return Err("[matching] smd-threshold must be a positive number (default 0.1)".into());
