@@ -48,6 +48,7 @@ pub mod error;
 pub mod figures;
 pub mod files;
 pub mod format;
+pub mod init;
 pub mod matching;
 pub mod pipeline;
 pub mod published;

@@ -41,6 +41,19 @@ enum Command {
         #[arg(long, conflicts_with = "out")]
         all: bool,
     },
+    /// Write a commented study.toml for a data file: columns typed from
+    /// their values, the treatment's groups, endpoints guessed from
+    /// time/event pairs (commented out). Never overwrites a file.
+    Init {
+        /// The data file (CSV or Parquet).
+        data: PathBuf,
+        /// The treatment column (default: the first two-level column).
+        #[arg(long)]
+        treatment: Option<String>,
+        /// Folder of the new study.toml.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+    },
     /// Render a study, then again whenever its config, data, templates or
     /// published manifest change (debounced); a failed render shows the
     /// error and keeps the previous report. Stop with Ctrl-C.
@@ -198,6 +211,19 @@ fn run(command: Command, show: bool) -> studybook::Result<()> {
             notes,
         } => audit(&manifest, out, notes),
         Command::Check { study } => check(&study),
+        Command::Init {
+            data,
+            treatment,
+            out,
+        } => {
+            let path = studybook::init::init(&data, treatment.as_deref(), &out)?;
+            say!(
+                "wrote {}; review it, then run `studybook check {}`",
+                path.display(),
+                path.display()
+            );
+            Ok(())
+        }
         Command::Watch {
             study,
             out,

@@ -59,6 +59,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("diff", &["render", "format", "files", "config"]),
     ("bench", &["stats"]),
     ("watch", &["pipeline", "config"]),
+    ("init", &["data", "config", "files"]),
     (
         "pipeline",
         &[

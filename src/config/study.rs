@@ -36,7 +36,8 @@ pub struct StudySection {
     pub date: Option<String>,
 }
 
-pub(super) fn default_na_values() -> Vec<String> {
+/// The cells read as missing by default (`[study] na-values`).
+pub fn default_na_values() -> Vec<String> {
     vec!["NA".into()]
 }
 

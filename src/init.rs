@@ -1,0 +1,394 @@
+//! `studybook init DATA`: a commented `study.toml` for a new data file, as
+//! `cargo new` and `mdbook init` start a project. Every column is typed from
+//! its values (numbers with many values are continuous, summarised by mean
+//! (SD) when roughly symmetric and by median (IQR) otherwise; text or few
+//! values are categorical with their levels), the treatment's groups are
+//! filled in, time/event column pairs are proposed as endpoints (commented
+//! out), and the other sections are commented examples. The text is parsed
+//! and checked before it is written, and an existing file is never
+//! overwritten.
+
+use crate::config;
+use crate::data::{Dataset, parse_number};
+use crate::error::{Error, Result};
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+/// At most this many distinct values make a numeric column categorical.
+const MAX_NUMERIC_LEVELS: usize = 6;
+/// A text column with more distinct values is left out (free text, ids).
+const MAX_TEXT_LEVELS: usize = 20;
+
+/// How a column enters the study.
+#[derive(Debug, Clone, PartialEq)]
+enum Typed {
+    /// Numbers: mean (SD) when |skewness| < 1, else median (IQR).
+    Continuous { median: bool, skewness: f64 },
+    /// Levels in table order (numbers ascending, text as sorted).
+    Categorical(Vec<String>),
+    /// Left out, with the reason.
+    Skipped(String),
+}
+
+/// Types a column from its recorded values.
+fn type_column(values: &[&str]) -> Typed {
+    if values.is_empty() {
+        return Typed::Skipped("no recorded value".into());
+    }
+    let numbers: Option<Vec<f64>> = values.iter().map(|v| parse_number(v)).collect();
+    let mut distinct: Vec<&str> = values.to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    match numbers {
+        Some(mut x) if distinct.len() > MAX_NUMERIC_LEVELS => {
+            let n = x.len() as f64;
+            let mean = x.iter().sum::<f64>() / n;
+            let sd =
+                (x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0)).sqrt();
+            let skewness = if sd > 0.0 {
+                x.iter().map(|v| ((v - mean) / sd).powi(3)).sum::<f64>() / n
+            } else {
+                0.0
+            };
+            x.clear();
+            Typed::Continuous {
+                median: skewness.abs() >= 1.0,
+                skewness,
+            }
+        }
+        Some(_) => {
+            let mut levels: Vec<&str> = distinct;
+            levels.sort_by(|a, b| {
+                parse_number(a)
+                    .unwrap_or(0.0)
+                    .total_cmp(&parse_number(b).unwrap_or(0.0))
+            });
+            Typed::Categorical(levels.iter().map(|s| s.to_string()).collect())
+        }
+        None if distinct.len() > MAX_TEXT_LEVELS => Typed::Skipped(format!(
+            "text with {} distinct values (free text or an id?)",
+            distinct.len()
+        )),
+        None => Typed::Categorical(distinct.iter().map(|s| s.to_string()).collect()),
+    }
+}
+
+/// A config key from a column name: lower case, other characters `_`.
+fn key_of(column: &str) -> String {
+    let mut key: String = column
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if key.starts_with(|c: char| c.is_ascii_digit()) || key.is_empty() {
+        key.insert(0, 'v');
+    }
+    key
+}
+
+/// A TOML basic string.
+fn quoted(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+/// `to` written relative to the folder `from` when they share a root.
+fn relative(from: &Path, to: &Path) -> PathBuf {
+    let (Ok(from), Ok(to)) = (from.canonicalize(), to.canonicalize()) else {
+        return to.to_path_buf();
+    };
+    let common = from
+        .components()
+        .zip(to.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut out = PathBuf::new();
+    for _ in from.components().skip(common) {
+        out.push("..");
+    }
+    for c in to.components().skip(common) {
+        out.push(c);
+    }
+    out
+}
+
+/// Time/event pairs: a numeric column named like a time and a 0/1 or 1/2
+/// column named like an event, matched by the rest of their names.
+fn endpoint_pairs(columns: &[(String, Typed)]) -> Vec<(String, String)> {
+    let is_time = |n: &str| {
+        let n = n.to_lowercase();
+        [
+            "time", "futime", "days", "months", "years", "os", "pfs", "dfs", "t",
+        ]
+        .iter()
+        .any(|w| {
+            n == *w
+                || n.ends_with(&format!("_{w}"))
+                || n.ends_with(&format!(".{w}"))
+                || n.starts_with(&format!("{w}_"))
+        })
+    };
+    let is_event = |n: &str, t: &Typed| {
+        let n = n.to_lowercase();
+        matches!(t, Typed::Categorical(l) if l.len() == 2 || l.len() == 3)
+            && [
+                "status", "event", "death", "dead", "fustat", "censor", "pstat", "e",
+            ]
+            .iter()
+            .any(|w| {
+                n == *w
+                    || n.ends_with(&format!("_{w}"))
+                    || n.ends_with(&format!(".{w}"))
+                    || n.starts_with(&format!("{w}_"))
+            })
+    };
+    let stem = |n: &str| {
+        n.to_lowercase()
+            .replace("time", "")
+            .replace("status", "")
+            .replace("event", "")
+            .trim_matches(|c: char| !c.is_ascii_alphanumeric())
+            .to_string()
+    };
+    let mut pairs = Vec::new();
+    for (t, tt) in columns {
+        if !(is_time(t) && matches!(tt, Typed::Continuous { .. })) {
+            continue;
+        }
+        let events: Vec<&String> = columns
+            .iter()
+            .filter(|(e, et)| is_event(e, et))
+            .map(|(e, _)| e)
+            .collect();
+        if let Some(e) = events
+            .iter()
+            .find(|e| stem(e) == stem(t))
+            .or(events.first())
+        {
+            pairs.push((t.clone(), (*e).clone()));
+        }
+    }
+    pairs
+}
+
+/// The commented config for `data` with `treatment` (default: the first
+/// two-level column), its data path written relative to `dir`.
+pub fn draft(data: &Path, treatment: Option<&str>, dir: &Path) -> Result<String> {
+    let na = config::default_na_values();
+    let d = Dataset::read(data, &na)?;
+    let mut columns: Vec<(String, Typed)> = Vec::new();
+    for name in d.names() {
+        let column = d.column(name, "init")?;
+        let values: Vec<&str> = column
+            .iter()
+            .flatten()
+            .map(str::trim)
+            .filter(|v| !v.is_empty() && !na.iter().any(|n| n == v))
+            .collect();
+        columns.push((name.clone(), type_column(&values)));
+    }
+    let pairs = endpoint_pairs(&columns);
+    let in_endpoints = |n: &str| pairs.iter().any(|(t, e)| t == n || e == n);
+    let treatment = match treatment {
+        Some(t) => t.to_string(),
+        None => columns
+            .iter()
+            .filter(|(n, _)| !in_endpoints(n))
+            .find(|(_, t)| matches!(t, Typed::Categorical(l) if l.len() == 2))
+            .map(|(n, _)| n.clone())
+            .ok_or_else(|| Error::data(data, "no two-level column to take as the treatment; name one with --treatment COLUMN"))?,
+    };
+    let groups = match columns.iter().find(|(n, _)| *n == treatment) {
+        Some((_, Typed::Categorical(levels))) => levels.clone(),
+        Some(_) => {
+            return Err(Error::data(
+                data,
+                format!(
+                    "column `{treatment}` has too many values to be the treatment; name a column with its groups as values (--treatment COLUMN)"
+                ),
+            ));
+        }
+        None => {
+            return Err(Error::data(
+                data,
+                format!(
+                    "no column `{treatment}`{}",
+                    crate::error::did_you_mean(&treatment, d.names().iter().map(String::as_str))
+                ),
+            ));
+        }
+    };
+    let mut out = String::new();
+    let title = data
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "# Written by `studybook init {}`: check each choice, then `studybook check`.",
+        data.display()
+    );
+    let _ = writeln!(
+        out,
+        "# The README's \"Writing a study config\" lists every key.\n"
+    );
+    let _ = writeln!(
+        out,
+        "[study]\ntitle = {}\ndata = {}\n",
+        quoted(&title),
+        quoted(&relative(dir, data).to_string_lossy())
+    );
+    let _ = writeln!(
+        out,
+        "[treatment]\ncolumn = {}\ngroups = [{}]   # the first is the reference\n",
+        quoted(&treatment),
+        groups
+            .iter()
+            .map(|g| quoted(g))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let mut table1 = Vec::new();
+    for (name, typed) in &columns {
+        if *name == treatment || in_endpoints(name) {
+            continue;
+        }
+        let key = key_of(name);
+        match typed {
+            Typed::Skipped(why) => {
+                let _ = writeln!(out, "# `{name}` left out: {why}.\n");
+            }
+            Typed::Continuous { median, skewness } => {
+                let (summary, why) = if *median {
+                    ("median_iqr", "skewed")
+                } else {
+                    ("mean_sd", "roughly symmetric")
+                };
+                let _ = writeln!(
+                    out,
+                    "[variables.{key}]   # numbers, {why} (skewness {skewness:.2})\ncolumn = {}\nsummary = \"{summary}\"\n",
+                    quoted(name)
+                );
+                table1.push(key);
+            }
+            Typed::Categorical(levels) => {
+                let list = levels
+                    .iter()
+                    .map(|l| quoted(l))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let _ = writeln!(
+                    out,
+                    "[variables.{key}]   # {} levels; the first is the reference\ncolumn = {}\nlevels = [{list}]\n",
+                    levels.len(),
+                    quoted(name)
+                );
+                table1.push(key);
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "[table1]\nvariables = [{}]\n",
+        table1
+            .iter()
+            .map(|k| quoted(k))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    out.push_str("# Endpoints guessed from time/event column pairs: check the event and\n# censoring codes, then uncomment.\n");
+    for (t, e) in &pairs {
+        let codes = match columns.iter().find(|(n, _)| n == e) {
+            Some((_, Typed::Categorical(l))) => l.clone(),
+            _ => Vec::new(),
+        };
+        let (censor, event) = (
+            codes.first().cloned().unwrap_or_default(),
+            codes.last().cloned().unwrap_or_default(),
+        );
+        let _ = writeln!(
+            out,
+            "# [[endpoints]]\n# id = {}\n# label = {}\n# time = {}\n# event = {}\n# event-value = {}\n# censor-value = {}\n",
+            quoted(&key_of(t)),
+            quoted(t),
+            quoted(t),
+            quoted(e),
+            quoted(&event),
+            quoted(&censor)
+        );
+    }
+    out.push_str(EXAMPLES);
+    // What is written must load: the same parser and checks as `check`.
+    config::parse(&dir.join("study.toml"), &out)?;
+    Ok(out)
+}
+
+/// The other sections, commented out.
+const EXAMPLES: &str = r#"# [[cohort.exclude]]            # exclusion steps, in order (the flow diagram)
+# reason = "Age under 18"
+# where = "age < 18"
+#
+# [matching]                    # 1:1 propensity-score matching
+# covariates = ["age"]
+# caliper = 0.1
+#
+# [weighting]                   # propensity-score weighting with [matching]'s model
+# estimands = ["ate"]
+#
+# [cox]                         # univariable and multivariable Cox tables
+# factors = ["age"]
+#
+# [output]                      # what a journal receives
+# formats = ["html", "md", "docx"]
+"#;
+
+/// Writes `dir/study.toml` for `data`; never over an existing file.
+pub fn init(data: &Path, treatment: Option<&str>, dir: &Path) -> Result<PathBuf> {
+    let path = dir.join("study.toml");
+    if path.exists() {
+        return Err(Error::config(
+            &path,
+            "already exists; studybook init never overwrites a study: pass another --out folder, or remove the file",
+        ));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let text = draft(data, treatment, dir)?;
+    crate::files::write_atomically(dir, &[("study.toml", text.as_bytes())])?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_are_typed_from_their_values() {
+        let symmetric: Vec<String> = (1..=50).map(|i| i.to_string()).collect();
+        let s: Vec<&str> = symmetric.iter().map(String::as_str).collect();
+        assert!(matches!(
+            type_column(&s),
+            Typed::Continuous { median: false, .. }
+        ));
+        let skewed: Vec<String> = (1..=50).map(|i| (i * i * i).to_string()).collect();
+        let s: Vec<&str> = skewed.iter().map(String::as_str).collect();
+        assert!(matches!(
+            type_column(&s),
+            Typed::Continuous { median: true, .. }
+        ));
+        assert_eq!(
+            type_column(&["2", "10", "1", "2"]),
+            Typed::Categorical(vec!["1".into(), "2".into(), "10".into()])
+        );
+        assert_eq!(
+            type_column(&["b", "a"]),
+            Typed::Categorical(vec!["a".into(), "b".into()])
+        );
+        assert!(matches!(type_column(&[]), Typed::Skipped(_)));
+        assert_eq!(key_of("ph.ecog"), "ph_ecog");
+        assert_eq!(key_of("1st"), "v1st");
+    }
+}
