@@ -176,21 +176,12 @@ fn endpoint_pairs(columns: &[(String, Typed)]) -> Vec<(String, String)> {
 }
 
 /// The commented config for `data` with `treatment` (default: the first
-/// two-level column), its data path written relative to `dir`.
+/// two-level column that is not an endpoint's), its data path written
+/// relative to `dir`.
 pub fn draft(data: &Path, treatment: Option<&str>, dir: &Path) -> Result<String> {
     let na = config::default_na_values();
     let d = Dataset::read(data, &na)?;
-    let mut columns: Vec<(String, Typed)> = Vec::new();
-    for name in d.names() {
-        let column = d.column(name, "init")?;
-        let values: Vec<&str> = column
-            .iter()
-            .flatten()
-            .map(str::trim)
-            .filter(|v| !v.is_empty() && !na.iter().any(|n| n == v))
-            .collect();
-        columns.push((name.clone(), type_column(&values)));
-    }
+    let columns = type_columns(&d, &na)?;
     let pairs = endpoint_pairs(&columns);
     let in_endpoints = |n: &str| pairs.iter().any(|(t, e)| t == n || e == n);
     let treatment = match treatment {
@@ -202,61 +193,80 @@ pub fn draft(data: &Path, treatment: Option<&str>, dir: &Path) -> Result<String>
             .map(|(n, _)| n.clone())
             .ok_or_else(|| Error::data(data, "no two-level column to take as the treatment; name one with --treatment COLUMN"))?,
     };
-    let groups = match columns.iter().find(|(n, _)| *n == treatment) {
-        Some((_, Typed::Categorical(levels))) => levels.clone(),
-        Some(_) => {
-            return Err(Error::data(
-                data,
-                format!(
-                    "column `{treatment}` has too many values to be the treatment; name a column with its groups as values (--treatment COLUMN)"
-                ),
-            ));
-        }
-        None => {
-            return Err(Error::data(
-                data,
-                format!(
-                    "no column `{treatment}`{}",
-                    crate::error::did_you_mean(&treatment, d.names().iter().map(String::as_str))
-                ),
-            ));
-        }
-    };
-    let mut out = String::new();
+    let groups = groups_of(&d, &columns, &treatment)?;
     let title = data
         .file_stem()
         .map(|s| s.to_string_lossy().to_string())
         .unwrap_or_default();
-    let _ = writeln!(
-        out,
-        "# Written by `studybook init {}`: check each choice, then `studybook check`.",
-        data.display()
-    );
-    let _ = writeln!(
-        out,
-        "# The README's \"Writing a study config\" lists every key.\n"
-    );
-    let _ = writeln!(
-        out,
-        "[study]\ntitle = {}\ndata = {}\n",
+    let mut out = format!(
+        "# Written by `studybook init {}`: check each choice, then `studybook check`.\n# The README's \"Writing a study config\" lists every key.\n\n[study]\ntitle = {}\ndata = {}\n\n[treatment]\ncolumn = {}\ngroups = [{}]   # the first is the reference\n\n",
+        data.display(),
         quoted(&title),
-        quoted(&relative(dir, data).to_string_lossy())
-    );
-    let _ = writeln!(
-        out,
-        "[treatment]\ncolumn = {}\ngroups = [{}]   # the first is the reference\n",
+        quoted(&relative(dir, data).to_string_lossy()),
         quoted(&treatment),
-        groups
-            .iter()
-            .map(|g| quoted(g))
-            .collect::<Vec<_>>()
-            .join(", ")
+        list(&groups),
     );
+    let kept: Vec<&(String, Typed)> = columns
+        .iter()
+        .filter(|(n, _)| *n != treatment && !in_endpoints(n))
+        .collect();
+    write_variables(&mut out, &kept);
+    write_endpoints(&mut out, &columns, &pairs);
+    out.push_str(EXAMPLES);
+    // What is written must load: the same parser and checks as `check`.
+    config::parse(&dir.join("study.toml"), &out)?;
+    Ok(out)
+}
+
+/// Every column of `d`, typed from its recorded values.
+fn type_columns(d: &Dataset, na: &[String]) -> Result<Vec<(String, Typed)>> {
+    let mut columns = Vec::new();
+    for name in d.names() {
+        let column = d.column(name, "init")?;
+        let values: Vec<&str> = column
+            .iter()
+            .flatten()
+            .map(str::trim)
+            .filter(|v| !v.is_empty() && !na.iter().any(|n| n == v))
+            .collect();
+        columns.push((name.clone(), type_column(&values)));
+    }
+    Ok(columns)
+}
+
+/// The treatment column's values, which must be few.
+fn groups_of(d: &Dataset, columns: &[(String, Typed)], treatment: &str) -> Result<Vec<String>> {
+    match columns.iter().find(|(n, _)| n == treatment) {
+        Some((_, Typed::Categorical(levels))) => Ok(levels.clone()),
+        Some(_) => Err(Error::data(
+            &d.path,
+            format!(
+                "column `{treatment}` has too many values to be the treatment; name a column with its groups as values (--treatment COLUMN)"
+            ),
+        )),
+        None => Err(Error::data(
+            &d.path,
+            format!(
+                "no column `{treatment}`{}",
+                crate::error::did_you_mean(treatment, d.names().iter().map(String::as_str))
+            ),
+        )),
+    }
+}
+
+/// Quoted TOML strings, comma-separated.
+fn list(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|s| quoted(s))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A `[variables.KEY]` table per kept column, then `[table1]` of them.
+fn write_variables(out: &mut String, columns: &[&(String, Typed)]) {
     let mut table1 = Vec::new();
-    for (name, typed) in &columns {
-        if *name == treatment || in_endpoints(name) {
-            continue;
-        }
+    for (name, typed) in columns {
         let key = key_of(name);
         match typed {
             Typed::Skipped(why) => {
@@ -276,40 +286,31 @@ pub fn draft(data: &Path, treatment: Option<&str>, dir: &Path) -> Result<String>
                 table1.push(key);
             }
             Typed::Categorical(levels) => {
-                let list = levels
-                    .iter()
-                    .map(|l| quoted(l))
-                    .collect::<Vec<_>>()
-                    .join(", ");
                 let _ = writeln!(
                     out,
-                    "[variables.{key}]   # {} levels; the first is the reference\ncolumn = {}\nlevels = [{list}]\n",
+                    "[variables.{key}]   # {} levels; the first is the reference\ncolumn = {}\nlevels = [{}]\n",
                     levels.len(),
-                    quoted(name)
+                    quoted(name),
+                    list(levels)
                 );
                 table1.push(key);
             }
         }
     }
-    let _ = writeln!(
-        out,
-        "[table1]\nvariables = [{}]\n",
-        table1
-            .iter()
-            .map(|k| quoted(k))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+    let _ = writeln!(out, "[table1]\nvariables = [{}]\n", list(&table1));
+}
+
+/// Each time/event pair as a commented `[[endpoints]]` table: the event's
+/// last level as the event, its first as censoring.
+fn write_endpoints(out: &mut String, columns: &[(String, Typed)], pairs: &[(String, String)]) {
     out.push_str("# Endpoints guessed from time/event column pairs: check the event and\n# censoring codes, then uncomment.\n");
-    for (t, e) in &pairs {
+    for (t, e) in pairs {
         let codes = match columns.iter().find(|(n, _)| n == e) {
             Some((_, Typed::Categorical(l))) => l.clone(),
             _ => Vec::new(),
         };
-        let (censor, event) = (
-            codes.first().cloned().unwrap_or_default(),
-            codes.last().cloned().unwrap_or_default(),
-        );
+        let censor = codes.first().cloned().unwrap_or_default();
+        let event = codes.last().cloned().unwrap_or_default();
         let _ = writeln!(
             out,
             "# [[endpoints]]\n# id = {}\n# label = {}\n# time = {}\n# event = {}\n# event-value = {}\n# censor-value = {}\n",
@@ -321,10 +322,6 @@ pub fn draft(data: &Path, treatment: Option<&str>, dir: &Path) -> Result<String>
             quoted(&censor)
         );
     }
-    out.push_str(EXAMPLES);
-    // What is written must load: the same parser and checks as `check`.
-    config::parse(&dir.join("study.toml"), &out)?;
-    Ok(out)
 }
 
 /// The other sections, commented out.
