@@ -387,3 +387,30 @@ fn cox_null_baseline_equals_nelson_aalen() {
     // By hand at t = 3: 1/10 + 1/9.
     assert_close!(h[1].1, 0.1 + 1.0 / 9.0, 1e-12);
 }
+
+// Fisher's Monte Carlo p-value agrees with the exact p within its binomial
+// error (an identity between the two methods; 20000 draws, the bound five
+// standard errors), is the same for the same seed, and is what Table 1
+// falls back to when the exact enumeration is past its budget.
+#[test]
+fn fisher_monte_carlo_agrees_with_the_exact_test() {
+    use studybook::analysis::table1::{TestKind, fisher};
+    use studybook::stats::contingency::{fisher_exact, fisher_monte_carlo};
+    let table = vec![vec![8, 2, 5], vec![3, 9, 4], vec![2, 3, 10]];
+    let exact = fisher_exact(&table, 1_000_000_000).unwrap().p;
+    let b = 20_000;
+    let mc = fisher_monte_carlo(&table, b, 7).unwrap().p;
+    let se = (exact * (1.0 - exact) / b as f64).sqrt();
+    assert!(
+        (mc - exact).abs() < 5.0 * se,
+        "exact {exact}, Monte Carlo {mc}, se {se}"
+    );
+    assert_eq!(mc, fisher_monte_carlo(&table, b, 7).unwrap().p);
+    // Past the budget: the Monte Carlo p, named as such.
+    let (kind, r) = fisher(&table, 10);
+    assert_eq!(kind, TestKind::FisherMonteCarlo);
+    let p = r.unwrap().p;
+    assert!(p > 0.0 && p <= 1.0);
+    let (kind, r) = fisher(&table, 1_000_000_000);
+    assert_eq!((kind, r.unwrap().p), (TestKind::Fisher, exact));
+}

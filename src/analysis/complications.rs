@@ -112,10 +112,7 @@ pub fn compute(
                 }
             };
             let (test, r) = if fisher {
-                (
-                    TestKind::Fisher,
-                    contingency::fisher_exact(&table, contingency::DEFAULT_FISHER_BUDGET),
-                )
+                super::table1::fisher(&table, contingency::DEFAULT_FISHER_BUDGET)
             } else {
                 let kind = if table1.yates && k == 2 {
                     TestKind::ChiSquareYates

@@ -18,6 +18,9 @@ pub enum TestKind {
     ChiSquare,
     /// Fisher's exact test.
     Fisher,
+    /// Fisher's test with a Monte Carlo p-value (the exact one out of
+    /// reach): 2000 tables with the observed margins, seed 1.
+    FisherMonteCarlo,
     /// Wilcoxon rank-sum (Mann-Whitney U), normal approximation.
     Wilcoxon,
     /// Welch's unequal-variance t-test.
@@ -35,6 +38,9 @@ impl TestKind {
             TestKind::ChiSquareYates => "chi-square test with Yates' continuity correction",
             TestKind::ChiSquare => "Pearson's chi-square test",
             TestKind::Fisher => "Fisher's exact test",
+            TestKind::FisherMonteCarlo => {
+                "Fisher's test with a Monte Carlo p-value (the exact enumeration was too large: 2000 random tables with the observed margins, seed 1, as R's simulate.p.value)"
+            }
             TestKind::Wilcoxon => "Wilcoxon rank-sum (Mann-Whitney U) test",
             TestKind::WelchT => "Welch's t-test",
             TestKind::PooledT => "Student's t-test (pooled variance)",
@@ -247,11 +253,8 @@ fn categorical(
         }
     };
     let err = if use_fisher {
-        apply(
-            &mut row,
-            TestKind::Fisher,
-            contingency::fisher_exact(&table, contingency::DEFAULT_FISHER_BUDGET),
-        )
+        let (kind, result) = fisher(&table, contingency::DEFAULT_FISHER_BUDGET);
+        apply(&mut row, kind, result)
     } else {
         let is_2x2 = table.iter().filter(|r| r.iter().sum::<u64>() > 0).count() == 2
             && totals.iter().filter(|&&t| t > 0).count() == 2;
@@ -364,6 +367,22 @@ fn continuous(
         smd::continuous(&by_group[b], &by_group[a])
     });
     (row, err)
+}
+
+/// Fisher's exact test, or its Monte Carlo p-value when the exact
+/// enumeration is past `budget` (never a missing p for a large table).
+pub fn fisher(table: &[Vec<u64>], budget: u64) -> (TestKind, Result<TestResult, StatsError>) {
+    match contingency::fisher_exact(table, budget) {
+        Err(StatsError::WorkBudgetExceeded(_)) => (
+            TestKind::FisherMonteCarlo,
+            contingency::fisher_monte_carlo(
+                table,
+                contingency::FISHER_MC_REPLICATES,
+                contingency::FISHER_MC_SEED,
+            ),
+        ),
+        other => (TestKind::Fisher, other),
+    }
 }
 
 /// The row's SMD: of the second group against the first; with more than

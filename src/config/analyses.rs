@@ -255,7 +255,7 @@ pub struct Table1Section {
     #[serde(default = "yes")]
     pub wilcoxon_correct: bool,
     /// With more than two groups, which SMD Table 1 prints: the largest of
-    /// every pair's (`max-pairwise`, as tableone reports the largest) or
+    /// every pair's (`max-pairwise`) or
     /// the largest of each group against the reference
     /// (`versus-reference`); the pair is printed beside it.
     #[serde(default)]

@@ -285,3 +285,67 @@ impl FisherSearch<'_> {
         Ok(())
     }
 }
+
+/// Replicates of [`fisher_monte_carlo`] where the exact test is out of
+/// reach (R's `fisher.test(simulate.p.value = TRUE)` default, B = 2000).
+pub const FISHER_MC_REPLICATES: usize = 2000;
+/// Seed of [`fisher_monte_carlo`]'s generator (ChaCha8).
+pub const FISHER_MC_SEED: u64 = 1;
+
+/// Fisher's test with a Monte Carlo p-value, as R's `fisher.test(x,
+/// simulate.p.value = TRUE, B)`: `replicates` tables with the observed
+/// margins are drawn uniformly (the multiple hypergeometric law: the
+/// patients' column labels shuffled and dealt to the rows), and
+/// `p = (1 + #{-sum ln x! of a draw <= the observed's (1 + 64 eps)}) /
+/// (B + 1)`. The draws come from a ChaCha8 generator seeded with `seed`,
+/// so the p-value is the same on every run (not R's: R draws with its own
+/// generator and Patefield's algorithm).
+pub fn fisher_monte_carlo(
+    table: &[Vec<u64>],
+    replicates: usize,
+    seed: u64,
+) -> Result<TestResult, StatsError> {
+    use rand::SeedableRng;
+    use rand::rngs::ChaCha8Rng;
+    use rand::seq::SliceRandom;
+    let t = compact(table)?;
+    let rows: Vec<u64> = t.iter().map(|r| r.iter().sum()).collect();
+    let cols = t[0].len();
+    let n: u64 = rows.iter().sum();
+    let lf = ln_factorials(n);
+    let statistic =
+        |x: &[Vec<u64>]| -> f64 { -x.iter().flatten().map(|&v| lf[v as usize]).sum::<f64>() };
+    let observed = statistic(&t);
+    // R compares with STATISTIC / almost.1, almost.1 = 1 + 64 eps.
+    let bound = observed / (1.0 + 64.0 * f64::EPSILON);
+    let mut labels: Vec<usize> = (0..cols)
+        .flat_map(|j| std::iter::repeat_n(j, t.iter().map(|r| r[j]).sum::<u64>() as usize))
+        .collect();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut draw = vec![vec![0u64; cols]; rows.len()];
+    let mut as_extreme = 0usize;
+    for _ in 0..replicates {
+        labels.shuffle(&mut rng);
+        let mut at = 0;
+        for (i, &r) in rows.iter().enumerate() {
+            draw[i].iter_mut().for_each(|v| *v = 0);
+            for &j in &labels[at..at + r as usize] {
+                draw[i][j] += 1;
+            }
+            at += r as usize;
+        }
+        if statistic(&draw) <= bound {
+            as_extreme += 1;
+        }
+    }
+    let cols_total: Vec<u64> = (0..cols).map(|j| t.iter().map(|r| r[j]).sum()).collect();
+    let konst = rows.iter().map(|&r| lf[r as usize]).sum::<f64>()
+        + cols_total.iter().map(|&c| lf[c as usize]).sum::<f64>()
+        - lf[n as usize];
+    Ok(TestResult {
+        // As the exact test's: the probability of the observed table.
+        statistic: (observed + konst).exp(),
+        df: None,
+        p: (1 + as_extreme) as f64 / (replicates + 1) as f64,
+    })
+}
