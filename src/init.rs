@@ -116,35 +116,30 @@ fn relative(from: &Path, to: &Path) -> PathBuf {
     out
 }
 
+/// Whether a column name is one of `words` or has one as a part
+/// (`os_time`, `time.os`, `death_flag`), in any case.
+fn named_like(name: &str, words: &[&str]) -> bool {
+    let n = name.to_lowercase();
+    words.iter().any(|w| {
+        n == *w
+            || n.ends_with(&format!("_{w}"))
+            || n.ends_with(&format!(".{w}"))
+            || n.starts_with(&format!("{w}_"))
+    })
+}
+
 /// Time/event pairs: a numeric column named like a time and a 0/1 or 1/2
 /// column named like an event, matched by the rest of their names.
 fn endpoint_pairs(columns: &[(String, Typed)]) -> Vec<(String, String)> {
-    let is_time = |n: &str| {
-        let n = n.to_lowercase();
-        [
-            "time", "futime", "days", "months", "years", "os", "pfs", "dfs", "t",
-        ]
-        .iter()
-        .any(|w| {
-            n == *w
-                || n.ends_with(&format!("_{w}"))
-                || n.ends_with(&format!(".{w}"))
-                || n.starts_with(&format!("{w}_"))
-        })
-    };
+    const TIMES: &[&str] = &[
+        "time", "futime", "days", "months", "years", "os", "pfs", "dfs", "t",
+    ];
+    const EVENTS: &[&str] = &[
+        "status", "event", "death", "dead", "fustat", "censor", "pstat", "e",
+    ];
+    let is_time = |n: &str| named_like(n, TIMES);
     let is_event = |n: &str, t: &Typed| {
-        let n = n.to_lowercase();
-        matches!(t, Typed::Categorical(l) if l.len() == 2 || l.len() == 3)
-            && [
-                "status", "event", "death", "dead", "fustat", "censor", "pstat", "e",
-            ]
-            .iter()
-            .any(|w| {
-                n == *w
-                    || n.ends_with(&format!("_{w}"))
-                    || n.ends_with(&format!(".{w}"))
-                    || n.starts_with(&format!("{w}_"))
-            })
+        matches!(t, Typed::Categorical(l) if l.len() == 2 || l.len() == 3) && named_like(n, EVENTS)
     };
     let stem = |n: &str| {
         n.to_lowercase()

@@ -5,6 +5,8 @@
 //! The veteran fixture study, at 300 ppi and one column wide to keep the
 //! rasters small.
 
+mod common;
+
 use resvg::usvg::roxmltree;
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -23,15 +25,7 @@ checklist = true
 
 /// The veteran study with `[output]`, in `dir` (templates from `templates`).
 fn study(dir: &Path, templates: &[(&str, &str)]) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let data = root.join("tests/fixtures/r-reference/data/veteran.csv");
-    let config = std::fs::read_to_string(root.join("tests/fixtures/studies/veteran/study.toml"))
-        .unwrap()
-        .replace(
-            "../../r-reference/data/veteran.csv",
-            &data.display().to_string(),
-        )
-        .replace("replicates = 199", "replicates = 20");
+    let config = common::fixture_config("veteran").replace("replicates = 199", "replicates = 20");
     let path = dir.join("study.toml");
     std::fs::write(&path, config + OUTPUT).unwrap();
     if !templates.is_empty() {

@@ -7,7 +7,9 @@
 //! (`.ci/run` installs them and sets STUDYBOOK_REQUIRE_LIBREOFFICE=1, so
 //! that a missing tool fails there); elsewhere the test says it is skipped.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 use std::process::Command;
 use studybook::pipeline;
 
@@ -39,16 +41,8 @@ fn docx_converts_to_pdf_with_the_abstract_and_table_1() {
         eprintln!("skipped: LibreOffice or pdftotext not installed");
         return;
     };
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();
-    let data = root.join("tests/fixtures/r-reference/data/veteran.csv");
-    let config = std::fs::read_to_string(root.join("tests/fixtures/studies/veteran/study.toml"))
-        .unwrap()
-        .replace(
-            "../../r-reference/data/veteran.csv",
-            &data.display().to_string(),
-        )
-        .replace("replicates = 199", "replicates = 20")
+    let config = common::fixture_config("veteran").replace("replicates = 199", "replicates = 20")
         + "\n[output]\nformats = [\"md\", \"docx\"]\ndpi = 300\nfigure-width = 84\n";
     std::fs::write(dir.path().join("study.toml"), config).unwrap();
     let out = dir.path().join("out");

@@ -590,13 +590,7 @@ fn scaled_cohorts() {
 #[test]
 fn cox_tables_without_the_treatment() {
     let dir = tempfile::tempdir().unwrap();
-    let data = root().join("tests/fixtures/r-reference/data/lung.csv");
-    let config = std::fs::read_to_string(root().join("tests/fixtures/studies/lung/study.toml"))
-        .unwrap()
-        .replace(
-            "../../r-reference/data/lung.csv",
-            &data.display().to_string(),
-        );
+    let config = common::fixture_config("lung");
     let with = dir.path().join("with.toml");
     let without = dir.path().join("without.toml");
     std::fs::write(&with, &config).unwrap();
@@ -625,13 +619,7 @@ fn cox_tables_without_the_treatment() {
 #[test]
 fn missing_data_table_counts_the_rows_a_model_lost() {
     let dir = tempfile::tempdir().unwrap();
-    let data = root().join("tests/fixtures/r-reference/data/lung.csv");
-    let config = std::fs::read_to_string(root().join("tests/fixtures/studies/lung/study.toml"))
-        .unwrap()
-        .replace(
-            "../../r-reference/data/lung.csv",
-            &data.display().to_string(),
-        )
+    let config = common::fixture_config("lung")
         .replace("[cox]\n", "[table1]\nvariables = [\"ph_ecog\"]\n\n[cox]\n");
     std::fs::write(dir.path().join("study.toml"), config).unwrap();
     let out = dir.path().join("out");

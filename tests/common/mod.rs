@@ -90,3 +90,15 @@ pub fn nums(v: &serde_json::Value) -> Vec<f64> {
         .map(|x| x.as_f64().unwrap())
         .collect()
 }
+
+/// A fixture study's config (`tests/fixtures/studies/NAME/study.toml`) with
+/// its data path made absolute, for writing into a temporary folder.
+pub fn fixture_config(name: &str) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let text = std::fs::read_to_string(root.join("studies").join(name).join("study.toml"))
+        .expect("the fixture study exists");
+    let (before, after) = text.split_once("\ndata = \"").expect("a data line");
+    let (relative, rest) = after.split_once('"').expect("a quoted data path");
+    let data = root.join("studies").join(name).join(relative);
+    format!("{before}\ndata = \"{}\"{rest}", data.display())
+}
