@@ -2,6 +2,7 @@
 
 use super::Figure;
 use super::finish;
+use super::metrics::text_width;
 use super::svg::xml;
 use crate::analysis::subgroups::SubgroupRow;
 use crate::cohort::{ByPopulation, Group, Made, PopulationInfo};
@@ -10,20 +11,84 @@ use crate::format::Formatter;
 
 const ROW: i32 = 22;
 const TOP: i32 = 46;
-const LABEL_W: i32 = 250;
-const GROUP_W: i32 = 95;
-const HR_W: i32 = 130;
-const P_W: i32 = 70;
+/// Text size in px.
+const SIZE: f64 = 12.0;
+/// Left margin, and the space between two columns' texts.
+const MARGIN: i32 = 8;
+const GAP: i32 = 16;
+/// How far a level sits in from its variable.
+const INDENT: i32 = 16;
 const PLOT_W: i32 = 250;
 
-/// Where a forest plot's columns and axis fall.
+/// One printed line of the plot: the overall row, a variable's heading
+/// (with its interaction p), or a level (indented under its heading).
+#[derive(Clone, Copy)]
+enum Line<'a> {
+    Overall(&'a SubgroupRow),
+    Heading(&'a SubgroupRow),
+    Level(&'a SubgroupRow),
+}
+
+impl Line<'_> {
+    /// The label and whether it is bold.
+    fn label(&self) -> (&str, bool) {
+        match self {
+            Line::Overall(r) => (&r.label, true),
+            Line::Heading(r) => (&r.label, false),
+            Line::Level(r) => (r.level.as_deref().unwrap_or_default(), false),
+        }
+    }
+
+    /// The label's left edge.
+    fn label_x(&self) -> i32 {
+        match self {
+            Line::Level(_) => MARGIN + INDENT,
+            _ => MARGIN,
+        }
+    }
+}
+
+/// The printed lines of `rows`: each variable's heading before its first
+/// level.
+fn lines<'a>(rows: &[&'a SubgroupRow]) -> Vec<Line<'a>> {
+    let mut out = Vec::new();
+    let mut last_var = None;
+    for r in rows {
+        if r.level.is_none() {
+            out.push(Line::Overall(r));
+        } else {
+            if last_var != Some(r.variable.as_str()) {
+                out.push(Line::Heading(r));
+            }
+            out.push(Line::Level(r));
+        }
+        last_var = Some(r.variable.as_str());
+    }
+    out
+}
+
+/// The widest of `texts` at the plot's size, rounded up.
+fn widest<'t>(texts: impl IntoIterator<Item = (&'t str, bool)>) -> i32 {
+    texts
+        .into_iter()
+        .map(|(t, bold)| text_width(t, SIZE, bold).ceil() as i32)
+        .max()
+        .unwrap_or(0)
+}
+
+/// Where a forest plot's columns and axis fall: every text column as wide
+/// as its widest text (measured with the print font) plus a gap.
 struct Layout {
-    groups: i32,
     /// Width of the label column.
     label_w: i32,
+    /// Width of each group's events/n column.
+    group_w: Vec<i32>,
+    /// Width of the HR (95% CI) and p columns.
+    hr_w: i32,
+    p_w: i32,
     /// Left edge of the plot column.
     plot_x: i32,
-    /// The axis' lowest and highest HR shown (within [0.05, 20]).
+    /// The axis' lowest HR shown (within [0.05, 20]).
     lo: f64,
     /// Log range of the axis.
     llo: f64,
@@ -31,23 +96,59 @@ struct Layout {
 }
 
 impl Layout {
-    /// A log axis over the intervals of `rows`, within [0.05, 20].
-    fn new(rows: &[&SubgroupRow], groups: usize, label_w: i32) -> Layout {
-        let groups = groups as i32;
-        let lo = rows
+    /// Columns sized to `lines`' texts; a log axis over their intervals,
+    /// within [0.05, 20].
+    fn new(lines: &[Line<'_>], texts: &Texts, heads: [&str; 2], groups: &[(&str, &str)]) -> Self {
+        let label_w = lines
             .iter()
+            .map(|l| {
+                let (t, bold) = l.label();
+                l.label_x() + widest([(t, bold)])
+            })
+            .chain([MARGIN + widest([(heads[0], true)])])
+            .max()
+            .unwrap_or(0)
+            + GAP;
+        let group_w = groups
+            .iter()
+            .enumerate()
+            .map(|(g, (_, label))| {
+                let cells = texts.counts.iter().map(|c| (c[g].as_str(), false));
+                widest(cells.chain([(*label, true), ("events/n", false)])) + GAP
+            })
+            .collect::<Vec<_>>();
+        let hr_w = widest(
+            texts
+                .hr
+                .iter()
+                .map(|t| (t.as_str(), false))
+                .chain([("HR (95% CI)", true)]),
+        ) + GAP;
+        let p_w = widest(
+            texts
+                .p
+                .iter()
+                .map(|t| (t.as_str(), false))
+                .chain([(heads[1], true)]),
+        ) + GAP;
+        let rows = lines.iter().map(|l| match l {
+            Line::Overall(r) | Line::Heading(r) | Line::Level(r) => *r,
+        });
+        let lo = rows
+            .clone()
             .filter_map(|r| r.lower)
             .fold(1.0f64, f64::min)
             .max(0.05);
         let hi = rows
-            .iter()
             .filter_map(|r| r.upper)
             .fold(1.0f64, f64::max)
             .min(20.0);
         Layout {
-            groups,
+            plot_x: label_w + group_w.iter().sum::<i32>() + hr_w + p_w,
             label_w,
-            plot_x: label_w + GROUP_W * groups + HR_W + P_W,
+            group_w,
+            hr_w,
+            p_w,
             lo,
             llo: (lo.ln() - 0.1).min(-0.2),
             lhi: (hi.ln() + 0.1).max(0.2),
@@ -62,16 +163,73 @@ impl Layout {
 
     /// The centre of group column `g`.
     fn group_x(&self, g: usize) -> i32 {
-        self.label_w + GROUP_W * g as i32 + GROUP_W / 2
+        self.label_w + self.group_w[..g].iter().sum::<i32>() + self.group_w[g] / 2
     }
 
     /// The centre of the HR (95% CI) column.
     fn hr_x(&self) -> i32 {
-        self.label_w + GROUP_W * self.groups + HR_W / 2
+        self.label_w + self.group_w.iter().sum::<i32>() + self.hr_w / 2
+    }
+
+    /// The centre of the p column.
+    fn p_x(&self) -> i32 {
+        self.plot_x - self.p_w / 2
     }
 }
 
-/// A 12-point text at (x, y).
+/// The formatted texts of each line, in line order: events/n per group,
+/// HR (95% CI) and p (empty where the line has none).
+struct Texts {
+    counts: Vec<Vec<String>>,
+    hr: Vec<String>,
+    p: Vec<String>,
+}
+
+impl Texts {
+    fn new(
+        lines: &[Line<'_>],
+        groups: &[(&str, &str)],
+        fmt: &Formatter,
+        p_per_level: bool,
+    ) -> Self {
+        let mut t = Texts {
+            counts: Vec::new(),
+            hr: Vec::new(),
+            p: Vec::new(),
+        };
+        for line in lines {
+            let (counts, hr, p) = match *line {
+                Line::Heading(r) => (
+                    vec![String::new(); groups.len()],
+                    String::new(),
+                    if p_per_level { None } else { r.p_interaction },
+                ),
+                Line::Overall(r) | Line::Level(r) => {
+                    let counts = groups
+                        .iter()
+                        .map(|(value, _)| {
+                            let e = r.events.get(*value).copied().unwrap_or(0);
+                            let n = r.n.get(*value).copied().unwrap_or(0);
+                            format!("{e}/{n}")
+                        })
+                        .collect();
+                    let p = if p_per_level || matches!(line, Line::Overall(_)) {
+                        r.p_interaction
+                    } else {
+                        None
+                    };
+                    (counts, fmt.hr_ci(r.hr, r.lower, r.upper), p)
+                }
+            };
+            t.counts.push(counts);
+            t.hr.push(hr);
+            t.p.push(p.map(|p| fmt.p(Some(p))).unwrap_or_default());
+        }
+        t
+    }
+}
+
+/// A 12-pixel text at (x, y).
 fn text(x: i32, y: i32, anchor: &str, weight: &str, t: &str) -> String {
     format!(
         r#"<text x="{x}" y="{y}" font-family="sans-serif" font-size="12" text-anchor="{anchor}" font-weight="{weight}">{}</text>"#,
@@ -79,11 +237,12 @@ fn text(x: i32, y: i32, anchor: &str, weight: &str, t: &str) -> String {
     )
 }
 
-/// A subgroup forest plot: one row per subgroup level (overall first) with
+/// A subgroup forest plot: the overall row first, then each variable's
+/// name with its interaction p and its levels indented below, each with
 /// events/patients per group, the treatment HR (95% CI) as text and as a
 /// square (area by inverse variance) with its interval on a log axis, the
-/// null line at 1, and the interaction p on each variable's first row.
-/// Text columns are fixed-width and numbers come formatted from `fmt`.
+/// null line at 1. Every text column is as wide as its widest text in the
+/// print font, so no text runs into the next column.
 pub fn forest_plot(
     name: &str,
     rows: &[&SubgroupRow],
@@ -98,13 +257,13 @@ pub fn forest_plot(
         fmt,
         x_title,
         ["Subgroup", "p interaction"],
-        LABEL_W,
+        false,
     )
 }
 
-/// [`forest_plot`] with other heads for the first and the p column
-/// (the rows' `p_interaction` fills the latter) and a label column
-/// `label_w` wide.
+/// [`forest_plot`] with other heads for the first and the p column; with
+/// `p_per_level`, each level prints its own p (the rows' `p_interaction`)
+/// instead of the variable's heading printing its first level's.
 pub fn forest_plot_headed(
     name: &str,
     rows: &[&SubgroupRow],
@@ -112,32 +271,28 @@ pub fn forest_plot_headed(
     fmt: &Formatter,
     x_title: &str,
     heads: [&str; 2],
-    label_w: i32,
+    p_per_level: bool,
 ) -> Figure {
-    let l = Layout::new(rows, groups.len(), label_w);
-    let width = l.plot_x + PLOT_W + 20;
-    let height = TOP + ROW * rows.len() as i32 + 50;
+    let lines = lines(rows);
+    let texts = Texts::new(&lines, groups, fmt, p_per_level);
+    let l = Layout::new(&lines, &texts, heads, groups);
+    let title_w = widest([(x_title, false)]);
+    let width = (l.plot_x + PLOT_W + 20).max(l.plot_x + PLOT_W / 2 + title_w / 2 + MARGIN);
+    let height = TOP + ROW * lines.len() as i32 + 50;
     let mut s = header(&l, groups, heads);
     let max_w = rows
         .iter()
         .filter_map(|r| r.se)
         .map(|se| 1.0 / (se * se))
         .fold(0.0, f64::max);
-    let mut last_var = "";
-    for (i, r) in rows.iter().enumerate() {
-        let first = r.variable != last_var && r.level.is_some();
-        s.push_str(&row(
-            &l,
-            r,
-            TOP + ROW * i as i32 + ROW / 2,
-            first,
-            groups,
-            fmt,
-            max_w,
-        ));
-        last_var = &r.variable;
+    for (i, line) in lines.iter().enumerate() {
+        let y = TOP + ROW * i as i32 + ROW / 2;
+        s.push_str(&line_texts(&l, line, &texts, i, y));
+        if let Line::Overall(r) | Line::Level(r) = line {
+            s.push_str(&interval(&l, r, y, max_w));
+        }
     }
-    s.push_str(&axis(&l, TOP + ROW * rows.len() as i32 + 6, x_title));
+    s.push_str(&axis(&l, TOP + ROW * lines.len() as i32 + 6, x_title));
     let svg = format!(
         r##"<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">
 <rect x="0" y="0" width="{width}" height="{height}" fill="#FFFFFF"/>
@@ -150,76 +305,54 @@ pub fn forest_plot_headed(
 
 /// The column titles.
 fn header(l: &Layout, groups: &[(&str, &str)], [first, p]: [&str; 2]) -> String {
-    let mut s = text(8, 20, "start", "bold", first);
+    let mut s = text(MARGIN, 20, "start", "bold", first);
     for (g, (_, label)) in groups.iter().enumerate() {
         s.push_str(&text(l.group_x(g), 20, "middle", "bold", label));
         s.push_str(&text(l.group_x(g), 36, "middle", "normal", "events/n"));
     }
     s.push_str(&text(l.hr_x(), 20, "middle", "bold", "HR (95% CI)"));
-    s.push_str(&text(l.plot_x - P_W / 2, 20, "middle", "bold", p));
+    s.push_str(&text(l.p_x(), 20, "middle", "bold", p));
     s
 }
 
-/// One subgroup's row at height `y`: its label (with the variable's name
-/// on its `first` level), events/n per group, HR (95% CI), interaction p,
-/// and the interval with a square of area by inverse variance.
-fn row(
-    l: &Layout,
-    r: &SubgroupRow,
-    y: i32,
-    first: bool,
-    groups: &[(&str, &str)],
-    fmt: &Formatter,
-    max_w: f64,
-) -> String {
-    let label = match &r.level {
-        Some(level) if first => format!("{}: {level}", r.label),
-        Some(level) => format!("    {level}"),
-        None => r.label.clone(),
-    };
-    let weight = if r.level.is_none() { "bold" } else { "normal" };
-    let mut s = text(8, y + 4, "start", weight, &label);
-    for (g, (value, _)) in groups.iter().enumerate() {
-        let e = r.events.get(*value).copied().unwrap_or(0);
-        let n = r.n.get(*value).copied().unwrap_or(0);
-        s.push_str(&text(
-            l.group_x(g),
-            y + 4,
-            "middle",
-            "normal",
-            &format!("{e}/{n}"),
-        ));
+/// Line `i`'s texts at height `y`: its label, events/n per group,
+/// HR (95% CI) and p.
+fn line_texts(l: &Layout, line: &Line<'_>, texts: &Texts, i: usize, y: i32) -> String {
+    let (label, bold) = line.label();
+    let weight = if bold { "bold" } else { "normal" };
+    let mut s = text(line.label_x(), y + 4, "start", weight, label);
+    for (g, count) in texts.counts[i].iter().enumerate() {
+        if !count.is_empty() {
+            s.push_str(&text(l.group_x(g), y + 4, "middle", "normal", count));
+        }
     }
-    let hr_text = fmt.hr_ci(r.hr, r.lower, r.upper);
-    s.push_str(&text(l.hr_x(), y + 4, "middle", "normal", &hr_text));
-    if let Some(p) = r.p_interaction {
-        s.push_str(&text(
-            l.plot_x - P_W / 2,
-            y + 4,
-            "middle",
-            "normal",
-            &fmt.p(Some(p)),
-        ));
-    }
-    if let (Some(hr), Some(lo), Some(hi), Some(se)) = (r.hr, r.lower, r.upper, r.se) {
-        s.push_str(&format!(
-            r##"<line x1="{}" y1="{y}" x2="{}" y2="{y}" stroke="#000000"/>"##,
-            l.px(lo),
-            l.px(hi)
-        ));
-        let side = (4.0 + 10.0 * ((1.0 / (se * se)) / max_w).sqrt()) as i32;
-        let fill = if r.level.is_none() {
-            "#000000"
-        } else {
-            "#444444"
-        };
-        s.push_str(&format!(
-            r#"<rect x="{}" y="{}" width="{side}" height="{side}" fill="{fill}"/>"#,
-            l.px(hr) - side / 2,
-            y - side / 2
-        ));
+    for (x, t) in [(l.hr_x(), &texts.hr[i]), (l.p_x(), &texts.p[i])] {
+        if !t.is_empty() {
+            s.push_str(&text(x, y + 4, "middle", "normal", t));
+        }
     }
     s
+}
+
+/// Row `r`'s interval at height `y` with a square of area by inverse
+/// variance (`max_w` the largest).
+fn interval(l: &Layout, r: &SubgroupRow, y: i32, max_w: f64) -> String {
+    let (Some(hr), Some(lo), Some(hi), Some(se)) = (r.hr, r.lower, r.upper, r.se) else {
+        return String::new();
+    };
+    let side = (4.0 + 10.0 * ((1.0 / (se * se)) / max_w).sqrt()) as i32;
+    let fill = if r.level.is_none() {
+        "#000000"
+    } else {
+        "#444444"
+    };
+    format!(
+        r##"<line x1="{}" y1="{y}" x2="{}" y2="{y}" stroke="#000000"/><rect x="{}" y="{}" width="{side}" height="{side}" fill="{fill}"/>"##,
+        l.px(lo),
+        l.px(hi),
+        l.px(hr) - side / 2,
+        y - side / 2
+    )
 }
 
 /// The log axis at height `axis_y`, its ticks and title, and the dashed

@@ -1,7 +1,8 @@
-//! Deterministic SVG figures drawn with plotters (SVG backend only, its
-//! built-in font metrics, no system fonts): Kaplan-Meier curves with
-//! number-at-risk tables, the Love plot and the propensity-score
-//! distributions. Figures are strings; writing them is the
+//! Deterministic SVG figures: Kaplan-Meier curves with number-at-risk
+//! tables and the propensity-score distributions drawn with plotters (SVG
+//! backend only, no system fonts); forest plots, the Love plot and the
+//! flow diagram written as SVG, their text columns sized with the print
+//! font's metrics (`metrics`). Figures are strings; writing them is the
 //! pipeline's job.
 
 use crate::analysis::robustness::RobustnessRow;
@@ -18,6 +19,7 @@ mod flow_diagram;
 mod forest_plot;
 mod km_plot;
 mod love_plot;
+pub mod metrics;
 pub mod print;
 mod ps_distribution;
 mod robustness_plot;

@@ -9,8 +9,7 @@
 
 use crate::error::{Error, Result};
 use resvg::tiny_skia::{Pixmap, Transform};
-use resvg::usvg::{self, fontdb};
-use std::sync::{Arc, OnceLock};
+use resvg::usvg;
 
 /// A figure rasterized for print: its PNG (always: the DOCX embeds it) and,
 /// when asked for, its TIFF.
@@ -65,20 +64,6 @@ pub struct Raster {
     pub rgb: Vec<u8>,
 }
 
-/// The embedded fonts, loaded once per process.
-fn fonts() -> Arc<fontdb::Database> {
-    static FONTS: OnceLock<Arc<fontdb::Database>> = OnceLock::new();
-    FONTS
-        .get_or_init(|| {
-            let mut db = fontdb::Database::new();
-            db.load_font_data(include_bytes!("fonts/DejaVuSans.ttf").to_vec());
-            db.load_font_data(include_bytes!("fonts/DejaVuSans-Bold.ttf").to_vec());
-            db.set_sans_serif_family("DejaVu Sans");
-            Arc::new(db)
-        })
-        .clone()
-}
-
 /// Pixel width of `width_mm` at `dpi`.
 pub fn pixels(width_mm: f64, dpi: u32) -> u32 {
     (width_mm / MM_PER_INCH * f64::from(dpi)).round().max(1.0) as u32
@@ -87,15 +72,11 @@ pub fn pixels(width_mm: f64, dpi: u32) -> u32 {
 /// Rasterizes the SVG `svg` of figure `name` to `width_mm` at `dpi`, on
 /// white.
 pub fn rasterize(name: &str, svg: &str, width_mm: f64, dpi: u32) -> Result<Raster> {
-    let options = usvg::Options {
-        fontdb: fonts(),
-        font_family: "DejaVu Sans".into(),
-        ..usvg::Options::default()
-    };
-    let tree = usvg::Tree::from_str(svg, &options).map_err(|e| Error::Output {
-        file: format!("figures/{name}.svg"),
-        message: e.to_string(),
-    })?;
+    let tree =
+        usvg::Tree::from_str(svg, &super::metrics::options()).map_err(|e| Error::Output {
+            file: format!("figures/{name}.svg"),
+            message: e.to_string(),
+        })?;
     let size = tree.size();
     let width = pixels(width_mm, dpi);
     let scale = width as f32 / size.width();

@@ -10,18 +10,6 @@ use crate::cohort::Group;
 use crate::config::Endpoint;
 use crate::format::Formatter;
 
-/// A label column wide enough for the longest "endpoint: analysis" label
-/// (about 6 pixels per character at 12 points), at least the subgroup
-/// plots' 250.
-fn label_width(rows: &[SubgroupRow]) -> i32 {
-    let longest = rows
-        .iter()
-        .map(|r| r.label.chars().count() + 2 + r.level.as_deref().map_or(0, |l| l.chars().count()))
-        .max()
-        .unwrap_or(0);
-    (6 * longest as i32 + 24).max(250)
-}
-
 /// The forest plot of `rows` ("robustness"); none without rows.
 pub(super) fn robustness_plot(
     rows: &[RobustnessRow],
@@ -67,6 +55,6 @@ pub(super) fn robustness_plot(
         fmt,
         &title,
         ["Endpoint and analysis", "p"],
-        label_width(&forest),
+        true,
     ))
 }
