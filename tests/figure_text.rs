@@ -122,9 +122,17 @@ fn long_non_ascii_forest_labels_get_their_width() {
     };
     let rows = [
         row("overall", "Alle Patientinnen und Patienten", None),
-        row("alder", "Ålder vid diagnos (år)", Some("≥ 65 år — äldre än gränsvärdet")),
+        row(
+            "alder",
+            "Ålder vid diagnos (år)",
+            Some("≥ 65 år — äldre än gränsvärdet"),
+        ),
         row("alder", "Ålder vid diagnos (år)", Some("< 65 år")),
-        row("ther", "Thérapie ciblée ou immunothérapie", Some("Présence")),
+        row(
+            "ther",
+            "Thérapie ciblée ou immunothérapie",
+            Some("Présence"),
+        ),
     ];
     let refs: Vec<&SubgroupRow> = rows.iter().collect();
     let fmt = studybook::format::Formatter::new(Default::default());

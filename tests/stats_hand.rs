@@ -68,6 +68,123 @@ fn fisher_is_invariant_to_transposition() {
     assert_close!(a.p, b.p, EXACT);
 }
 
+/// Fisher's p by listing every table with the margins of `t` (for tables
+/// small enough to list): the sum of `P(x) = prod R! prod C! / (N! prod x!)`
+/// over the tables with `ln P <= ln P(t) + tol`.
+fn fisher_by_listing(t: &[Vec<u64>], tol: f64) -> f64 {
+    fn lf(n: u64) -> f64 {
+        (1..=n).map(|k| (k as f64).ln()).sum()
+    }
+    let rows: Vec<u64> = t.iter().map(|r| r.iter().sum()).collect();
+    let cols: Vec<u64> = (0..t[0].len())
+        .map(|j| t.iter().map(|r| r[j]).sum())
+        .collect();
+    let n: u64 = rows.iter().sum();
+    let konst = rows.iter().chain(&cols).map(|&v| lf(v)).sum::<f64>() - lf(n);
+    let ln_p = |x: &[u64]| konst - x.iter().map(|&v| lf(v)).sum::<f64>();
+    let observed: Vec<u64> = t.iter().flatten().copied().collect();
+    let limit = ln_p(&observed) + tol;
+    // Fill cell by cell (row-major) within the remaining row and column totals.
+    fn walk(
+        cell: usize,
+        ncol: usize,
+        row_left: &mut [u64],
+        col_left: &mut [u64],
+        x: &mut Vec<u64>,
+        visit: &mut dyn FnMut(&[u64]),
+    ) {
+        if cell == x.len() {
+            visit(x);
+            return;
+        }
+        let (i, j) = (cell / ncol, cell % ncol);
+        let last_in_row = j + 1 == ncol;
+        let last_in_col = i + 1 == row_left.len();
+        let hi = row_left[i].min(col_left[j]);
+        let lo = if last_in_row {
+            row_left[i]
+        } else if last_in_col {
+            col_left[j]
+        } else {
+            0
+        };
+        if lo > hi {
+            return;
+        }
+        for v in lo..=hi {
+            if last_in_col && v != col_left[j] {
+                continue;
+            }
+            x[cell] = v;
+            row_left[i] -= v;
+            col_left[j] -= v;
+            walk(cell + 1, ncol, row_left, col_left, x, visit);
+            row_left[i] += v;
+            col_left[j] += v;
+        }
+    }
+    let mut p = 0.0;
+    let mut x = vec![0; observed.len()];
+    let (mut r, mut c) = (rows.clone(), cols.clone());
+    walk(0, cols.len(), &mut r, &mut c, &mut x, &mut |x| {
+        let v = ln_p(x);
+        if v <= limit {
+            p += v.exp();
+        }
+    });
+    p
+}
+
+// The network algorithm gives the p of listing every table (an identity
+// between methods), on tables with ties among the margins, zeros, and the
+// observed table at the centre or in the tail, and on 40 tables drawn from
+// a fixed generator.
+#[test]
+fn fisher_network_equals_listing_every_table() {
+    let mut tables: Vec<Vec<Vec<u64>>> = vec![
+        vec![vec![2, 2, 2], vec![2, 2, 2], vec![2, 2, 2]],
+        vec![vec![5, 0, 0], vec![0, 5, 0], vec![0, 0, 5]],
+        vec![vec![3, 1, 4], vec![1, 5, 9], vec![2, 6, 5]],
+        vec![vec![0, 3, 1, 2], vec![4, 0, 2, 1], vec![1, 1, 0, 5]],
+        vec![vec![6, 1], vec![2, 4], vec![0, 5], vec![3, 3]],
+        vec![vec![2, 0, 1, 3, 1], vec![0, 3, 2, 0, 2]],
+    ];
+    let mut state = 12_345u64;
+    let mut next = |m: u64| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1);
+        (state >> 33) % m
+    };
+    for _ in 0..40 {
+        let (r, c) = (2 + next(3) as usize, 2 + next(3) as usize);
+        let t: Vec<Vec<u64>> = (0..r).map(|_| (0..c).map(|_| next(6)).collect()).collect();
+        let empty_row = t.iter().any(|row| row.iter().sum::<u64>() == 0);
+        let empty_col = (0..c).any(|j| t.iter().all(|row| row[j] == 0));
+        if !empty_row && !empty_col && t.iter().flatten().sum::<u64>() <= 30 {
+            tables.push(t);
+        }
+    }
+    assert!(tables.len() > 25, "{} tables", tables.len());
+    for t in &tables {
+        let tol = studybook::stats::fisher_network::tolerance(t.len(), t[0].len());
+        let network = contingency::fisher_exact(t, 100_000_000).unwrap().p;
+        let listed = fisher_by_listing(t, tol);
+        assert!(
+            (network - listed).abs() <= 1e-10 * listed,
+            "{t:?}: network {network}, listing {listed}"
+        );
+    }
+}
+
+// [[2,2,2]] x 3: the balanced table is the most probable with its margins,
+// so every table counts and p = 1.
+#[test]
+fn fisher_of_the_most_probable_table_is_one() {
+    let t = vec![vec![2, 2, 2], vec![2, 2, 2], vec![2, 2, 2]];
+    assert_close!(contingency::fisher_exact(&t, 1000).unwrap().p, 1.0, EXACT);
+}
+
 // The work budget turns an explosion into an error value, not a hang.
 #[test]
 fn fisher_budget_is_reported() {

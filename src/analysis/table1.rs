@@ -39,7 +39,7 @@ impl TestKind {
             TestKind::ChiSquare => "Pearson's chi-square test",
             TestKind::Fisher => "Fisher's exact test",
             TestKind::FisherMonteCarlo => {
-                "Fisher's test with a Monte Carlo p-value (the exact enumeration was too large: 2000 random tables with the observed margins, seed 1, as R's simulate.p.value)"
+                "Fisher's test with a Monte Carlo p-value (the exact test passed its work budget: 2000 random tables with the observed margins, seed 1, as R's simulate.p.value)"
             }
             TestKind::Wilcoxon => "Wilcoxon rank-sum (Mann-Whitney U) test",
             TestKind::WelchT => "Welch's t-test",
@@ -370,7 +370,7 @@ fn continuous(
 }
 
 /// Fisher's exact test, or its Monte Carlo p-value when the exact
-/// enumeration is past `budget` (never a missing p for a large table).
+/// test is past `budget` (never a missing p for a large table).
 pub fn fisher(table: &[Vec<u64>], budget: u64) -> (TestKind, Result<TestResult, StatsError>) {
     match contingency::fisher_exact(table, budget) {
         Err(StatsError::WorkBudgetExceeded(_)) => (

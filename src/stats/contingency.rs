@@ -8,8 +8,10 @@
 use super::{StatsError, TestResult};
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 
-/// Default node budget for the exact r x c enumeration.
-pub const DEFAULT_FISHER_BUDGET: u64 = 20_000_000;
+/// Default work budget of the exact r x c test (arcs and past values of
+/// the network algorithm): about a second on one core for the hardest
+/// tables that fit; R's FEXACT needs tens of seconds for some of those.
+pub const DEFAULT_FISHER_BUDGET: u64 = 60_000_000;
 
 /// Removes all-zero rows and columns; errors when fewer than 2 x 2 remain.
 fn compact(table: &[Vec<u64>]) -> Result<Vec<Vec<u64>>, StatsError> {
@@ -96,194 +98,36 @@ fn ln_factorials(n: u64) -> Vec<f64> {
 
 /// Fisher's exact test of independence for any r x c table, two-sided as R's
 /// `fisher.test`: the p-value is the total probability of all tables with the
-/// observed margins whose probability is at most `P(observed) (1 + 1e-7)`.
+/// observed margins whose probability is at most the observed one's within
+/// R's tolerance (`fisher_network::tolerance`).
 ///
 /// The probability of a table under the multiple hypergeometric law is
-/// `P = prod R_i! prod C_j! / (N! prod x_ij!)`. Tables are enumerated row by
-/// row; at each node the sub-tables that remain are bounded (relaxing the
-/// column margins gives an upper and a lower bound of `prod 1/x_ij!`), and a
-/// node whose every completion is below the threshold is added whole with the
-/// closed form `sum over completions of prod_i R_i!/prod_j x_ij! = n'! / prod_j c'_j!`
-/// (multinomial identity), while a node whose every completion is above it is
-/// skipped. This is the idea of Mehta & Patel's network algorithm (1983) with
-/// simpler bounds; it is exact, and `budget` caps the nodes visited.
+/// `P = prod R_i! prod C_j! / (N! prod x_ij!)`; the tables are summed by the
+/// network algorithm (`fisher_network`), which visits at most `budget`
+/// arcs and past values before it stops with `WorkBudgetExceeded`.
 pub fn fisher_exact(table: &[Vec<u64>], budget: u64) -> Result<TestResult, StatsError> {
-    let mut t = compact(table)?;
-    // Enumerate over the longer dimension with the shorter one as columns.
-    if t[0].len() > t.len() {
-        t = (0..t[0].len())
-            .map(|j| t.iter().map(|r| r[j]).collect())
-            .collect();
-    }
+    let t = compact(table)?;
     let rows: Vec<u64> = t.iter().map(|r| r.iter().sum()).collect();
     let cols: Vec<u64> = (0..t[0].len())
         .map(|j| t.iter().map(|r| r[j]).sum())
         .collect();
     let n: u64 = rows.iter().sum();
     let lf = ln_factorials(n);
-    // ln of the constant part: sum ln R_i! + sum ln C_j! - ln N!
-    let konst = rows.iter().map(|&r| lf[r as usize]).sum::<f64>()
-        + cols.iter().map(|&c| lf[c as usize]).sum::<f64>()
-        - lf[n as usize];
-    // The observed value of -sum ln x_ij!.
-    let obs: f64 = -t.iter().flatten().map(|&x| lf[x as usize]).sum::<f64>();
-    let threshold = obs + (1.0f64 + 1e-7).ln();
-    let mut search = FisherSearch {
-        rows: &rows,
-        lf: &lf,
-        threshold,
-        konst,
-        budget,
-        visited: 0,
-        total: 0.0,
-    };
-    let mut remaining = cols.clone();
-    search.node(0, 0.0, &mut remaining)?;
+    // ln P(observed) = sum ln R_i! + sum ln C_j! - ln N! - sum ln x_ij!
+    let ln_p = rows
+        .iter()
+        .chain(&cols)
+        .map(|&v| lf[v as usize])
+        .sum::<f64>()
+        - lf[n as usize]
+        - t.iter().flatten().map(|&x| lf[x as usize]).sum::<f64>();
+    let p = super::fisher_network::p_value(&t, &lf, budget)
+        .map_err(|_| StatsError::WorkBudgetExceeded(budget))?;
     Ok(TestResult {
-        statistic: (obs + konst).exp(),
+        statistic: ln_p.exp(),
         df: None,
-        p: search.total.clamp(0.0, 1.0),
+        p,
     })
-}
-
-struct FisherSearch<'a> {
-    rows: &'a [u64],
-    lf: &'a [f64],
-    threshold: f64,
-    konst: f64,
-    budget: u64,
-    visited: u64,
-    total: f64,
-}
-
-impl FisherSearch<'_> {
-    /// Bounds of `-sum ln x_ij!` over rows `i..` when each row is filled
-    /// independently under the column capacities `cap` (a relaxation, so the
-    /// true completions lie within).
-    fn bounds(&self, i: usize, cap: &[u64]) -> (f64, f64) {
-        let (mut lo, mut hi) = (0.0, 0.0);
-        for &r in &self.rows[i..] {
-            hi += -self.spread_even(r, cap);
-            lo += -self.spread_greedy(r, cap);
-        }
-        (lo, hi)
-    }
-
-    /// Minimum of `sum ln x_j!` given `sum x_j = r`, `x_j <= cap_j`: fill as
-    /// evenly as possible (ln x! is convex, so marginal cost `ln(x+1)` is
-    /// increasing; water-filling is optimal).
-    fn spread_even(&self, r: u64, cap: &[u64]) -> f64 {
-        let mut x = vec![0u64; cap.len()];
-        let mut left = r;
-        let mut level = 0u64;
-        while left > 0 {
-            let open: Vec<usize> = (0..cap.len()).filter(|&j| cap[j] > level).collect();
-            if open.is_empty() {
-                break;
-            }
-            for j in open {
-                if left == 0 {
-                    break;
-                }
-                x[j] += 1;
-                left -= 1;
-            }
-            level += 1;
-        }
-        x.iter().map(|&v| self.lf[v as usize]).sum()
-    }
-
-    /// Maximum of `sum ln x_j!` given the same constraints: a convex function
-    /// is largest at a vertex, reached by filling the largest capacities first.
-    fn spread_greedy(&self, r: u64, cap: &[u64]) -> f64 {
-        let mut c: Vec<u64> = cap.to_vec();
-        c.sort_unstable_by(|a, b| b.cmp(a));
-        let mut left = r;
-        let mut s = 0.0;
-        for v in c {
-            let take = v.min(left);
-            s += self.lf[take as usize];
-            left -= take;
-        }
-        s
-    }
-
-    /// ln of `sum over completions of prod_i 1/prod_j x_ij!` for rows `i..`
-    /// with column totals `cap`: `ln(n'!/prod c'_j!) - sum_i ln R_i!`.
-    fn subtree_mass(&self, i: usize, cap: &[u64]) -> f64 {
-        let n: u64 = cap.iter().sum();
-        self.lf[n as usize]
-            - cap.iter().map(|&c| self.lf[c as usize]).sum::<f64>()
-            - self.rows[i..]
-                .iter()
-                .map(|&r| self.lf[r as usize])
-                .sum::<f64>()
-    }
-
-    fn node(&mut self, i: usize, past: f64, cap: &mut Vec<u64>) -> Result<(), StatsError> {
-        self.visited += 1;
-        if self.visited > self.budget {
-            return Err(StatsError::WorkBudgetExceeded(self.budget));
-        }
-        if i == self.rows.len() {
-            if past <= self.threshold {
-                self.total += (past + self.konst).exp();
-            }
-            return Ok(());
-        }
-        let (lo, hi) = self.bounds(i, cap);
-        if past + hi <= self.threshold {
-            self.total += (past + self.subtree_mass(i, cap) + self.konst).exp();
-            return Ok(());
-        }
-        if past + lo > self.threshold {
-            return Ok(());
-        }
-        if i + 1 == self.rows.len() {
-            // The last row is forced to the remaining column totals.
-            let v = -cap.iter().map(|&c| self.lf[c as usize]).sum::<f64>();
-            if past + v <= self.threshold {
-                self.total += (past + v + self.konst).exp();
-            }
-            return Ok(());
-        }
-        let mut x = vec![0u64; cap.len()];
-        self.fill_row(i, 0, self.rows[i], past, &mut x, cap)
-    }
-
-    /// Enumerates every split of row `i`'s total over columns `j..`.
-    fn fill_row(
-        &mut self,
-        i: usize,
-        j: usize,
-        left: u64,
-        past: f64,
-        x: &mut Vec<u64>,
-        cap: &mut Vec<u64>,
-    ) -> Result<(), StatsError> {
-        if j + 1 == cap.len() {
-            if left > cap[j] {
-                return Ok(());
-            }
-            x[j] = left;
-            let v: f64 = x.iter().map(|&v| self.lf[v as usize]).sum();
-            for (c, &xv) in cap.iter_mut().zip(x.iter()) {
-                *c -= xv;
-            }
-            let r = self.node(i + 1, past - v, cap);
-            for (c, &xv) in cap.iter_mut().zip(x.iter()) {
-                *c += xv;
-            }
-            return r;
-        }
-        let room_after: u64 = cap[j + 1..].iter().sum();
-        let min_here = left.saturating_sub(room_after);
-        for v in min_here..=left.min(cap[j]) {
-            x[j] = v;
-            self.fill_row(i, j + 1, left - v, past, x, cap)?;
-        }
-        Ok(())
-    }
 }
 
 /// Replicates of [`fisher_monte_carlo`] where the exact test is out of

@@ -14,6 +14,7 @@ pub mod cox;
 pub mod describe;
 pub mod evalue;
 pub mod fine_gray;
+pub mod fisher_network;
 pub mod gray;
 pub mod kaplan_meier;
 pub mod log_rank;
@@ -65,8 +66,8 @@ pub enum StatsError {
         "the design matrix is singular: a covariate is constant or a linear combination of others"
     )]
     Singular,
-    /// An exact enumeration would take more work than the configured budget.
-    #[error("exact enumeration exceeded {0} nodes; use the chi-square test for this table")]
+    /// An exact test would take more work than the configured budget.
+    #[error("the exact test passed its budget of {0} steps; use a Monte Carlo p-value or the chi-square test for this table")]
     WorkBudgetExceeded(u64),
 }
 
