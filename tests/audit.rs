@@ -202,6 +202,35 @@ fn t_tests_from_summaries() {
     );
 }
 
+// A t-test p is judged over every mean and SD that rounds to the printed
+// ones (R, a grid over the rounding box): 10.4 (3.1) n 40 vs 10.2 (2.9)
+// n 48 gives Welch p 0.757 from the printed numbers and 0.637-0.879 within
+// rounding (pooled 0.635-0.878), so a printed 0.850 is possible and 0.900
+// is not; 12.3 (4.0) n 35 vs 10.1 (3.6) n 52 gives Welch 0.0109, range
+// 0.0072-0.0162, so 0.015 is possible and 0.018 is not.
+#[test]
+fn t_test_p_within_the_rounding_of_its_inputs() {
+    // (mean, SD, n) of each group as printed, and the printed p.
+    let row = |(am, asd, an): (&str, &str, u32), (bm, bsd, bn): (&str, &str, u32), p: &str| {
+        format!(
+            "[t]\na_n = {an}\nb_n = {bn}\n[t.v]\na_mean = {am}\na_sd = {asd}\nb_mean = {bm}\n\
+             b_sd = {bsd}\np = {p}\ntest = \"t_test\"\n"
+        )
+    };
+    let errors = |a, b, p| of_kind(&run(&row(a, b, p)), "mean-test").len();
+    let (a1, b1) = (("10.4", "3.1", 40), ("10.2", "2.9", 48));
+    let (a2, b2) = (("12.3", "4.0", 35), ("10.1", "3.6", 52));
+    assert_eq!(errors(a1, b1, "0.850"), 0);
+    assert_eq!(errors(a1, b1, "0.900"), 1);
+    assert_eq!(errors(a2, b2, "0.015"), 0);
+    assert_eq!(errors(a2, b2, "0.018"), 1);
+    let f = run(&row(a2, b2, "0.018"));
+    assert_eq!(
+        f[0].recomputed,
+        "Welch: 0.0072 to 0.0162; pooled t: 0.0058 to 0.0137"
+    );
+}
+
 // A rank test with p = 1.000 for 3.0 (0.2) vs 2.8 (0.3) in 219 and 390
 // patients (t-tests: p ~ 1e-20) is impossible; p = 0.001 is not.
 #[test]
@@ -463,4 +492,44 @@ fn reference_paper_findings() {
             .any(|f| f.kind == "copy-paste" && f.location == "table1.psm.ecog")
     );
     assert!(a.counts.errors > 50);
+}
+
+// ------------------------------------------------------------ test names
+
+// Synonyms are read as whole words ("Student's t-test" is a t-test, so the
+// t-test rule judges the row); an unknown name is an error that lists the
+// known ones, and the row is not judged as some other family.
+#[test]
+fn test_names_are_a_vocabulary() {
+    let row = |test: &str| {
+        format!(
+            "[t]\na_n = 50\nb_n = 40\n[t.v]\na_mean = 10.0\na_sd = 2.0\nb_mean = 11.0\n\
+             b_sd = 2.5\np = 0.430\ntest = \"{test}\"\n"
+        )
+    };
+    for name in ["Student's t-test", "unpaired t test", "Welch"] {
+        let f = run(&row(name));
+        assert_eq!(of_kind(&f, "mean-test").len(), 1, "{name}");
+        assert!(of_kind(&f, "test-name").is_empty(), "{name}");
+    }
+    let f = run(&row("ANOVA-ish"));
+    let unknown = f.iter().find(|f| f.kind == "test-name").unwrap();
+    assert_eq!(unknown.severity, Severity::Error);
+    assert!(
+        unknown.explanation.contains("Mann-Whitney U"),
+        "{}",
+        unknown.explanation
+    );
+    // Fisher named in free text makes Fisher the stated test: 12/8 vs 2/18
+    // gives Fisher 0.0022 (chi-square 0.0009, Yates 0.0028).
+    let two = "[t.v]\nlevels = [\"yes\", \"no\"]\np = 0.002\ntest = \"Fisher's exact test\"\n\
+               [t.v.yes]\na_n = 12\nb_n = 2\n[t.v.no]\na_n = 8\nb_n = 18\n";
+    let f = run(two);
+    assert!(of_kind(&f, "test-name").is_empty());
+    assert!(
+        of_kind(&f, "test-variant")
+            .iter()
+            .all(|(s, _)| *s == Severity::Note),
+        "{f:?}"
+    );
 }

@@ -67,7 +67,9 @@ pub enum StatsError {
     )]
     Singular,
     /// An exact test would take more work than the configured budget.
-    #[error("the exact test passed its budget of {0} steps; use a Monte Carlo p-value or the chi-square test for this table")]
+    #[error(
+        "the exact test passed its budget of {0} steps; use a Monte Carlo p-value or the chi-square test for this table"
+    )]
     WorkBudgetExceeded(u64),
 }
 

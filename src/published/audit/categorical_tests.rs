@@ -3,6 +3,7 @@
 //! which of them reproduces the printed p, none, or a mix.
 
 use super::context::*;
+use super::test_names::{self, Family};
 
 /// 2 x 2 rows of one table reproduced only without / only with Yates.
 struct Mix {
@@ -123,10 +124,11 @@ fn judge(
         .inherited_str(&["test", "test_note"])
         .unwrap_or("")
         .to_lowercase();
+    let named = test_names::families(&stated);
     let stated_variants: Vec<Variant> = [
-        (stated.contains("chi"), Variant::Pearson),
-        (stated.contains("chi"), Variant::Yates),
-        (stated.contains("fisher"), Variant::Fisher),
+        (named.contains(&Family::ChiSquare), Variant::Pearson),
+        (named.contains(&Family::ChiSquare), Variant::Yates),
+        (named.contains(&Family::Fisher), Variant::Fisher),
     ]
     .iter()
     .filter(|(on, _)| *on)

@@ -18,6 +18,7 @@ use super::matched_cohorts::matched_cohorts;
 use super::means::{integer_checks, mean_tests};
 use super::percentages::percentages;
 use super::repeated_numbers::repeated_numbers;
+use super::test_names::unknown_test_names;
 
 /// Two-sided 97.5% normal quantile, for Wald intervals.
 pub(super) const Z975: f64 = 1.959_963_984_540_054;
@@ -157,6 +158,13 @@ impl<'a> Ctx<'a> {
         self.fmt.fixed(Some(x), d as usize)
     }
 
+    /// The p-values a recomputation gives over its inputs' rounding,
+    /// "0.5880 to 0.6410"; one p when both ends print alike.
+    pub(super) fn p_range(&self, (lo, hi): (f64, f64)) -> String {
+        let (a, b) = (self.p(lo), self.p(hi));
+        if a == b { a } else { format!("{a} to {b}") }
+    }
+
     /// A p-value with enough digits to compare with a printed one.
     pub(super) fn p(&self, x: f64) -> String {
         if x < 1e-4 {
@@ -189,6 +197,7 @@ pub(super) fn run(m: &Manifest, fmt: &Formatter) -> Result<Vec<Finding>> {
     ctx.same = links(m, settings, "same", "paths")?;
     percentages(&mut ctx);
     category_sums(&mut ctx);
+    unknown_test_names(&mut ctx);
     categorical_tests(&mut ctx);
     mean_tests(&mut ctx);
     integer_checks(&mut ctx, settings)?;

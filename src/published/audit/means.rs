@@ -2,6 +2,7 @@
 //! means and SDs; GRIM and GRIMMER for variables declared integer.
 
 use super::context::*;
+use super::test_names::{self, Family};
 
 pub(super) fn mean_tests(ctx: &mut Ctx<'_>) {
     let mut found = Vec::new();
@@ -47,22 +48,21 @@ fn two_group_test(ctx: &Ctx<'_>, site: &Site<'_>) -> Option<Found> {
     }
     let p = node.num("p")?;
     let lt = node.flag("p_lt");
-    let summary = |g: &str| -> Option<[f64; 3]> {
-        Some([
-            node.num(&format!("{g}_mean"))?.value,
-            node.num(&format!("{g}_sd"))?.value,
-            site.inherited(&format!("{g}_n"))
+    let summary = |g: &str| -> Option<Summary<'_>> {
+        Some(Summary {
+            mean: node.num(&format!("{g}_mean"))?,
+            sd: node.num(&format!("{g}_sd"))?,
+            n: site
+                .inherited(&format!("{g}_n"))
                 .or_else(|| node.num(&format!("{g}_n")))?
                 .value,
-        ])
+        })
     };
     let (a, b) = (summary(&groups[0])?, summary(&groups[1])?);
-    let welch = t_test::from_summary(a, b, false).ok()?.p;
-    let pooled = t_test::from_summary(a, b, true).ok()?.p;
+    let welch = p_range(&a, &b, false)?;
+    let pooled = p_range(&a, &b, true)?;
     let stated = site.inherited_str(&["test"]).unwrap_or("").to_lowercase();
-    let is_t = ["t_test", "t-test", "welch", "student"]
-        .iter()
-        .any(|s| stated.contains(s));
+    let is_t = test_names::families(&stated).contains(&Family::TTest);
     let raw = |g: &str, s: &str| node.num(&format!("{g}_{s}")).map_or("", |n| n.raw.as_str());
     let shown = format!(
         "{} ({}) vs {} ({}), n {} vs {}, {}",
@@ -70,17 +70,21 @@ fn two_group_test(ctx: &Ctx<'_>, site: &Site<'_>) -> Option<Found> {
         raw(&groups[0], "sd"),
         raw(&groups[1], "mean"),
         raw(&groups[1], "sd"),
-        a[2],
-        b[2],
+        a.n,
+        b.n,
         printed_p(p, lt)
     );
-    let recomputed = format!("Welch: {}; pooled t: {}", ctx.p(welch), ctx.p(pooled));
+    let recomputed = format!(
+        "Welch: {}; pooled t: {}",
+        ctx.p_range(welch),
+        ctx.p_range(pooled)
+    );
     if is_t {
-        if p_agrees(welch, p, lt) || p_agrees(pooled, p, lt) {
+        if range_agrees(welch, p, lt) || range_agrees(pooled, p, lt) {
             return None;
         }
-        let why = "Neither t-test reproduces the printed p-value from the printed means, SDs \
-                   and group sizes.";
+        let why = "Neither t-test reproduces the printed p-value from any means and SDs that \
+                   round to the printed ones, with the printed group sizes.";
         return Some(Found::at(
             site,
             Severity::Error,
@@ -101,27 +105,80 @@ fn two_group_test(ctx: &Ctx<'_>, site: &Site<'_>) -> Option<Found> {
     ))
 }
 
+/// One group's printed summary: mean and SD as printed, n a count.
+struct Summary<'a> {
+    mean: &'a Num,
+    sd: &'a Num,
+    n: f64,
+}
+
+/// The smallest and largest p of a t-test (Welch or pooled) over every
+/// mean and SD within their printed rounding; the group sizes are counts.
+/// For a given df the p falls as |t| grows, and |t| is largest at the
+/// widest difference of means with the smallest SDs and smallest at the
+/// narrowest (zero when the intervals overlap) with the largest, so the
+/// corners of the rounding box bound it (Welch's df moves with the SDs and
+/// is taken at each corner).
+fn p_range(a: &Summary<'_>, b: &Summary<'_>, pooled: bool) -> Option<(f64, f64)> {
+    let (a0, a1) = a.mean.interval();
+    let (b0, b1) = b.mean.interval();
+    let mut diffs = vec![a0 - b1, a1 - b0, a.mean.value - b.mean.value];
+    if (a0 - b1) * (a1 - b0) < 0.0 {
+        diffs.push(0.0);
+    }
+    // An SD printed as 0.0 may be any small positive value.
+    let sds = |s: &Num| {
+        let (lo, hi) = s.interval();
+        [lo.max(hi * 1e-9).max(f64::MIN_POSITIVE), s.value, hi]
+    };
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for d in diffs {
+        for sa in sds(a.sd) {
+            for sb in sds(b.sd) {
+                let p = t_test::from_summary([d, sa, a.n], [0.0, sb, b.n], pooled)
+                    .ok()?
+                    .p;
+                (lo, hi) = (lo.min(p), hi.max(p));
+            }
+        }
+    }
+    Some((lo, hi))
+}
+
+/// Whether a recomputed p range meets the printed p (`p < x` when `lt`)
+/// within its rounding.
+fn range_agrees((lo, hi): (f64, f64), printed: &Num, lt: bool) -> bool {
+    if lt {
+        lo < printed.value * (1.0 + 1e-9)
+    } else {
+        let (plo, phi) = printed.interval();
+        lo <= phi && hi >= plo
+    }
+}
+
 /// A rank test cannot be recomputed from summaries; flag only a printed p
-/// on the other side of alpha from both t-tests, and call it an error when
-/// they are three orders of magnitude apart.
+/// on the other side of alpha from both t-tests (whatever the rounding of
+/// their inputs), and call it an error when they are three orders of
+/// magnitude apart.
 fn other_side(
     ctx: &Ctx<'_>,
     p: &Num,
     lt: bool,
-    welch: f64,
-    pooled: f64,
+    welch: (f64, f64),
+    pooled: (f64, f64),
     stated: &str,
 ) -> Option<(Severity, String)> {
     let (plo, phi) = if lt { (0.0, p.value) } else { p.interval() };
-    let t_sig = welch.max(pooled) < ctx.alpha;
-    let t_non = welch.min(pooled) > ctx.alpha;
+    let (t_lo, t_hi) = (welch.0.min(pooled.0), welch.1.max(pooled.1));
+    let t_sig = t_hi < ctx.alpha;
+    let t_non = t_lo > ctx.alpha;
     if !((t_sig && plo > ctx.alpha) || (t_non && phi < ctx.alpha)) {
         return None;
     }
     let gap = if t_sig {
-        (plo / welch.max(pooled)).log10()
+        (plo / t_hi).log10()
     } else {
-        (welch.min(pooled) / phi.max(1e-300)).log10()
+        (t_lo / phi.max(1e-300)).log10()
     };
     let severity = if gap > 3.0 {
         Severity::Error

@@ -37,6 +37,7 @@ mod matched_cohorts;
 mod means;
 mod percentages;
 mod repeated_numbers;
+mod test_names;
 
 pub use super::manifest::Manifest;
 
