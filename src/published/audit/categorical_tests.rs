@@ -38,7 +38,9 @@ pub(super) fn categorical_tests(ctx: &mut Ctx<'_>) {
         let node = site.node();
         let Some(p) = node.num("p") else { continue };
         let lt = node.flag("p_lt");
-        let Some(t) = counts(site) else { continue };
+        let Some(t) = counts(site, &ctx.totals) else {
+            continue;
+        };
         let results = recompute(&t);
         let (finding, agree) = judge(ctx, site, &t, &results, p, lt);
         found.push(finding);
@@ -51,11 +53,12 @@ pub(super) fn categorical_tests(ctx: &mut Ctx<'_>) {
 }
 
 /// The printed counts of a site as a contingency table (levels by groups,
-/// or events and non-events by group); `None` unless whole and >= 0.
-fn counts(site: &Site<'_>) -> Option<Vec<Vec<u64>>> {
+/// or events and non-events by group), total columns (`totals`) left out;
+/// `None` unless whole and >= 0.
+fn counts(site: &Site<'_>, totals: &[String]) -> Option<Vec<Vec<u64>>> {
     let node = site.node();
     let table: Vec<Vec<f64>> = if let Some(rows) = level_tables(node) {
-        match level_counts(&rows) {
+        match level_counts(&rows, totals) {
             Some((g, c)) if g.len() >= 2 => c,
             _ => return None,
         }
@@ -63,6 +66,7 @@ fn counts(site: &Site<'_>) -> Option<Vec<Vec<u64>>> {
         let total = node.get("total")?;
         let ns: Vec<(f64, f64)> = groups_with(total, "_n")
             .iter()
+            .filter(|g| !totals.contains(g))
             .map(|g| {
                 let n = total.num(&format!("{g}_n"))?.value;
                 let big = site.inherited(&format!("{g}_n"))?.value;

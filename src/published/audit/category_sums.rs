@@ -10,7 +10,7 @@ pub(super) fn category_sums(ctx: &mut Ctx<'_>) {
         let Some(rows) = level_tables(node) else {
             continue;
         };
-        let Some((groups, counts)) = level_counts(&rows) else {
+        let Some((groups, counts)) = level_counts(&rows, &[]) else {
             continue;
         };
         for (j, g) in groups.iter().enumerate() {
@@ -53,4 +53,39 @@ pub(super) fn category_sums(ctx: &mut Ctx<'_>) {
     for (path, node, sev, rep, rec, exp) in found {
         ctx.add(2, &path, &node, "category-sum", sev, rep, rec, exp);
     }
+}
+
+/// Each total column (`[audit] total_columns`) holds the sum of the other
+/// groups' counts wherever they are printed side by side.
+pub(super) fn total_columns(ctx: &mut Ctx<'_>) {
+    let mut found = Vec::new();
+    for site in &ctx.sites {
+        let node = site.node();
+        let groups = ctx.groups(node, "_n");
+        if groups.len() < 2 {
+            continue;
+        }
+        for t in &ctx.totals {
+            let Some(total) = node.num(&format!("{t}_n")) else {
+                continue;
+            };
+            let parts: Option<Vec<&Num>> =
+                groups.iter().map(|g| node.num(&format!("{g}_n"))).collect();
+            let Some(parts) = parts else { continue };
+            let sum: f64 = parts.iter().map(|n| n.value).sum();
+            if (sum - total.value).abs() < 0.5 {
+                continue;
+            }
+            let shown: Vec<&str> = parts.iter().map(|n| n.raw.as_str()).collect();
+            found.push(Found::at(
+                site,
+                Severity::Error,
+                "total-column",
+                format!("{t}_n = {} ({})", total.raw, groups.join(" + ")),
+                format!("sum {sum} = {}", shown.join(" + ")),
+                format!("The total column ({t}) is not the sum of the groups' counts beside it."),
+            ));
+        }
+    }
+    ctx.add_all(2, found);
 }

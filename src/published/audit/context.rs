@@ -11,7 +11,7 @@ pub(super) use crate::stats::{contingency, smd, t_test};
 pub(super) use statrs::distribution::{ContinuousCDF, Normal};
 
 use super::categorical_tests::categorical_tests;
-use super::category_sums::category_sums;
+use super::category_sums::{category_sums, total_columns};
 use super::copy_paste::copy_paste;
 use super::hazard_ratios::hazard_ratios;
 use super::matched_cohorts::matched_cohorts;
@@ -104,6 +104,9 @@ pub(super) struct Ctx<'a> {
     pub(super) fmt: &'a Formatter,
     pub(super) alpha: f64,
     pub(super) smd_threshold: f64,
+    /// Group prefixes of total columns (`[audit] total_columns`): checked
+    /// as the sum of the groups and left out of the tests between groups.
+    pub(super) totals: Vec<String>,
     pub(super) sites: Vec<Site<'a>>,
     /// `[[audit.same]]` groups of paths.
     pub(super) same: Vec<Link<'a>>,
@@ -158,6 +161,15 @@ impl<'a> Ctx<'a> {
         self.fmt.fixed(Some(x), d as usize)
     }
 
+    /// The group prefixes `X` of the keys `X_<suffix>` in `node` that are
+    /// not total columns.
+    pub(super) fn groups(&self, node: &Node, suffix: &str) -> Vec<String> {
+        groups_with(node, suffix)
+            .into_iter()
+            .filter(|g| !self.totals.contains(g))
+            .collect()
+    }
+
     /// The p-values a recomputation gives over its inputs' rounding,
     /// "0.5880 to 0.6410"; one p when both ends print alike.
     pub(super) fn p_range(&self, (lo, hi): (f64, f64)) -> String {
@@ -189,6 +201,9 @@ pub(super) fn run(m: &Manifest, fmt: &Formatter) -> Result<Vec<Finding>> {
         smd_threshold: settings
             .and_then(|s| s.num("smd_threshold"))
             .map_or(0.1, |n| n.value),
+        totals: settings
+            .map(|s| s.strings("total_columns"))
+            .unwrap_or_default(),
         sites,
         same: Vec::new(),
         out: Vec::new(),
@@ -197,6 +212,7 @@ pub(super) fn run(m: &Manifest, fmt: &Formatter) -> Result<Vec<Finding>> {
     ctx.same = links(m, settings, "same", "paths")?;
     percentages(&mut ctx);
     category_sums(&mut ctx);
+    total_columns(&mut ctx);
     unknown_test_names(&mut ctx);
     categorical_tests(&mut ctx);
     mean_tests(&mut ctx);
@@ -363,9 +379,16 @@ pub(super) fn level_tables(node: &Node) -> Option<Rows<'_>> {
     (rows.len() == names.len()).then_some(rows)
 }
 
-/// The count matrix (levels x groups) of a variable, with the group names.
-pub(super) fn level_counts(rows: &[(&str, &Node)]) -> Option<(Vec<String>, Vec<Vec<f64>>)> {
-    let groups = groups_with(rows.first()?.1, "_n");
+/// The count matrix (levels x groups) of a variable, with the group names;
+/// the groups in `skip` (total columns) left out.
+pub(super) fn level_counts(
+    rows: &[(&str, &Node)],
+    skip: &[String],
+) -> Option<(Vec<String>, Vec<Vec<f64>>)> {
+    let groups: Vec<String> = groups_with(rows.first()?.1, "_n")
+        .into_iter()
+        .filter(|g| !skip.contains(g))
+        .collect();
     let counts: Option<Vec<Vec<f64>>> = rows
         .iter()
         .map(|(_, r)| {

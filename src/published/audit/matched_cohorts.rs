@@ -61,8 +61,11 @@ pub(super) fn matched_cohorts(ctx: &mut Ctx<'_>, settings: Option<&Node>) -> Res
                     ),
                 ));
             };
-            let Some(d) = printed_smd(v) else { continue };
-            if d > ctx.smd_threshold {
+            let Some(d) = printed_smd(v, &ctx.totals, Take::Printed) else {
+                continue;
+            };
+            let least = printed_smd(v, &ctx.totals, Take::Closest).unwrap_or(d);
+            if least > ctx.smd_threshold {
                 let mut path = mp.clone();
                 path.push(var.clone());
                 found.push((
@@ -76,10 +79,15 @@ pub(super) fn matched_cohorts(ctx: &mut Ctx<'_>, settings: Option<&Node>) -> Res
                             .map(|p| format!(", {}", printed_p(p, v.flag("p_lt"))))
                             .unwrap_or_default()
                     ),
-                    format!("SMD {}", ctx.num(d, 3)),
+                    format!(
+                        "SMD {} (at least {} within the rounding of the printed numbers)",
+                        ctx.num(d, 3),
+                        ctx.num(least, 3)
+                    ),
                     format!(
                         "A variable used in the matching should be balanced afterwards \
-                         (|SMD| <= {}); the printed matched numbers are not.",
+                         (|SMD| <= {}); the printed matched numbers are not, whatever \
+                         their rounding.",
                         ctx.smd_threshold
                     ),
                 ));
@@ -92,42 +100,82 @@ pub(super) fn matched_cohorts(ctx: &mut Ctx<'_>, settings: Option<&Node>) -> Res
     Ok(())
 }
 
-/// The SMD of a printed variable between its first two groups: from level
-/// percentages (Yang-Dalton; the binary SMD for two levels) or from means
-/// and SDs (`|m2 - m1| / sqrt((s1^2 + s2^2)/2)`).
-fn printed_smd(v: &Node) -> Option<f64> {
+/// Where in its rounding interval a printed number is taken.
+#[derive(Clone, Copy, PartialEq)]
+enum Take {
+    /// As printed.
+    Printed,
+    /// Within its rounding, as close to the other group as it can be
+    /// (and SDs at their largest): the least imbalance the printed numbers
+    /// allow.
+    Closest,
+}
+
+/// `x` moved into `n`'s rounding interval as close to `toward` as it goes.
+fn toward(n: &Num, target: f64) -> f64 {
+    let (lo, hi) = n.interval();
+    target.clamp(lo, hi)
+}
+
+/// The SMD of a printed variable between its first two groups
+/// (`totals`, the total columns, left out): from level percentages
+/// (Yang-Dalton; the binary SMD for two levels) or from means and SDs
+/// (`|m2 - m1| / sqrt((s1^2 + s2^2)/2)`), with the numbers as printed or
+/// at their closest within rounding ([`Take`]).
+fn printed_smd(v: &Node, totals: &[String], take: Take) -> Option<f64> {
+    let groups_of = |node: &Node, suffix: &str| -> Vec<String> {
+        groups_with(node, suffix)
+            .into_iter()
+            .filter(|g| !totals.contains(g))
+            .collect()
+    };
     if let Some(rows) = level_tables(v) {
-        let groups = groups_with(rows.first()?.1, "_pct");
+        let groups = groups_of(rows.first()?.1, "_pct");
         if groups.len() < 2 {
             return None;
         }
-        let props = |g: &str| -> Option<Vec<f64>> {
-            let raw: Option<Vec<f64>> = rows
-                .iter()
-                .map(|(_, r)| r.num(&format!("{g}_pct")).map(|n| n.value / 100.0))
-                .collect();
-            let raw = raw?;
+        let pct = |g: &str| -> Option<Vec<&Num>> {
+            rows.iter()
+                .map(|(_, r)| r.num(&format!("{g}_pct")))
+                .collect()
+        };
+        let (pa, pb) = (pct(&groups[0])?, pct(&groups[1])?);
+        let mut a: Vec<f64> = pa.iter().map(|n| n.value).collect();
+        let mut b: Vec<f64> = pb.iter().map(|n| n.value).collect();
+        if take == Take::Closest {
+            for l in 0..a.len() {
+                a[l] = toward(pa[l], b[l]);
+                b[l] = toward(pb[l], a[l]);
+            }
+        }
+        let props = |raw: &[f64]| -> Option<Vec<f64>> {
             let total: f64 = raw.iter().sum();
             (total > 0.0).then(|| raw.iter().map(|x| x / total).collect())
         };
-        let (a, b) = (props(&groups[0])?, props(&groups[1])?);
+        let (a, b) = (props(&a)?, props(&b)?);
         return if a.len() == 2 {
             smd::binary(b[1], a[1]).map(f64::abs)
         } else {
             smd::categorical(&b, &a)
         };
     }
-    let groups = groups_with(v, "_mean");
+    let groups = groups_of(v, "_mean");
     if groups.len() < 2 {
         return None;
     }
-    let get = |g: &str, s: &str| v.num(&format!("{g}_{s}")).map(|n| n.value);
+    let get = |g: &str, s: &str| v.num(&format!("{g}_{s}"));
     let (m1, s1, m2, s2) = (
         get(&groups[0], "mean")?,
         get(&groups[0], "sd")?,
         get(&groups[1], "mean")?,
         get(&groups[1], "sd")?,
     );
-    let pooled = ((s1 * s1 + s2 * s2) / 2.0).sqrt();
-    (pooled > 0.0).then(|| (m2 - m1).abs() / pooled)
+    let (mut a, mut b, mut sa, mut sb) = (m1.value, m2.value, s1.value, s2.value);
+    if take == Take::Closest {
+        a = toward(m1, b);
+        b = toward(m2, a);
+        (sa, sb) = (s1.interval().1, s2.interval().1);
+    }
+    let pooled = ((sa * sa + sb * sb) / 2.0).sqrt();
+    (pooled > 0.0).then(|| (b - a).abs() / pooled)
 }

@@ -39,7 +39,8 @@ fn quartiles(site: &Site<'_>) -> Vec<Found> {
 /// t-tests recomputed from the printed summaries.
 fn two_group_test(ctx: &Ctx<'_>, site: &Site<'_>) -> Option<Found> {
     let node = site.node();
-    let groups: Vec<String> = groups_with(node, "_mean")
+    let groups: Vec<String> = ctx
+        .groups(node, "_mean")
         .into_iter()
         .filter(|g| node.num(&format!("{g}_sd")).is_some())
         .collect();

@@ -12,6 +12,78 @@ fn in_parentheses(what: &str) -> String {
     }
 }
 
+/// A place holding a linked number: its path, the number and its table.
+type Holder<'a> = (&'a Vec<String>, &'a Num, &'a Node);
+
+/// A finding of this rule, before numbering.
+type Raw = (
+    Vec<String>,
+    Node,
+    Severity,
+    &'static str,
+    String,
+    String,
+    String,
+);
+
+/// The places of one linked number judged by agreement: the largest group
+/// of places that agree with each other stands, and each place outside it
+/// is an error. When no group is larger than the places outside it (two
+/// places that differ, or an even split), every place is flagged, and the
+/// finding says the majority cannot tell which is right.
+fn disagreements(key: &str, holders: &[Holder<'_>], what: &str) -> Vec<Raw> {
+    let agree = |i: usize| -> Vec<usize> {
+        (0..holders.len())
+            .filter(|&j| overlap(holders[i].1, holders[j].1))
+            .collect()
+    };
+    let Some(best) = (0..holders.len()).max_by_key(|&i| (agree(i).len(), usize::MAX - i)) else {
+        return Vec::new();
+    };
+    let majority = agree(best);
+    if majority.len() == holders.len() {
+        return Vec::new();
+    }
+    let full = |p: &Vec<String>| {
+        let mut v = p.clone();
+        v.extend(parse_path(key));
+        v
+    };
+    let clear = majority.len() * 2 > holders.len();
+    let (p0, n0, _) = holders[best];
+    (0..holders.len())
+        .filter(|i| !clear || !majority.contains(i))
+        .map(|i| {
+            let (p, n, node) = holders[i];
+            let others: Vec<String> = (0..holders.len())
+                .filter(|&j| j != i)
+                .map(|j| format!("{} at {}", holders[j].1.raw, show_path(&full(holders[j].0))))
+                .collect();
+            let (recomputed, why) = if clear {
+                (
+                    format!("{} at {} of {} places, e.g. {}", n0.raw, majority.len(), holders.len(), show_path(&full(p0))),
+                    format!(
+                        "The same number{} is printed otherwise in {} of the {} places that report it; this one disagrees.",
+                        in_parentheses(what),
+                        majority.len(),
+                        holders.len()
+                    ),
+                )
+            } else {
+                (
+                    others.join("; "),
+                    format!(
+                        "The same number{} is reported differently, and no value is printed in more places \
+                         than the others: which one is right cannot be told from the paper, so every place is flagged.",
+                        in_parentheses(what)
+                    ),
+                )
+            };
+            (full(p), node.clone(), Severity::Error, "repeat", format!("{} at {}", n.raw, show_path(&full(p))), recomputed, why)
+        })
+        .collect()
+}
+
 pub(super) fn repeated_numbers(ctx: &mut Ctx<'_>, settings: Option<&Node>) -> Result<()> {
     let mut found = Vec::new();
     for (what, paths, _) in &ctx.same {
@@ -38,7 +110,7 @@ pub(super) fn repeated_numbers(ctx: &mut Ctx<'_>, settings: Option<&Node>) -> Re
             }
         }
         for key in keys {
-            let holders: Vec<(&Vec<String>, &Num, &Node)> = nodes
+            let holders: Vec<Holder<'_>> = nodes
                 .iter()
                 .filter_map(|(p, l)| {
                     l.iter()
@@ -49,29 +121,7 @@ pub(super) fn repeated_numbers(ctx: &mut Ctx<'_>, settings: Option<&Node>) -> Re
             if holders.len() < 2 {
                 continue;
             }
-            let (p0, n0, _) = holders[0];
-            for &(p, n, node) in &holders[1..] {
-                if !overlap(n0, n) {
-                    let under = |p: &Vec<String>| {
-                        let mut v = p.clone();
-                        v.extend(parse_path(key));
-                        v
-                    };
-                    let full = |p: &Vec<String>| show_path(&under(p));
-                    found.push((
-                        under(p),
-                        node.clone(),
-                        Severity::Error,
-                        "repeat",
-                        format!("{} at {}", n.raw, full(p)),
-                        format!("{} at {}", n0.raw, full(p0)),
-                        format!(
-                            "The same number{} is reported differently in two places.",
-                            in_parentheses(what)
-                        ),
-                    ));
-                }
-            }
+            found.extend(disagreements(key, &holders, what));
         }
     }
     for (what, parts, item) in links(ctx.m, settings, "sum", "parts")? {
