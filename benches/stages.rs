@@ -2,8 +2,8 @@
 //! the propensity model and match, Kaplan-Meier and log-rank, a Cox model,
 //! the whole analysis and the rendering, the bootstrap of the matched
 //! hazard ratios (999 replicates, pairs and full), a print figure, the
-//! DOCX manuscript and Fisher's exact test on a 4 x 3 table of 929, on the
-//! default study (609
+//! DOCX manuscript, Fisher's exact test on a 4 x 3 table of 929 and the
+//! audit of the reference paper's manifest, on the default study (609
 //! patients) and on synthetic kernels of 100,000.
 //!
 //!     cargo bench --bench stages
@@ -141,4 +141,15 @@ fn fisher_4x3_n929() -> f64 {
     contingency::fisher_exact(&table, contingency::DEFAULT_FISHER_BUDGET)
         .expect("within the budget")
         .p
+}
+
+/// `studybook audit` of the reference paper's manifest (1,800 lines, every
+/// rule; the target is well under a second).
+#[divan::bench(sample_count = 5)]
+fn audit_reference_paper() -> usize {
+    use studybook::published::audit::{self, Manifest};
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/tace-downstaging/published.toml");
+    let text = std::fs::read_to_string(&path).expect("the reference manifest");
+    let m = Manifest::parse(&path, &text).expect("parses");
+    audit::audit(&m).expect("audits").findings.len()
 }

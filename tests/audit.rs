@@ -186,6 +186,24 @@ fn total_rows_are_tested_against_the_group() {
     );
 }
 
+// Percentages without counts: each cell is any count whose percentage of
+// the group rounds to the printed one (30% of 200 is 59-61), and each test
+// is judged over every such table (R, all 81: chi-square 0.0111-0.0377,
+// Yates 0.0153-0.0497, Fisher 0.0151-0.0493; at 60/140 vs 40/160 they
+// are 0.021, 0.028, 0.028). A printed 0.045 is possible; 0.060 is not.
+#[test]
+fn chi_square_from_percentages_within_rounding() {
+    let text = "[t]\na_n = 200\nb_n = 200\n[t.v]\nlevels = [\"yes\", \"no\"]\np = 0.045\n\
+                test = \"chi-square\"\n[t.v.yes]\na_pct = 30\nb_pct = 20\n\
+                [t.v.no]\na_pct = 70\nb_pct = 80\n";
+    let f = run(text);
+    assert!(of_kind(&f, "test-p").is_empty(), "{f:?}");
+    let bad = run(&text.replace("p = 0.045", "p = 0.060"));
+    let e = bad.iter().find(|f| f.kind == "test-p").unwrap();
+    assert_eq!(e.severity, Severity::Error);
+    assert!(e.reported.contains("59-61/39-41"), "{}", e.reported);
+}
+
 // ------------------------------------------------------------ rule 4
 
 // Means 10 (2) n 50 vs 11 (2.5) n 40: R t.test Welch p = 0.04318,
@@ -604,5 +622,42 @@ fn total_columns_are_sums_not_groups() {
     assert_eq!(
         of_kind(&bad, "total-column"),
         vec![(Severity::Error, "t.v.yes".to_string())]
+    );
+}
+
+// A table past the exact test's budget (10 x 2, 3000 patients: R's FEXACT
+// stops with "LDSTP too small" even with workspace = 2e8) gets a seeded
+// Monte Carlo p, named in the finding, instead of no Fisher p.
+#[test]
+fn fisher_past_its_budget_says_monte_carlo() {
+    let rows = [
+        (150, 140),
+        (160, 120),
+        (170, 150),
+        (140, 160),
+        (155, 145),
+        (150, 150),
+        (130, 170),
+        (165, 135),
+        (145, 155),
+        (150, 150),
+    ];
+    let mut text = String::from("[t]\na_n = 1515\nb_n = 1475\n[t.v]\nlevels = [");
+    let names: Vec<String> = (0..rows.len()).map(|i| format!("\"l{i}\"")).collect();
+    text.push_str(&names.join(", "));
+    text.push_str("]\np = 0.020\ntest = \"Fisher\"\n");
+    for (i, (a, b)) in rows.iter().enumerate() {
+        text.push_str(&format!("[t.v.l{i}]\na_n = {a}\nb_n = {b}\n"));
+    }
+    let f = run(&text);
+    let test = f
+        .iter()
+        .find(|f| f.location == "t.v" && f.rule == 3)
+        .unwrap();
+    assert!(
+        test.recomputed
+            .contains("Fisher (Monte Carlo, 20000 tables, seed 1)"),
+        "{}",
+        test.recomputed
     );
 }

@@ -5,6 +5,19 @@
 use super::context::*;
 use super::test_names::{self, Family};
 
+/// A table of counts, each cell its candidate values: one printed count, or
+/// every count whose percentage rounds to the printed one.
+type Cells = Vec<Vec<Vec<u64>>>;
+
+/// A cell's candidates: "12", or "11-13" from a percentage.
+fn show_cell(c: &[u64]) -> String {
+    match (c.first(), c.last()) {
+        (Some(a), Some(b)) if a != b => format!("{a}-{b}"),
+        (Some(a), _) => a.to_string(),
+        _ => String::new(),
+    }
+}
+
 /// 2 x 2 rows of one table reproduced only without / only with Yates.
 struct Mix {
     path: Vec<String>,
@@ -18,6 +31,9 @@ enum Variant {
     Pearson,
     Yates,
     Fisher,
+    /// Fisher's test with a Monte Carlo p-value, where the exact test
+    /// passed its work budget.
+    FisherMonteCarlo,
 }
 
 impl Variant {
@@ -26,6 +42,9 @@ impl Variant {
             Variant::Pearson => "chi-square without continuity correction",
             Variant::Yates => "chi-square with Yates' continuity correction",
             Variant::Fisher => "Fisher's exact test",
+            Variant::FisherMonteCarlo => {
+                "Fisher's test with a Monte Carlo p-value (the exact test passed its work budget)"
+            }
         }
     }
 }
@@ -38,7 +57,8 @@ pub(super) fn categorical_tests(ctx: &mut Ctx<'_>) {
         let node = site.node();
         let Some(p) = node.num("p") else { continue };
         let lt = node.flag("p_lt");
-        let Some(t) = counts(site, &ctx.totals) else {
+        let Some(t) = counts(site, &ctx.totals).or_else(|| from_percentages(site, &ctx.totals))
+        else {
             continue;
         };
         let results = recompute(&t);
@@ -55,7 +75,7 @@ pub(super) fn categorical_tests(ctx: &mut Ctx<'_>) {
 /// The printed counts of a site as a contingency table (levels by groups,
 /// or events and non-events by group), total columns (`totals`) left out;
 /// `None` unless whole and >= 0.
-fn counts(site: &Site<'_>, totals: &[String]) -> Option<Vec<Vec<u64>>> {
+fn counts(site: &Site<'_>, totals: &[String]) -> Option<Cells> {
     let node = site.node();
     let table: Vec<Vec<f64>> = if let Some(rows) = level_tables(node) {
         match level_counts(&rows, totals) {
@@ -87,13 +107,92 @@ fn counts(site: &Site<'_>, totals: &[String]) -> Option<Vec<Vec<u64>>> {
     Some(
         table
             .iter()
-            .map(|r| r.iter().map(|&x| x as u64).collect())
+            .map(|r| r.iter().map(|&x| vec![x as u64]).collect())
             .collect(),
     )
 }
 
-/// Each variant's p-value from the counts (Yates only for a 2 x 2 table).
-fn recompute(t: &[Vec<u64>]) -> Vec<(Variant, Option<f64>)> {
+/// Most tables of candidate counts recomputed for one printed p.
+const MAX_CANDIDATE_TABLES: usize = 256;
+
+/// A variable printed as percentages only (`X_pct` in each level, the
+/// group's `X_n` above): each cell's candidates are the counts whose
+/// percentage of the group rounds to the printed one.
+fn from_percentages(site: &Site<'_>, totals: &[String]) -> Option<Cells> {
+    let rows = level_tables(site.node())?;
+    let groups: Vec<String> = groups_with(rows.first()?.1, "_pct")
+        .into_iter()
+        .filter(|g| !totals.contains(g))
+        .collect();
+    if groups.len() < 2 {
+        return None;
+    }
+    let mut cells = Vec::new();
+    for (_, row) in &rows {
+        let mut line = Vec::new();
+        for g in &groups {
+            let pct = row.num(&format!("{g}_pct"))?;
+            let big = site.inherited(&format!("{g}_n"))?.value.round() as u64;
+            let (lo, hi) = pct.interval();
+            let fits: Vec<u64> = (0..=big)
+                .filter(|&n| {
+                    let x = 100.0 * n as f64 / big as f64;
+                    x >= lo && x <= hi
+                })
+                .collect();
+            if fits.is_empty() {
+                return None;
+            }
+            line.push(fits);
+        }
+        cells.push(line);
+    }
+    let tables: usize = cells
+        .iter()
+        .flatten()
+        .map(Vec::len)
+        .try_fold(1usize, |acc, k| acc.checked_mul(k))?;
+    (tables <= MAX_CANDIDATE_TABLES).then_some(cells)
+}
+
+/// Every table of counts the candidates allow.
+fn tables(cells: &Cells) -> Vec<Vec<Vec<u64>>> {
+    let mut out = vec![Vec::new()];
+    for row in cells {
+        let mut next = Vec::new();
+        for partial in &out {
+            let mut lines: Vec<Vec<u64>> = vec![Vec::new()];
+            for cell in row {
+                lines = lines
+                    .iter()
+                    .flat_map(|l| {
+                        cell.iter().map(move |&x| {
+                            let mut l = l.clone();
+                            l.push(x);
+                            l
+                        })
+                    })
+                    .collect();
+            }
+            for line in lines {
+                let mut t: Vec<Vec<u64>> = partial.clone();
+                t.push(line);
+                next.push(t);
+            }
+        }
+        out = next;
+    }
+    out
+}
+
+/// Draws of the Monte Carlo p where the exact Fisher test is past its
+/// budget; its p is judged within four binomial standard errors.
+const MC_REPLICATES: usize = 20_000;
+
+/// Each variant's p-value from one table (Yates only for a 2 x 2 table),
+/// the exact Fisher test within `budget` steps and a seeded Monte Carlo p
+/// past it.
+fn recompute_one(t: &[Vec<u64>], budget: u64) -> Vec<(Variant, Option<f64>)> {
     let mut results = vec![(
         Variant::Pearson,
         contingency::chi_square(t, false).ok().map(|r| r.p),
@@ -104,13 +203,47 @@ fn recompute(t: &[Vec<u64>]) -> Vec<(Variant, Option<f64>)> {
             contingency::chi_square(t, true).ok().map(|r| r.p),
         ));
     }
-    results.push((
-        Variant::Fisher,
-        contingency::fisher_exact(t, FISHER_BUDGET)
-            .ok()
-            .map(|r| r.p),
-    ));
+    results.push(match contingency::fisher_exact(t, budget) {
+        Ok(r) => (Variant::Fisher, Some(r.p)),
+        Err(crate::stats::StatsError::WorkBudgetExceeded(_)) => (
+            Variant::FisherMonteCarlo,
+            contingency::fisher_monte_carlo(t, MC_REPLICATES, contingency::FISHER_MC_SEED)
+                .ok()
+                .map(|r| r.p),
+        ),
+        Err(_) => (Variant::Fisher, None),
+    });
     results
+}
+
+/// Each variant's p-values over every table the cells allow: the smallest
+/// and largest.
+/// A Monte Carlo p is widened by four binomial standard errors.
+fn recompute(cells: &Cells) -> Vec<(Variant, Option<(f64, f64)>)> {
+    let tables = tables(cells);
+    // The exact test's budget is shared by the candidate tables.
+    let budget = (FISHER_BUDGET / tables.len().max(1) as u64).max(100_000);
+    let mut out: Vec<(Variant, Option<(f64, f64)>)> = Vec::new();
+    for t in &tables {
+        for (k, (v, p)) in recompute_one(t, budget).into_iter().enumerate() {
+            if out.len() <= k {
+                out.push((v, None));
+            }
+            if v == Variant::FisherMonteCarlo {
+                out[k].0 = v;
+            }
+            if let Some(p) = p {
+                let se = if v == Variant::FisherMonteCarlo {
+                    4.0 * (p * (1.0 - p) / MC_REPLICATES as f64).sqrt()
+                } else {
+                    0.0
+                };
+                let r = out[k].1.get_or_insert((p - se, p + se));
+                *r = (r.0.min(p - se), r.1.max(p + se));
+            }
+        }
+    }
+    out
 }
 
 /// The finding for one printed p: not computable, reproduced by no
@@ -119,8 +252,8 @@ fn recompute(t: &[Vec<u64>]) -> Vec<(Variant, Option<f64>)> {
 fn judge(
     ctx: &Ctx<'_>,
     site: &Site<'_>,
-    t: &[Vec<u64>],
-    results: &[(Variant, Option<f64>)],
+    t: &Cells,
+    results: &[(Variant, Option<(f64, f64)>)],
     p: &Num,
     lt: bool,
 ) -> (Found, Vec<Variant>) {
@@ -133,6 +266,7 @@ fn judge(
         (named.contains(&Family::ChiSquare), Variant::Pearson),
         (named.contains(&Family::ChiSquare), Variant::Yates),
         (named.contains(&Family::Fisher), Variant::Fisher),
+        (named.contains(&Family::Fisher), Variant::FisherMonteCarlo),
     ]
     .iter()
     .filter(|(on, _)| *on)
@@ -142,7 +276,7 @@ fn judge(
         "{} from counts {}",
         printed_p(p, lt),
         t.iter()
-            .map(|r| r.iter().map(u64::to_string).collect::<Vec<_>>().join("/"))
+            .map(|r| r.iter().map(|c| show_cell(c)).collect::<Vec<_>>().join("/"))
             .collect::<Vec<_>>()
             .join(" | ")
     );
@@ -174,14 +308,18 @@ fn judge(
                 Variant::Pearson => "chi-square",
                 Variant::Yates => "Yates",
                 Variant::Fisher => "Fisher",
+                Variant::FisherMonteCarlo => "Fisher (Monte Carlo, 20000 tables, seed 1)",
             };
-            format!("{name}: {}", r.map_or("n/a".to_string(), |x| ctx.p(x)))
+            format!(
+                "{name}: {}",
+                r.map_or("n/a".to_string(), |x| ctx.p_range(x))
+            )
         })
         .collect::<Vec<_>>()
         .join("; ");
     let agree: Vec<Variant> = results
         .iter()
-        .filter(|(_, r)| r.is_some_and(|x| p_agrees(x, p, lt)))
+        .filter(|(_, r)| r.is_some_and(|x| range_agrees(x, p, lt)))
         .map(|(v, _)| *v)
         .collect();
     let names: Vec<&str> = agree.iter().map(|v| v.name()).collect();

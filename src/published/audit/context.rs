@@ -23,8 +23,10 @@ use super::test_names::unknown_test_names;
 /// Two-sided 97.5% normal quantile, for Wald intervals.
 pub(super) const Z975: f64 = 1.959_963_984_540_054;
 
-/// Node budget of the exact test (tables printed in papers are small).
-pub(super) const FISHER_BUDGET: u64 = 10_000_000;
+/// Work budget of one printed p's exact Fisher test (network algorithm):
+/// a few tenths of a second at most, so that an audit takes about a
+/// second whatever the tables; past it, a seeded Monte Carlo p.
+pub(super) const FISHER_BUDGET: u64 = 20_000_000;
 
 /// An `[[audit.*]]` link: what it names, its paths, and its own entry.
 pub(super) type Link<'a> = (String, Vec<Vec<String>>, &'a Node);
@@ -331,12 +333,14 @@ pub(super) fn within(x: f64, n: &Num) -> bool {
     x >= lo && x <= hi
 }
 
-/// Whether a recomputed p agrees with a printed one ("<x" when `lt`).
-pub(super) fn p_agrees(calc: f64, printed: &Num, lt: bool) -> bool {
+/// Whether a recomputed p range (over its inputs' rounding) meets the
+/// printed p (`p < x` when `lt`) within the printed p's own rounding.
+pub(super) fn range_agrees((lo, hi): (f64, f64), printed: &Num, lt: bool) -> bool {
     if lt {
-        calc < printed.value * (1.0 + 1e-9)
+        lo < printed.value * (1.0 + 1e-9)
     } else {
-        within(calc, printed)
+        let (plo, phi) = printed.interval();
+        lo <= phi && hi >= plo
     }
 }
 

@@ -146,17 +146,6 @@ fn p_range(a: &Summary<'_>, b: &Summary<'_>, pooled: bool) -> Option<(f64, f64)>
     Some((lo, hi))
 }
 
-/// Whether a recomputed p range meets the printed p (`p < x` when `lt`)
-/// within its rounding.
-fn range_agrees((lo, hi): (f64, f64), printed: &Num, lt: bool) -> bool {
-    if lt {
-        lo < printed.value * (1.0 + 1e-9)
-    } else {
-        let (plo, phi) = printed.interval();
-        lo <= phi && hi >= plo
-    }
-}
-
 /// A rank test cannot be recomputed from summaries; flag only a printed p
 /// on the other side of alpha from both t-tests (whatever the rounding of
 /// their inputs), and call it an error when they are three orders of
