@@ -5,6 +5,20 @@
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
 
+/// A file path as the folder it is in ("." for a bare name) and its name,
+/// the two parts [`write_atomically`] takes.
+pub fn folder_and_name(path: &Path) -> (&Path, String) {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    (dir, name)
+}
+
 /// Writes each `(name, bytes)` to `dir/.name.tmp`, then renames all of them
 /// into place; on any failure the temporary files are removed.
 pub fn write_atomically(dir: &Path, files: &[(&str, &[u8])]) -> Result<Vec<PathBuf>> {

@@ -105,8 +105,15 @@ enum Command {
     /// there is an error-severity finding.
     Audit {
         /// The manifest of published numbers (the format of published.toml).
-        manifest: PathBuf,
-        /// Output folder (default: `audit/` beside the manifest).
+        #[arg(required_unless_present = "draft")]
+        manifest: Option<PathBuf>,
+        /// Instead of auditing, draft a manifest from an article's tables
+        /// (Markdown, HTML or JATS XML): written to `--out` (default: the
+        /// article's name with `.manifest.toml`), never over an existing file.
+        #[arg(long, value_name = "ARTICLE", conflicts_with = "manifest")]
+        draft: Option<PathBuf>,
+        /// Output folder (default: `audit/` beside the manifest); with
+        /// `--draft`, the draft's file.
         #[arg(long)]
         out: Option<PathBuf>,
         /// Also print the notes (reproduced numbers), not only errors and warnings.
@@ -207,9 +214,14 @@ fn run(command: Command, show: bool) -> studybook::Result<()> {
         Command::Verify { study, out, all } => verify(&study, out.as_deref(), all),
         Command::Audit {
             manifest,
+            draft,
             out,
             notes,
-        } => audit(&manifest, out, notes),
+        } => match (draft, manifest) {
+            (Some(article), _) => draft_manifest(&article, out),
+            (None, Some(manifest)) => audit(&manifest, out, notes),
+            (None, None) => unreachable!("clap requires a manifest unless --draft is given"),
+        },
         Command::Check { study } => check(&study),
         Command::Init {
             data,
@@ -401,6 +413,35 @@ fn audit(manifest: &Path, out: Option<PathBuf>, notes: bool) -> studybook::Resul
     if c.errors > 0 {
         return Err(studybook::Error::Findings(c.errors));
     }
+    Ok(())
+}
+
+/// `audit --draft`: a draft manifest from an article's tables, with the
+/// cells it could not read listed; never over an existing file.
+fn draft_manifest(article: &Path, out: Option<PathBuf>) -> studybook::Result<()> {
+    let out = out.unwrap_or_else(|| article.with_extension("manifest.toml"));
+    if out.exists() {
+        return Err(studybook::Error::Output {
+            file: out.display().to_string(),
+            message: "exists; the draft is never written over a file. Pass another --out, or \
+                      remove it."
+                .into(),
+        });
+    }
+    let d = studybook::published::draft::draft(article)?;
+    let (dir, name) = studybook::files::folder_and_name(&out);
+    studybook::files::write_atomically(dir, &[(name.as_str(), d.text.as_bytes())])?;
+    say!(
+        "{}: {} table(s) read, {} cell(s) not read (listed at the end of the draft)",
+        article.display(),
+        d.tables,
+        d.unread.len()
+    );
+    say!("wrote {}", out.display());
+    say!(
+        "Review it against the article, then: studybook audit {}",
+        out.display()
+    );
     Ok(())
 }
 

@@ -112,3 +112,47 @@ fn render_without_terminal_prints_no_progress() {
         );
     }
 }
+
+// `audit --draft ARTICLE` writes ARTICLE.manifest.toml beside it, says how
+// many cells it could not read, and never writes over an existing file;
+// `audit` with neither a manifest nor --draft asks for the manifest.
+#[test]
+fn audit_draft_writes_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let article = dir.path().join("paper.md");
+    std::fs::write(
+        &article,
+        "Table 1. Baseline\n\n| Variable | SR (n = 50) | TA (n = 40) | p |\n|---|---|---|---|\n\
+         | Female, n (%) | 12 (24.0) | 2 (5.0) | 0.018 |\n",
+    )
+    .unwrap();
+    let run = || {
+        studybook()
+            .args(["audit", "--draft", article.to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+    let out = run();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("1 table(s) read, 0 cell(s) not read"),
+        "{text}"
+    );
+    let draft = dir.path().join("paper.manifest.toml");
+    assert!(
+        std::fs::read_to_string(&draft)
+            .unwrap()
+            .contains("sr_n = 50")
+    );
+    let again = run();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("never written over"));
+    let none = studybook().arg("audit").output().unwrap();
+    assert!(!none.status.success());
+    assert!(String::from_utf8_lossy(&none.stderr).contains("<MANIFEST>"));
+}

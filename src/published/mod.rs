@@ -5,6 +5,7 @@
 //!   each number's decimals and line; the one parser of the format.
 //! - [`audit`]: the printed numbers checked against each other, one file
 //!   per rule.
+//! - [`draft`]: a draft manifest read from the article's own tables.
 //! - [`verify`]: the regenerated results against the printed numbers, claim
 //!   by claim.
 //! - [`twin`]: the synthetic twin cohort of the reference study, built from
@@ -14,6 +15,7 @@
 //! and the verification as their own values beside the results.
 
 pub mod audit;
+pub mod draft;
 pub mod manifest;
 pub mod twin;
 pub mod verify;

@@ -41,6 +41,16 @@ mod test_names;
 
 pub use super::manifest::Manifest;
 
+/// The test families `text` names in the audit's vocabulary (see
+/// `test_names`), by their canonical names: "t-test", "chi-square",
+/// "Fisher's exact test", "Mann-Whitney U test".
+pub fn test_family_names(text: &str) -> Vec<&'static str> {
+    test_names::families(text)
+        .into_iter()
+        .map(test_names::Family::canonical)
+        .collect()
+}
+
 use crate::format::Formatter;
 use serde::Serialize;
 

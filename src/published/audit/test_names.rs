@@ -20,6 +20,18 @@ pub(super) enum Family {
     Rank,
 }
 
+impl Family {
+    /// The family's name as the draft writes it (in the vocabulary).
+    pub(super) fn canonical(self) -> &'static str {
+        match self {
+            Family::TTest => "t-test",
+            Family::ChiSquare => "chi-square",
+            Family::Fisher => "Fisher's exact test",
+            Family::Rank => "Mann-Whitney U test",
+        }
+    }
+}
+
 /// Each family's names, as words after folding (see [`words`]).
 const VOCABULARY: &[(Family, &[&str])] = &[
     (

@@ -156,14 +156,13 @@ fn write_cohort(published: &Path, out: &Path, seed: u64, n: Option<usize>) -> Re
     };
     let width = picks.len().to_string().len().max(4);
     let id = |i: usize| format!("P{:0width$}", i + 1);
-    let dir = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = out
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("cohort.csv");
+    let (dir, name) = crate::files::folder_and_name(out);
+    let name = if name.is_empty() {
+        "cohort.csv".to_string()
+    } else {
+        name
+    };
+    let name = name.as_str();
     let cell = |row: &Row, c: &str| row.get(c).map_or("", String::as_str).to_string();
     if name.ends_with(".parquet") {
         let ids: Vec<String> = (0..picks.len()).map(id).collect();
