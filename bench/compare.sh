@@ -21,14 +21,18 @@ work="${WORK:-$(mktemp -d)}"
 command -v Rscript >/dev/null || { echo "install r-base-core r-cran-survival r-cran-matchit" >&2; exit 1; }
 
 # A study folder per size: the default study's config and templates on that
-# data, without the published manifest (R does no audit or verification)
-# and without [weighting], [robustness] and [output] (pipeline.R does none
+# data, without the published manifest (R does no audit or verification),
+# without [weighting], [robustness] and [output] (pipeline.R does none
 # of them; the bootstrap has its own benchmark, bench/r/bootstrap.R and
-# `cargo bench --bench stages -- bootstrap`; R writes no DOCX or TIFF).
+# `cargo bench --bench stages -- bootstrap`; R writes no DOCX or TIFF) and
+# without the competing-risk keys of the endpoints (pipeline.R does no
+# competing-risk analysis; the competing event is censored instead). The multivariable-adjusted Cox models of the
+# robustness table still run (no key turns them off): work R does not do.
 study_for() { # $1 = data file, $2 = folder
   mkdir -p "$2"
   cp -r reports/tace-downstaging/templates "$2/" 2>/dev/null || true
-  sed -e "s|^data = .*|data = \"$1\"|" -e '/^published = /d' \
+  sed -e "s|^data = .*|data = \"$1\"|" -e '/^published = /d' -e '/^competing-/d' \
+    -e 's/^censor-values = \["0"\]$/censor-values = ["0", "2"]/' \
     reports/tace-downstaging/study.toml |
     awk '/^\[/ { skip = ($0 == "[weighting]" || $0 == "[robustness]" || $0 == "[output]") } !skip' > "$2/study.toml"
 }
@@ -43,6 +47,8 @@ measure() {
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
 rows=()
+readme=()
+cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 for n in 609 10000 100000; do
   if [ "$n" = 609 ]; then
     data="$PWD/data/tace-downstaging/cohort.csv"
@@ -64,10 +70,12 @@ for n in 609 10000 100000; do
   sbt=$(printf '%s\n' "${sb_t[@]}" | median); sbm=$(printf '%s\n' "${sb_m[@]}" | median)
   if [ -n "$r_skipped" ] && [ ${#r_t[@]} -eq 0 ]; then
     rows+=("| $n | $sbt | $((sbm / 1024)) | $r_skipped | | |")
+    readme+=("| $n | $sbt s, $((sbm / 1024)) MB | $r_skipped | |")
   else
     rt=$(printf '%s\n' "${r_t[@]}" | median); rm_=$(printf '%s\n' "${r_m[@]}" | median)
     ratio=$(awk "BEGIN {printf \"%.0f\", $rt / $sbt}")
     rows+=("| $n | $sbt | $((sbm / 1024)) | $rt | $((rm_ / 1024)) | ${ratio}x |")
+    readme+=("| $n | $sbt s, $((sbm / 1024)) MB | $rt s, $((rm_ / 1024)) MB | ${ratio}x |")
   fi
 done
 
@@ -82,7 +90,7 @@ stages=$("$bin" bench render --study "$work/study-1000000/study.toml")
   echo "# Benchmark: studybook against the R workflow"
   echo
   echo "Measured by \`bench/compare.sh\` (RUNS=$runs, R bound ${bound} s) on $(date -u +%Y-%m-%d),"
-  echo "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo),"
+  echo "${cpu:-unknown CPU}, $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo),"
   echo "$(uname -sm); studybook $("$bin" --version | awk '{print $2}') (release build),"
   echo "$(Rscript --version 2>&1 | head -1), survival $(Rscript -e 'cat(as.character(packageVersion("survival")))'),"
   echo "MatchIt $(Rscript -e 'cat(as.character(packageVersion("MatchIt")))')."
@@ -105,6 +113,16 @@ stages=$("$bin" bench render --study "$work/study-1000000/study.toml")
   echo "$stages"
   echo '```'
   echo
+  echo "The commands, for each size N (the data of N > 609 from \`studybook simulate --n N --out cohort-N.csv\`;"
+  echo "the study folder is the default study's config on that file, without \`published\`,"
+  echo "\`[weighting]\`, \`[robustness]\` and \`[output]\`):"
+  echo
+  echo '```'
+  echo "/usr/bin/time -f '%e %M' studybook render study-N/study.toml --quiet --out out-sb-N"
+  echo "/usr/bin/time -f '%e %M' timeout $bound Rscript bench/r/pipeline.R cohort-N.csv out-r-N"
+  echo "studybook bench render --study study-1000000/study.toml"
+  echo '```'
+  echo
   echo "Debian's MatchIt 4.5.1 ignores the caliper (an integer \`abs\`, fixed upstream in 4.5.4): its"
   echo "timings stand, its matches do not (it pairs every SR patient), so the matched numbers of the"
   echo "two differ; the unmatched ones agree (KM rates, log-rank, Cox HRs, Table 1 tests)."
@@ -115,3 +133,19 @@ stages=$("$bin" bench render --study "$work/study-1000000/study.toml")
   fi
 } > bench/RESULTS.md
 cat bench/RESULTS.md
+
+# The README's speed table is this run's, written here between its markers
+# (never typed by hand; tests/architecture.rs checks the two agree).
+{
+  echo "Measured by \`bench/compare.sh\` on $(date -u +%Y-%m-%d): ${cpu:-unknown CPU}, $(nproc) cores,"
+  echo "median of $runs run(s); details in [bench/RESULTS.md](bench/RESULTS.md)."
+  echo
+  echo "| analysed patients | studybook | R | R / studybook |"
+  echo "| --: | --: | --: | --: |"
+  printf '%s\n' "${readme[@]}"
+  echo "| 1000000 | ${big_t} s, $((big_m / 1024)) MB | | |"
+} > "$work/speed.md"
+awk -v block="$work/speed.md" '
+  /<!-- speed:begin/ { print; while ((getline line < block) > 0) print line; skip = 1; next }
+  /<!-- speed:end/ { skip = 0 }
+  !skip' README.md > "$work/README.md" && mv "$work/README.md" README.md

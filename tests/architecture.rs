@@ -178,3 +178,66 @@ fn files_outside_stats_stay_small() {
         long.join("\n")
     );
 }
+
+// The README's speed table is the one bench/compare.sh wrote with
+// bench/RESULTS.md in the same run: every row of it is a row of the
+// results (the script writes both; nobody types either).
+#[test]
+fn readme_speed_table_comes_from_the_benchmark() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let results = std::fs::read_to_string(root.join("bench/RESULTS.md")).unwrap();
+    let block = readme
+        .split("<!-- speed:begin")
+        .nth(1)
+        .and_then(|b| b.split("<!-- speed:end").next())
+        .expect("README has the speed markers");
+    let rows: Vec<&str> = block
+        .lines()
+        .filter(|l| l.starts_with("| ") && l.chars().nth(2).is_some_and(|c| c.is_ascii_digit()))
+        .collect();
+    assert!(
+        rows.len() >= 3,
+        "no speed rows between the markers:\n{block}"
+    );
+    for row in rows {
+        // "| 609 | 0.07 s, 40 MB | 2.90 s, 252 MB | 41x |" -> "| 609 | 0.07 | 40 | 2.90 | 252 | 41x |"
+        let cells: Vec<&str> = row.trim_matches('|').split('|').map(str::trim).collect();
+        let n = cells[0];
+        if n == "1000000" {
+            let t = cells[1].split(" s").next().unwrap();
+            assert!(
+                results.contains(&format!("At n = 1,000,000: studybook {t} s wall")),
+                "{row}"
+            );
+            continue;
+        }
+        let split = |c: &str| -> Vec<String> {
+            c.split(',')
+                .map(|x| {
+                    x.trim()
+                        .trim_end_matches(" MB")
+                        .trim_end_matches(" s")
+                        .to_string()
+                })
+                .collect()
+        };
+        if cells[2].starts_with("over") {
+            let sb = split(cells[1]);
+            assert!(
+                results.contains(&format!("| {n} | {} | {} |", sb[0], sb[1])),
+                "{row}"
+            );
+            continue;
+        }
+        let mut want = vec![n.to_string()];
+        want.extend(split(cells[1]));
+        want.extend(split(cells[2]));
+        want.push(cells[3].to_string());
+        let line = format!("| {} |", want.join(" | "));
+        assert!(
+            results.contains(&line),
+            "README row {row} is not in bench/RESULTS.md ({line})"
+        );
+    }
+}
