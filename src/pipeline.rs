@@ -45,7 +45,7 @@ pub fn analyse(config_path: &Path) -> Result<Analysis> {
 }
 
 /// The stages a render reports to a [`Progress`] callback, in order.
-pub const STAGES: [&str; 10] = [
+pub const STAGES: [&str; 11] = [
     "reading the config",
     "reading the data",
     "building the cohort",
@@ -54,6 +54,7 @@ pub const STAGES: [&str; 10] = [
     "Cox models",
     "complications and subgroups",
     "bootstrap",
+    "robustness",
     "figures and checks",
     "rendering",
 ];
@@ -136,6 +137,7 @@ pub fn analyse_populations(
     );
     progress(STAGES[7]);
     let bootstrap = bootstrap(c, &cohort, matched.as_ref(), &mut diagnostics);
+    progress(STAGES[8]);
     let infos: Vec<PopulationInfo> = populations.iter().map(Population::info).collect();
     let robustness = robustness(
         c,
@@ -156,7 +158,7 @@ pub fn analyse_populations(
         robustness,
         bootstrap,
     };
-    progress(STAGES[8]);
+    progress(STAGES[9]);
     let figures = draw_figures(c, &cohort, &tables, matched.as_ref());
     let templates = Templates::load(Some(&config.dir.join("templates")))?;
     let provenance = provenance(&config, data_sha256, &templates)?;
@@ -403,7 +405,7 @@ pub fn render_study_with(
 ) -> Result<(Analysis, Vec<PathBuf>)> {
     let analysis = analyse_with(config_path, progress)?;
     let review = published::review(&analysis.config, &analysis.results)?;
-    progress(STAGES[9]);
+    progress(STAGES[10]);
     let document = render::Document::new(&analysis.results, review.as_ref());
     let output = &analysis.config.config.output;
     let (rendered, json) = rayon::join(
