@@ -115,7 +115,8 @@ fn render_without_terminal_prints_no_progress() {
 
 // `audit --draft ARTICLE` writes ARTICLE.manifest.toml beside it, says how
 // many cells it could not read, and never writes over an existing file;
-// `audit` with neither a manifest nor --draft asks for the manifest.
+// an article that is not there is an error naming it; `audit` with neither
+// a manifest nor --draft asks for the manifest.
 #[test]
 fn audit_draft_writes_once() {
     let dir = tempfile::tempdir().unwrap();
@@ -152,6 +153,17 @@ fn audit_draft_writes_once() {
     let again = run();
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("never written over"));
+    let missing = studybook()
+        .args(["audit", "--draft"])
+        .arg(dir.path().join("nowhere.md"))
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        err.contains("nowhere.md") && err.contains("No such file"),
+        "{err}"
+    );
     let none = studybook().arg("audit").output().unwrap();
     assert!(!none.status.success());
     assert!(String::from_utf8_lossy(&none.stderr).contains("<MANIFEST>"));

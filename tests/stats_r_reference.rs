@@ -57,18 +57,7 @@ fn check_dataset(name: &str) -> usize {
         let (var, group) = rest.split_once("_by_").unwrap();
         let rows = sample_rows(&json, &csv, post);
         if let Some(table) = rec.get("table") {
-            let t: Vec<Vec<u64>> = table["rows"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|r| {
-                    r.as_array()
-                        .unwrap()
-                        .iter()
-                        .map(|x| x.as_u64().unwrap())
-                        .collect()
-                })
-                .collect();
+            let t = common::counts_table(&table["rows"]);
             for (variant, yates) in [("chisq_correct", true), ("chisq_nocorrect", false)] {
                 let got = contingency::chi_square(&t, yates).unwrap();
                 let total = t.iter().flatten().sum::<u64>() as f64;
@@ -194,18 +183,7 @@ fn fisher_large_tables_match_r() {
     let tables = json["tables"].as_array().unwrap();
     assert!(tables.len() >= 10);
     for t in tables {
-        let table: Vec<Vec<u64>> = t["rows"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| {
-                r.as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|x| x.as_u64().unwrap())
-                    .collect()
-            })
-            .collect();
+        let table = common::counts_table(&t["rows"]);
         let got = contingency::fisher_exact(&table, contingency::DEFAULT_FISHER_BUDGET)
             .unwrap_or_else(|e| panic!("{}: {e}", t["id"]));
         assert_close!(got.p, t["p"].as_f64().unwrap(), 2e-9);

@@ -3,7 +3,6 @@
 use super::Figure;
 use super::finish;
 use super::metrics::text_width;
-use super::svg::xml;
 use crate::analysis::subgroups::SubgroupRow;
 use crate::cohort::{ByPopulation, Group, Made, PopulationInfo};
 use crate::config::Endpoint;
@@ -231,10 +230,7 @@ impl Texts {
 
 /// A 12-pixel text at (x, y).
 fn text(x: i32, y: i32, anchor: &str, weight: &str, t: &str) -> String {
-    format!(
-        r#"<text x="{x}" y="{y}" font-family="sans-serif" font-size="12" text-anchor="{anchor}" font-weight="{weight}">{}</text>"#,
-        xml(t)
-    )
+    super::svg::text(x, y, anchor, Some(weight), t)
 }
 
 /// A subgroup forest plot: the overall row first, then each variable's

@@ -9,7 +9,6 @@
 use super::Figure;
 use super::finish;
 use super::metrics::text_width;
-use super::svg::xml;
 use crate::matching::MatchOutput;
 use crate::weighting::WeightingResult;
 
@@ -88,10 +87,7 @@ struct Series {
 
 /// A 12-pixel text at (x, y).
 fn text(x: i32, y: i32, anchor: &str, t: &str) -> String {
-    format!(
-        r#"<text x="{x}" y="{y}" font-family="sans-serif" font-size="12" text-anchor="{anchor}">{}</text>"#,
-        xml(t)
-    )
+    super::svg::text(x, y, anchor, None, t)
 }
 
 /// Love plot: |SMD| per covariate (and level) before (open circles) and

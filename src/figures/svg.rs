@@ -8,6 +8,16 @@ pub(super) fn xml(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// A 12-pixel text at (x, y), anchored `start`, `middle` or `end`, with a
+/// `font-weight` when one is given.
+pub(super) fn text(x: i32, y: i32, anchor: &str, weight: Option<&str>, t: &str) -> String {
+    let weight = weight.map_or(String::new(), |w| format!(r#" font-weight="{w}""#));
+    format!(
+        r#"<text x="{x}" y="{y}" font-family="sans-serif" font-size="12" text-anchor="{anchor}"{weight}>{}</text>"#,
+        xml(t)
+    )
+}
+
 /// Splits `text` into lines of at most `chars` characters at spaces (a word
 /// longer than a line is cut), so that the text stays inside its box.
 pub(super) fn wrap(text: &str, chars: usize) -> Vec<String> {

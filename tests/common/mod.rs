@@ -36,6 +36,21 @@ macro_rules! assert_close {
     }};
 }
 
+/// A reference table of counts (`[[1, 2], [3, 4]]` in JSON) as rows.
+pub fn counts_table(v: &serde_json::Value) -> Vec<Vec<u64>> {
+    v.as_array()
+        .expect("a table is an array of rows")
+        .iter()
+        .map(|r| {
+            r.as_array()
+                .expect("a row is an array of counts")
+                .iter()
+                .map(|x| x.as_u64().expect("a count"))
+                .collect()
+        })
+        .collect()
+}
+
 /// Folder of the copied R reference values.
 pub fn reference_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/r-reference")
