@@ -173,6 +173,9 @@ struct Setting<'a> {
     population: &'a str,
     /// Matched pair of each patient (the population's clusters).
     pairs: Option<&'a [usize]>,
+    /// Whether each factor's overall test is computed (a refit per factor
+    /// of several levels); off where only the treatment's row is read.
+    factor_tests: bool,
 }
 
 impl Setting<'_> {
@@ -252,7 +255,11 @@ fn fit_model(
         &what,
         diagnostics,
     );
-    let factor_tests = factor_tests(s, &fit, &d, &terms, (&time, &event));
+    let factor_tests = if s.factor_tests {
+        factor_tests(s, &fit, &d, &terms, (&time, &event))
+    } else {
+        Vec::new()
+    };
     let variance = if s.robust() {
         "robust (cluster: matched pair)"
     } else {
@@ -412,6 +419,7 @@ pub fn compute(
             treatment_label: &conf.treatment_label,
             population: cohort_name,
             pairs,
+            factor_tests: true,
         };
         let mut selected = Vec::new();
         // Univariable models are independent: fit in parallel, then walk
@@ -475,7 +483,9 @@ pub fn compute(
 /// The treatment's model adjusted for `covariates` (the propensity
 /// model's) in `pop`, on the patients with all of them recorded: the
 /// robustness table's "multivariable-adjusted" row. `None` (with a
-/// diagnostic) when it cannot be fitted.
+/// diagnostic) when it cannot be fitted. Only the treatment's row is read,
+/// so the factors' overall tests are left empty (each would refit the
+/// model without one covariate of several levels).
 pub fn adjusted_treatment(
     pop: &Population<'_>,
     e: &Endpoint,
@@ -493,6 +503,7 @@ pub fn adjusted_treatment(
         treatment_label: "Treatment",
         population: &pop.id,
         pairs: None,
+        factor_tests: false,
     };
     fit_model(&setting, &factors, "adjusted", diagnostics)
 }

@@ -84,37 +84,32 @@ pub fn adjusted(
         .filter_map(|e| {
             let model = regression::adjusted_treatment(pop, e, surv, covariates, diagnostics)?;
             let ep = cohort.endpoints.get(&e.id)?;
-            // The model's patients: follow-up and every covariate recorded.
-            let rows: Vec<usize> = ep
-                .usable()
+            // The model's patients: follow-up and every covariate recorded,
+            // counted per group in one pass (variables looked up once).
+            let recorded: Vec<_> = covariates
                 .iter()
-                .copied()
-                .filter(|&i| {
-                    covariates
-                        .iter()
-                        .all(|c| cohort.variables[c].values.is_recorded(i))
-                })
+                .map(|c| &cohort.variables[c].values)
                 .collect();
-            let count = |event: bool| -> BTreeMap<String, usize> {
+            let groups = cohort.groups.len();
+            let (mut n, mut events) = (vec![0usize; groups], vec![0usize; groups]);
+            for &i in ep.usable() {
+                if recorded.iter().all(|v| v.is_recorded(i)) {
+                    n[cohort.group[i]] += 1;
+                    events[cohort.group[i]] += usize::from(ep.event[i] == Some(true));
+                }
+            }
+            let by_group = |counts: &[usize]| -> BTreeMap<String, usize> {
                 cohort
                     .groups
                     .iter()
-                    .enumerate()
-                    .map(|(g, grp)| {
-                        let n = rows
-                            .iter()
-                            .filter(|&&i| {
-                                cohort.group[i] == g && (!event || ep.event[i] == Some(true))
-                            })
-                            .count();
-                        (grp.value.clone(), n)
-                    })
+                    .zip(counts)
+                    .map(|(g, &k)| (g.value.clone(), k))
                     .collect()
             };
             Some(Adjusted {
                 endpoint: e.id.clone(),
-                n_by_group: count(false),
-                events_by_group: count(true),
+                n_by_group: by_group(&n),
+                events_by_group: by_group(&events),
                 model,
             })
         })
