@@ -495,9 +495,10 @@ pub fn adjusted_treatment(
 ) -> Option<TableModel> {
     let mut factors = vec![Factor::Treatment];
     factors.extend(covariates.iter().cloned().map(Factor::Variable));
-    let (sorted, _) = super::time_ordered(pop.cohort, &e.id, covariates, None);
+    // One model: its design gathers the rows in time order straight from
+    // the cohort (a time-ordered copy pays off only over many models).
     let setting = Setting {
-        cohort: &sorted,
+        cohort: pop.cohort,
         e,
         conf: surv,
         treatment_label: "Treatment",

@@ -9,6 +9,7 @@ use super::survival::{CoxResult, SurvivalResults};
 use crate::cohort::{ByPopulation, Made, Population, PopulationInfo};
 use crate::config::{Endpoint, SurvivalSection};
 use crate::stats::evalue;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -79,41 +80,63 @@ pub fn adjusted(
     if cohort.groups.len() != 2 || covariates.is_empty() {
         return Vec::new();
     }
-    endpoints
-        .iter()
-        .filter_map(|e| {
-            let model = regression::adjusted_treatment(pop, e, surv, covariates, diagnostics)?;
-            let ep = cohort.endpoints.get(&e.id)?;
-            // The model's patients: follow-up and every covariate recorded,
-            // counted per group in one pass (variables looked up once).
-            let recorded: Vec<_> = covariates
-                .iter()
-                .map(|c| &cohort.variables[c].values)
-                .collect();
-            let groups = cohort.groups.len();
-            let (mut n, mut events) = (vec![0usize; groups], vec![0usize; groups]);
-            for &i in ep.usable() {
-                if recorded.iter().all(|v| v.is_recorded(i)) {
-                    n[cohort.group[i]] += 1;
-                    events[cohort.group[i]] += usize::from(ep.event[i] == Some(true));
-                }
-            }
-            let by_group = |counts: &[usize]| -> BTreeMap<String, usize> {
-                cohort
-                    .groups
-                    .iter()
-                    .zip(counts)
-                    .map(|(g, &k)| (g.value.clone(), k))
-                    .collect()
-            };
-            Some(Adjusted {
-                endpoint: e.id.clone(),
-                n_by_group: by_group(&n),
-                events_by_group: by_group(&events),
-                model,
-            })
+    // Endpoints in parallel; each one's diagnostics kept and appended in
+    // endpoint order, whichever finishes first.
+    let fitted: Vec<(Option<Adjusted>, Vec<Diagnostic>)> = endpoints
+        .par_iter()
+        .map(|e| {
+            let mut d = Vec::new();
+            (one(pop, e, surv, covariates, &mut d), d)
+        })
+        .collect();
+    fitted
+        .into_iter()
+        .filter_map(|(a, d)| {
+            diagnostics.extend(d);
+            a
         })
         .collect()
+}
+
+/// The adjusted model of one endpoint, with its patients and events by group.
+fn one(
+    pop: &Population<'_>,
+    e: &Endpoint,
+    surv: &SurvivalSection,
+    covariates: &[String],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Adjusted> {
+    let cohort = pop.cohort;
+    let model = regression::adjusted_treatment(pop, e, surv, covariates, diagnostics)?;
+    let ep = cohort.endpoints.get(&e.id)?;
+    // The model's patients: follow-up and every covariate recorded,
+    // counted per group in one pass (variables looked up once).
+    let recorded: Vec<_> = covariates
+        .iter()
+        .map(|c| &cohort.variables[c].values)
+        .collect();
+    let groups = cohort.groups.len();
+    let (mut n, mut events) = (vec![0usize; groups], vec![0usize; groups]);
+    for &i in ep.usable() {
+        if recorded.iter().all(|v| v.is_recorded(i)) {
+            n[cohort.group[i]] += 1;
+            events[cohort.group[i]] += usize::from(ep.event[i] == Some(true));
+        }
+    }
+    let by_group = |counts: &[usize]| -> BTreeMap<String, usize> {
+        cohort
+            .groups
+            .iter()
+            .zip(counts)
+            .map(|(g, &k)| (g.value.clone(), k))
+            .collect()
+    };
+    Some(Adjusted {
+        endpoint: e.id.clone(),
+        n_by_group: by_group(&n),
+        events_by_group: by_group(&events),
+        model,
+    })
 }
 
 /// Rows of every endpoint: each population's treatment model, then the
