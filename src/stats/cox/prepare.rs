@@ -97,10 +97,11 @@ pub(super) fn prepare(
         row_of: vec![0; n],
         case: case.map(<[f64]>::to_vec),
     };
-    // Each merged row's covariates as given (compared exactly; the centred
-    // copy in `d.x` may round two different values alike), and the previous
-    // merged row of the same time with the same hash.
-    let (mut keys, mut chain): (Vec<f64>, Vec<usize>) = (Vec::new(), Vec::new());
+    // Each merged row's first row, whose covariates as given are compared
+    // exactly (the centred copy in `d.x` may round two different values
+    // alike; a copy of the uncentred ones would double the memory), and the
+    // previous merged row of the same time with the same hash.
+    let (mut first, mut chain): (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
     let mut latest = Latest::new();
     let mut k = 0;
     while k < n {
@@ -117,13 +118,8 @@ pub(super) fn prepare(
             } else {
                 0
             };
-            let same = |m: usize| {
-                d.event[m] == event[i]
-                    && keys[m * p..(m + 1) * p]
-                        .iter()
-                        .zip(columns)
-                        .all(|(k, c)| *k == c[i])
-            };
+            let same =
+                |m: usize| d.event[m] == event[i] && columns.iter().all(|c| c[first[m]] == c[i]);
             let mut m = latest.get(hash).unwrap_or(usize::MAX);
             while m != usize::MAX && !same(m) {
                 m = chain[m];
@@ -131,7 +127,7 @@ pub(super) fn prepare(
             if m == usize::MAX {
                 m = d.time.len();
                 chain.push(latest.insert(hash, m).unwrap_or(usize::MAX));
-                keys.extend(columns.iter().map(|c| c[i]));
+                first.push(i);
                 d.time.push(time[i]);
                 d.event.push(event[i]);
                 d.count.push(0);
