@@ -744,3 +744,57 @@ fn robustness_adjusted_row_counts_the_models_own_patients() {
     assert_eq!(row["events"], 164, "{row}");
     assert_eq!(sum(&row["events_by_group"]), 164, "{row}");
 }
+
+// The Cox tables fit every model from the patients merged into profiles
+// (alike in time, status, group and factors). Lung with every patient
+// entered three times, Breslow ties: each sum of the likelihood triples, so
+// every coefficient is that of the single data and every SE is its SE over
+// sqrt 3 (the hand-derived identity of `cox_on_every_row_twice_by_hand`),
+// with n and events tripled.
+#[test]
+fn cox_tables_from_merged_profiles_match_the_patients() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = root().join("tests/fixtures/r-reference/data/lung.csv");
+    let text = std::fs::read_to_string(&data).unwrap();
+    let (header, body) = text.split_once('\n').unwrap();
+    let thrice = dir.path().join("lung3.csv");
+    std::fs::write(&thrice, format!("{header}\n{body}{body}{body}")).unwrap();
+    let config = common::fixture_config("lung") + "\n[survival]\nties = \"breslow\"\n";
+    let once = dir.path().join("once.toml");
+    std::fs::write(&once, &config).unwrap();
+    let (before, after) = config.split_once("\ndata = \"").unwrap();
+    let rest = after.split_once('"').unwrap().1;
+    let three = dir.path().join("three.toml");
+    let three_config = format!("{before}\ndata = \"{}\"{rest}", thrice.display());
+    std::fs::write(&three, three_config).unwrap();
+    let models = |path: &Path| -> Vec<serde_json::Value> {
+        let a = pipeline::analyse(path).unwrap();
+        let v = serde_json::to_value(&a.results).unwrap();
+        let pops = v["regression"].as_object().unwrap().clone();
+        let first = pops.values().next().unwrap().clone();
+        first["models"].as_array().unwrap().clone()
+    };
+    let (m1, m3) = (models(&once), models(&three));
+    assert_eq!(m1.len(), m3.len());
+    assert!(m1.len() >= 3, "univariable and multivariable models");
+    for (a, b) in m1.iter().zip(&m3) {
+        let (a, b) = (&a["model"], &b["model"]);
+        assert_eq!(
+            (
+                3 * a["n"].as_u64().unwrap(),
+                3 * a["events"].as_u64().unwrap()
+            ),
+            (b["n"].as_u64().unwrap(), b["events"].as_u64().unwrap())
+        );
+        for (ta, tb) in a["terms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(b["terms"].as_array().unwrap())
+        {
+            let f = |t: &serde_json::Value, k: &str| t[k].as_f64().unwrap();
+            assert_close!(f(tb, "coef"), f(ta, "coef"), 1e-9);
+            assert_close!(f(tb, "se") * 3f64.sqrt(), f(ta, "se"), 1e-9);
+        }
+    }
+}

@@ -531,3 +531,55 @@ fn fisher_monte_carlo_agrees_with_the_exact_test() {
     let (kind, r) = fisher(&table, 1_000_000_000);
     assert_eq!((kind, r.unwrap().p), (TestKind::Fisher, exact));
 }
+
+// Rows that stand for several identical patients (`fit_counted`) give the
+// model of the patients themselves: the Cox code merges identical rows
+// into one with a count anyway, so only the centring means are summed in
+// another order. Awkward data: tied event times with mixed status, a row
+// standing for one patient beside rows standing for four, a continuous
+// covariate with non-integer values, and a stratum-free second covariate.
+#[test]
+fn cox_on_counted_rows_equals_cox_on_the_patients() {
+    use studybook::stats::cox::{self, Ties};
+    let time = [2.0, 2.0, 2.0, 3.5, 5.0, 5.0, 7.0, 9.0];
+    let event = [true, true, false, true, false, true, true, false];
+    let x1 = [0.3, 1.7, 1.7, 0.3, 2.9, 1.1, 0.3, 1.7];
+    let x2 = [0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0];
+    let counts = [1, 4, 2, 3, 1, 2, 4, 3];
+    let expand = |v: &[f64]| -> Vec<f64> {
+        v.iter()
+            .zip(&counts)
+            .flat_map(|(&x, &k)| std::iter::repeat_n(x, k))
+            .collect()
+    };
+    let events: Vec<bool> = event
+        .iter()
+        .zip(&counts)
+        .flat_map(|(&e, &k)| std::iter::repeat_n(e, k))
+        .collect();
+    let columns = [x1.to_vec(), x2.to_vec()];
+    for ties in [Ties::Efron, Ties::Breslow] {
+        let patients = cox::fit(
+            &expand(&time),
+            &events,
+            &[expand(&x1), expand(&x2)],
+            None,
+            ties,
+        )
+        .unwrap();
+        let counted = cox::fit_counted(&time, &event, &columns, &counts, ties).unwrap();
+        assert_eq!((counted.n, counted.events), (patients.n, patients.events));
+        assert_eq!((counted.n, counted.events), (20, 14));
+        assert_close!(counted.loglik, patients.loglik, 1e-12);
+        assert_close!(counted.loglik_null, patients.loglik_null, 1e-12);
+        for j in 0..2 {
+            assert_close!(counted.coef[j], patients.coef[j], 1e-10);
+            assert_close!(counted.se[j], patients.se[j], 1e-10);
+        }
+        assert_close!(
+            counted.score_test.statistic,
+            patients.score_test.statistic,
+            1e-10
+        );
+    }
+}

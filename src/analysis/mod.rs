@@ -51,6 +51,73 @@ pub(crate) fn time_ordered(
     )
 }
 
+/// The patients of a time-ordered cohort (see [`time_ordered`]) merged
+/// into profiles: patients alike in time, status, group and every variable
+/// carried are one row with a count. Every Cox model of the endpoint merges
+/// such patients anyway (its rows are the same, as are their order and
+/// counts; see `stats::cox`), so it can start from the profiles instead of
+/// hashing every patient again. Each profile sits at its last patient in
+/// time order, where a model's backward scan meets the profile first.
+/// `None` when no two patients share a time (nothing can merge).
+pub(crate) fn profiles(sorted: &Cohort, endpoint: &str) -> Option<(Cohort, Vec<usize>)> {
+    let ep = &sorted.endpoints[endpoint];
+    let n = ep.time.len();
+    if !(1..n).any(|i| ep.time[i] == ep.time[i - 1]) {
+        return None;
+    }
+    let variables: Vec<&crate::cohort::Values> =
+        sorted.variables.values().map(|v| &v.values).collect();
+    let bits = |v: &crate::cohort::Values, i: usize| -> Option<u64> {
+        match v {
+            crate::cohort::Values::Continuous { values, .. } => values[i].map(f64::to_bits),
+            crate::cohort::Values::Categorical { codes, .. } => codes[i].map(u64::from),
+        }
+    };
+    let same = |a: usize, b: usize| {
+        ep.time[a].map(f64::to_bits) == ep.time[b].map(f64::to_bits)
+            && ep.event[a] == ep.event[b]
+            && sorted.group[a] == sorted.group[b]
+            && variables.iter().all(|v| bits(v, a) == bits(v, b))
+    };
+    // FxHash-style mix (candidates only; `same` decides).
+    let mix = |h: u64, x: u64| (h.rotate_left(5) ^ x).wrapping_mul(0x517c_c1b7_2722_0a95);
+    let hash = |i: usize| {
+        let head = mix(
+            mix(
+                ep.time[i].map_or(1, f64::to_bits),
+                u64::from(ep.event[i] == Some(true)),
+            ),
+            sorted.group[i] as u64,
+        );
+        variables.iter().fold(head, |h, v| {
+            mix(h, bits(v, i).map_or(u64::MAX, |b| b ^ 0x9e37))
+        })
+    };
+    // Backwards, so that each profile's first patient met is its last in
+    // time order; `latest` holds the newest profile of a hash, `chain` the
+    // one before it with the same hash.
+    let mut latest: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+    let (mut reps, mut counts, mut chain): (Vec<usize>, Vec<usize>, Vec<usize>) =
+        (Vec::new(), Vec::new(), Vec::new());
+    for i in (0..n).rev() {
+        let h = hash(i);
+        let mut m = latest.get(&h).copied().unwrap_or(usize::MAX);
+        while m != usize::MAX && !same(reps[m], i) {
+            m = chain[m];
+        }
+        if m == usize::MAX {
+            m = reps.len();
+            chain.push(latest.insert(h, m).unwrap_or(usize::MAX));
+            reps.push(i);
+            counts.push(0);
+        }
+        counts[m] += 1;
+    }
+    reps.reverse();
+    counts.reverse();
+    Some((sorted.subset_with(&reps, |_| true, |_| true, false), counts))
+}
+
 /// Follow-up time and event of the patients `rows` (missing values were
 /// excluded before; they read as 0 / censored here).
 pub(crate) fn follow_up(ep: &EndpointValues, rows: &[usize]) -> (Vec<f64>, Vec<bool>) {

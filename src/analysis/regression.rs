@@ -9,7 +9,7 @@ use crate::cohort::code;
 use crate::cohort::{Cohort, Population, Values};
 use crate::config::{CoxSection, Endpoint, MatchedVariance, Selection, SurvivalSection};
 use crate::stats::cox;
-use crate::stats::kaplan_meier;
+use crate::stats::{StatsError, kaplan_meier};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -176,6 +176,9 @@ struct Setting<'a> {
     /// Whether each factor's overall test is computed (a refit per factor
     /// of several levels); off where only the treatment's row is read.
     factor_tests: bool,
+    /// How many patients each cohort row stands for, when the rows are
+    /// merged profiles (see [`super::profiles`]).
+    counts: Option<&'a [usize]>,
 }
 
 impl Setting<'_> {
@@ -183,6 +186,24 @@ impl Setting<'_> {
     /// estimates, log-likelihoods and LR tests as they are.
     fn robust(&self) -> bool {
         self.pairs.is_some() && self.conf.matched_variance == MatchedVariance::RobustPairs
+    }
+
+    /// Fits `columns` on the cohort rows `rows` (whose follow-up is `time`
+    /// and `event`), each row counted as the patients it stands for.
+    fn fit(
+        &self,
+        rows: &[usize],
+        (time, event): (&[f64], &[bool]),
+        columns: &[Vec<f64>],
+    ) -> Result<cox::CoxFit, StatsError> {
+        let t = ties(self.conf.ties);
+        match self.counts {
+            Some(c) => {
+                let counts: Vec<usize> = rows.iter().map(|&i| c[i]).collect();
+                cox::fit_counted(time, event, columns, &counts, t)
+            }
+            None => cox::fit(time, event, columns, None, t),
+        }
     }
 }
 
@@ -220,14 +241,13 @@ fn fit_model(
         return None;
     }
     let (time, event) = follow_up(&s.cohort.endpoints[&s.e.id], &d.rows);
-    let t = ties(s.conf.ties);
     let cluster: Option<Vec<usize>> = s
         .pairs
         .filter(|_| s.robust())
         .map(|p| d.rows.iter().map(|&i| p[i]).collect());
     let fitted = match &cluster {
-        Some(c) => cox::fit_robust(&time, &event, &d.columns, None, t, c),
-        None => cox::fit(&time, &event, &d.columns, None, t),
+        Some(c) => cox::fit_robust(&time, &event, &d.columns, None, ties(s.conf.ties), c),
+        None => s.fit(&d.rows, (&time, &event), &d.columns),
     };
     let fit = match fitted {
         Ok(f) => f,
@@ -287,7 +307,7 @@ fn without_collinear(s: &Setting<'_>, factors: &[Factor]) -> Option<(usize, Vec<
             .collect();
         let dd = design(s.cohort, &fewer, &s.e.id, s.treatment_label);
         let (tt, ee) = follow_up(ep, &dd.rows);
-        cox::fit(&tt, &ee, &dd.columns, None, ties(s.conf.ties))
+        s.fit(&dd.rows, (&tt, &ee), &dd.columns)
             .is_ok()
             .then_some((k, fewer))
     })
@@ -371,9 +391,7 @@ fn factor_tests(
             let reduced = if keep.is_empty() {
                 Some(fit.loglik_null)
             } else {
-                cox::fit(time, event, &keep, None, ties(s.conf.ties))
-                    .ok()
-                    .map(|f| f.loglik)
+                s.fit(&d.rows, (time, event), &keep).ok().map(|f| f.loglik)
             };
             (
                 reduced.map(|l| cox::lr_test(fit.loglik, l, g.len()).p),
@@ -411,15 +429,23 @@ pub fn compute(
         .filter(|e| conf.endpoints.is_empty() || conf.endpoints.contains(&e.id))
     {
         let (sorted, sorted_pairs) = super::time_ordered(cohort, &e.id, &conf.factors, pairs);
-        let (cohort, pairs) = (&sorted, sorted_pairs.as_deref());
+        // A robust variance needs each patient's pair; otherwise every
+        // model starts from the merged profiles.
+        let robust = pairs.is_some() && surv.matched_variance == MatchedVariance::RobustPairs;
+        let merged = (!robust).then(|| super::profiles(&sorted, &e.id)).flatten();
+        let (cohort, counts) = match &merged {
+            Some((c, k)) => (c, Some(k.as_slice())),
+            None => (&sorted, None),
+        };
         let setting = Setting {
             cohort,
             e,
             conf: surv,
             treatment_label: &conf.treatment_label,
             population: cohort_name,
-            pairs,
+            pairs: sorted_pairs.as_deref().filter(|_| merged.is_none()),
             factor_tests: true,
+            counts,
         };
         let mut selected = Vec::new();
         // Univariable models are independent: fit in parallel, then walk
@@ -465,7 +491,7 @@ pub fn compute(
             out.models.push(m);
         }
         if conf.selection == Selection::ForwardStepwise {
-            let (chosen, steps) = forward_stepwise(cohort, &factors, e, surv, conf);
+            let (chosen, steps) = forward_stepwise(&setting, &factors, conf);
             out.selection.extend(steps);
             selected = chosen;
         }
@@ -505,6 +531,7 @@ pub fn adjusted_treatment(
         population: &pop.id,
         pairs: None,
         factor_tests: false,
+        counts: None,
     };
     fit_model(&setting, &factors, "adjusted", diagnostics)
 }
@@ -514,16 +541,14 @@ pub fn adjusted_treatment(
 /// smallest p (if below `p-enter`), then remove the member with the largest
 /// p (if above `p-remove`). Returns the chosen factors and the steps taken.
 fn forward_stepwise(
-    cohort: &Cohort,
+    s: &Setting<'_>,
     factors: &[Factor],
-    e: &Endpoint,
-    surv: &SurvivalSection,
     conf: &CoxSection,
 ) -> (Vec<Factor>, Vec<SelectionStep>) {
-    let d = design(cohort, factors, &e.id, &conf.treatment_label);
-    let ep = &cohort.endpoints[&e.id];
+    let e = s.e;
+    let d = design(s.cohort, factors, &e.id, &conf.treatment_label);
+    let ep = &s.cohort.endpoints[&e.id];
     let (time, event) = follow_up(ep, &d.rows);
-    let t = ties(surv.ties);
     let loglik = |members: &[usize]| -> Option<f64> {
         let cols: Vec<Vec<f64>> = members
             .iter()
@@ -532,11 +557,12 @@ fn forward_stepwise(
         if cols.is_empty() {
             // The null model: its log partial likelihood from any fit's start.
             let any: Vec<Vec<f64>> = d.columns.first().cloned().into_iter().collect();
-            return cox::fit(&time, &event, &any, None, t)
+            return s
+                .fit(&d.rows, (&time, &event), &any)
                 .ok()
                 .map(|f| f.loglik_null);
         }
-        cox::fit(&time, &event, &cols, None, t)
+        s.fit(&d.rows, (&time, &event), &cols)
             .ok()
             .map(|f| f.loglik)
     };

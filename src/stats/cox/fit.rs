@@ -269,6 +269,35 @@ pub fn fit(
     prepare_and_fit(time, event, columns, strata, None, ties).map(|(_, fit)| fit)
 }
 
+/// [`fit`] on rows that each stand for `counts[i]` identical patients
+/// (same time, status and covariates): the same model as [`fit`] on the
+/// patients themselves, since identical rows are merged into one with a
+/// count anyway (see `Data`); only the covariates' centring means are
+/// summed per row rather than per patient. Many models of one endpoint can
+/// then share rows merged once (`n` and `events` count patients).
+pub fn fit_counted(
+    time: &[f64],
+    event: &[bool],
+    columns: &[Vec<f64>],
+    counts: &[usize],
+    ties: Ties,
+) -> Result<CoxFit, StatsError> {
+    let events = event
+        .iter()
+        .zip(counts)
+        .filter(|(e, _)| **e)
+        .map(|(_, &k)| k)
+        .sum();
+    if columns.is_empty() || events == 0 {
+        return Err(StatsError::TooFewObservations {
+            found: events,
+            needed: 1,
+        });
+    }
+    let data = prepare(time, event, columns, None, None, Some(counts));
+    fit_prepared(&data, counts.iter().sum(), events, ties)
+}
+
 /// [`fit`] followed by [`robust_variance`] with `cluster` (as
 /// `coxph(..., cluster = g)`), the rows prepared once for both.
 pub fn fit_robust(
@@ -331,7 +360,7 @@ pub(super) fn prepare_and_fit(
             needed: 1,
         });
     }
-    let data = prepare(time, event, columns, strata, case);
+    let data = prepare(time, event, columns, strata, case, None);
     let fit = fit_prepared(&data, time.len(), events, ties)?;
     Ok((data, fit))
 }

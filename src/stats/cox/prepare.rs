@@ -34,6 +34,22 @@ pub(super) fn column_means(columns: &[Vec<f64>], n: usize) -> Vec<f64> {
         .collect()
 }
 
+/// The mean of each covariate column over the patients the rows stand
+/// for, row i counting `counts[i]` times.
+pub(super) fn counted_means(columns: &[Vec<f64>], counts: &[usize]) -> Vec<f64> {
+    let total: usize = counts.iter().sum();
+    columns
+        .iter()
+        .map(|c| {
+            c.iter()
+                .zip(counts)
+                .map(|(x, &k)| x * k as f64)
+                .sum::<f64>()
+                / total as f64
+        })
+        .collect()
+}
+
 /// The processing order: by stratum, then decreasing time, so that risk
 /// sets grow as the scan goes back in time. Rows that arrive sorted by
 /// increasing time within non-decreasing strata (the analysis sorts each
@@ -70,19 +86,24 @@ pub(super) fn processing_order(time: &[f64], strata: Option<&[usize]>) -> Vec<us
 
 /// The rows in processing order (see [`processing_order`]), identical rows
 /// merged (see [`Data`]), with optional case weights (a merged row weighs
-/// the sum of its rows' weights).
+/// the sum of its rows' weights) or counts (each given row stands for
+/// `counts[i]` identical patients, merged beforehand).
 pub(super) fn prepare(
     time: &[f64],
     event: &[bool],
     columns: &[Vec<f64>],
     strata: Option<&[usize]>,
     case: Option<&[f64]>,
+    counts: Option<&[usize]>,
 ) -> Data {
     let order = processing_order(time, strata);
     let n = time.len();
     let p = columns.len();
     let stratum = |i: usize| strata.map_or(0, |s| s[i]);
-    let means = column_means(columns, n);
+    let means = match counts {
+        None => column_means(columns, n),
+        Some(c) => counted_means(columns, c),
+    };
     let mut d = Data {
         time: Vec::new(),
         event: Vec::new(),
@@ -135,7 +156,7 @@ pub(super) fn prepare(
                 d.x.data
                     .extend(columns.iter().zip(&means).map(|(c, mean)| c[i] - mean));
             }
-            d.count[m] += 1;
+            d.count[m] += counts.map_or(1, |c| c[i]);
             d.row_of[i] = m;
         }
         k = end;

@@ -26,7 +26,7 @@ pub fn robust_variance(
     fit: &CoxFit,
     cluster: &[usize],
 ) -> Vec<Vec<f64>> {
-    let d = prepare(time, event, columns, strata, None);
+    let d = prepare(time, event, columns, strata, None, None);
     robust_variance_prepared(&d, ties, fit, cluster)
 }
 

@@ -74,7 +74,7 @@ pub fn zph(
         });
     }
     let gbar = events.iter().sum::<f64>() / events.len() as f64;
-    let data = prepare(time, event, columns, strata, None);
+    let data = prepare(time, event, columns, strata, None, None);
     let beta = DVector::from_column_slice(&fit.coef);
     let q = 2 * p;
     let mut big = DMatrix::<f64>::zeros(q, q);
