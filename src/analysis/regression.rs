@@ -521,19 +521,32 @@ pub fn adjusted_treatment(
 ) -> Option<TableModel> {
     let mut factors = vec![Factor::Treatment];
     factors.extend(covariates.iter().cloned().map(Factor::Variable));
-    // One model: its design gathers the rows in time order straight from
-    // the cohort (a time-ordered copy pays off only over many models).
+    // From the merged profiles when patients share times; without ties the
+    // design gathers the rows straight from the cohort (for one model a
+    // time-ordered copy costs more than it saves).
+    let sorted = profiles_possible(pop.cohort, &e.id)
+        .then(|| super::time_ordered(pop.cohort, &e.id, covariates, None).0);
+    let merged = sorted.as_ref().and_then(|s| super::profiles(s, &e.id));
     let setting = Setting {
-        cohort: pop.cohort,
+        cohort: merged.as_ref().map_or(pop.cohort, |m| &m.0),
         e,
         conf: surv,
         treatment_label: "Treatment",
         population: &pop.id,
         pairs: None,
         factor_tests: false,
-        counts: None,
+        counts: merged.as_ref().map(|m| m.1.as_slice()),
     };
     fit_model(&setting, &factors, "adjusted", diagnostics)
+}
+
+/// Whether two patients with follow-up for `endpoint` share a time (else
+/// no two can merge into a profile).
+fn profiles_possible(cohort: &Cohort, endpoint: &str) -> bool {
+    let ep = &cohort.endpoints[endpoint];
+    ep.usable()
+        .windows(2)
+        .any(|w| ep.time[w[0]] == ep.time[w[1]])
 }
 
 /// Forward stepwise selection on likelihood-ratio tests over the patients
