@@ -745,21 +745,24 @@ fn robustness_adjusted_row_counts_the_models_own_patients() {
     assert_eq!(sum(&row["events_by_group"]), 164, "{row}");
 }
 
-// The Cox tables fit every model from the patients merged into profiles
-// (alike in time, status, group and factors). Lung with every patient
+// The Cox tables and subgroup rows fit every model from the patients merged
+// into profiles (alike in time, status, group and factors). Lung with every patient
 // entered three times, Breslow ties: each sum of the likelihood triples, so
 // every coefficient is that of the single data and every SE is its SE over
 // sqrt 3 (the hand-derived identity of `cox_on_every_row_twice_by_hand`),
 // with n and events tripled.
 #[test]
-fn cox_tables_from_merged_profiles_match_the_patients() {
+fn cox_tables_and_subgroups_from_merged_profiles_match_the_patients() {
     let dir = tempfile::tempdir().unwrap();
     let data = root().join("tests/fixtures/r-reference/data/lung.csv");
     let text = std::fs::read_to_string(&data).unwrap();
     let (header, body) = text.split_once('\n').unwrap();
     let thrice = dir.path().join("lung3.csv");
     std::fs::write(&thrice, format!("{header}\n{body}{body}{body}")).unwrap();
-    let config = common::fixture_config("lung") + "\n[survival]\nties = \"breslow\"\n";
+    let config = common::fixture_config("lung")
+        + "\n[survival]\nties = \"breslow\"\n"
+        + "\n[variables.ecog]\ncolumn = \"ph.ecog\"\nlevels = [\"0\", \"1\", \"2\", \"3\"]\n"
+        + "\n[subgroups]\nvariables = [\"ecog\"]\n";
     let once = dir.path().join("once.toml");
     std::fs::write(&once, &config).unwrap();
     let (before, after) = config.split_once("\ndata = \"").unwrap();
@@ -796,5 +799,37 @@ fn cox_tables_from_merged_profiles_match_the_patients() {
             assert_close!(f(tb, "coef"), f(ta, "coef"), 1e-9);
             assert_close!(f(tb, "se") * 3f64.sqrt(), f(ta, "se"), 1e-9);
         }
+    }
+    // The subgroup rows likewise: counts tripled, the same HR, SE / sqrt 3.
+    let rows = |path: &Path| -> Vec<serde_json::Value> {
+        let a = pipeline::analyse(path).unwrap();
+        let v = serde_json::to_value(&a.results).unwrap();
+        let pops = v["subgroups"].as_object().unwrap().clone();
+        pops.values().next().unwrap().as_array().unwrap().clone()
+    };
+    let (r1, r3) = (rows(&once), rows(&three));
+    // Overall and the four ECOG levels (one man has ECOG 3: no HR).
+    assert_eq!(r1.len(), 5, "{r1:?}");
+    assert_eq!(r1.len(), r3.len());
+    for (a, b) in r1.iter().zip(&r3) {
+        for key in ["n", "events"] {
+            for (g, x) in a[key].as_object().unwrap() {
+                assert_eq!(
+                    3 * x.as_u64().unwrap(),
+                    b[key][g].as_u64().unwrap(),
+                    "{key} {g}"
+                );
+            }
+        }
+        if a["hr"].is_null() {
+            assert!(b["hr"].is_null(), "{b}");
+            continue;
+        }
+        assert_close!(b["hr"].as_f64().unwrap(), a["hr"].as_f64().unwrap(), 1e-9);
+        assert_close!(
+            b["se"].as_f64().unwrap() * 3f64.sqrt(),
+            a["se"].as_f64().unwrap(),
+            1e-9
+        );
     }
 }

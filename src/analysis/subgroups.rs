@@ -9,7 +9,7 @@ use crate::cohort::code;
 use crate::cohort::{Cohort, Population, Values};
 use crate::config::{Endpoint, SubgroupSection, SurvivalSection};
 use crate::stats::cox;
-use crate::stats::kaplan_meier;
+use crate::stats::{StatsError, kaplan_meier};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -62,14 +62,21 @@ pub fn compute(
         .filter(|e| conf.endpoints.is_empty() || conf.endpoints.contains(&e.id))
     {
         let (sorted, _) = super::time_ordered(pop.cohort, &e.id, &conf.variables, None);
+        // Every model of the endpoint starts from the merged profiles.
+        let merged = super::profiles(&sorted, &e.id);
+        let (cohort, counts) = match &merged {
+            Some((c, k)) => (c, Some(k.as_slice())),
+            None => (&sorted, None),
+        };
         let s = Setting {
-            cohort: &sorted,
+            cohort,
             e,
             population: &pop.id,
             ties: ties(surv.ties),
             z: kaplan_meier::z_value(surv.conf_level),
+            counts,
         };
-        let usable = sorted.endpoints[&e.id].usable();
+        let usable = cohort.endpoints[&e.id].usable();
         out.push(s.row("overall", "All patients", None, usable, diagnostics));
         // Variables are independent: fit them in parallel, then keep their
         // rows and diagnostics in config order (deterministic output).
@@ -96,9 +103,34 @@ struct Setting<'a> {
     population: &'a str,
     ties: cox::Ties,
     z: f64,
+    /// How many patients each cohort row stands for, when the rows are
+    /// merged profiles (see [`super::profiles`]).
+    counts: Option<&'a [usize]>,
 }
 
 impl Setting<'_> {
+    /// The patients cohort row `i` stands for.
+    fn count(&self, i: usize) -> usize {
+        self.counts.map_or(1, |c| c[i])
+    }
+
+    /// Fits `columns` on the cohort rows `rows` (follow-up `time`, `event`),
+    /// each row counted as the patients it stands for.
+    fn fit(
+        &self,
+        rows: &[usize],
+        (time, event): (&[f64], &[bool]),
+        columns: &[Vec<f64>],
+    ) -> Result<cox::CoxFit, StatsError> {
+        match self.counts {
+            Some(c) => {
+                let counts: Vec<usize> = rows.iter().map(|&i| c[i]).collect();
+                cox::fit_counted(time, event, columns, &counts, self.ties)
+            }
+            None => cox::fit(time, event, columns, None, self.ties),
+        }
+    }
+
     /// Treatment indicator (second group) of `rows`.
     fn treated(&self, rows: &[usize]) -> Vec<f64> {
         rows.iter()
@@ -123,17 +155,22 @@ impl Setting<'_> {
         for (g, grp) in cohort.groups.iter().enumerate() {
             n.insert(
                 grp.value.clone(),
-                rows.iter().filter(|&&i| cohort.group[i] == g).count(),
+                rows.iter()
+                    .filter(|&&i| cohort.group[i] == g)
+                    .map(|&i| self.count(i))
+                    .sum::<usize>(),
             );
             events.insert(
                 grp.value.clone(),
                 rows.iter()
                     .zip(&event)
                     .filter(|(i, e)| cohort.group[**i] == g && **e)
-                    .count(),
+                    .map(|(&i, _)| self.count(i))
+                    .sum::<usize>(),
             );
         }
-        let fit = cox::fit(&time, &event, &[self.treated(rows)], None, self.ties)
+        let fit = self
+            .fit(rows, (&time, &event), &[self.treated(rows)])
             .ok()
             .filter(|f| f.infinite.is_empty() && f.se[0].is_finite());
         if fit.is_none() {
@@ -223,8 +260,8 @@ impl Setting<'_> {
                 .map(|(a, b)| a * b)
                 .collect::<Vec<f64>>()
         }));
-        let m = cox::fit(&time, &event, &main, None, self.ties).ok()?;
-        let f = cox::fit(&time, &event, &full, None, self.ties).ok()?;
+        let m = self.fit(rows, (&time, &event), &main).ok()?;
+        let f = self.fit(rows, (&time, &event), &full).ok()?;
         Some(cox::lr_test(f.loglik, m.loglik, dummies.len()).p)
     }
 }
