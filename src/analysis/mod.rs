@@ -118,6 +118,25 @@ pub(crate) fn profiles(sorted: &Cohort, endpoint: &str) -> Option<(Cohort, Vec<u
     Some((sorted.subset_with(&reps, |_| true, |_| true, false), counts))
 }
 
+/// A Cox model of `columns` on the cohort rows `rows` (follow-up `time`
+/// and `event`), each row counted as the patients it stands for when
+/// `counts` is given (the rows are merged profiles, see [`profiles`]).
+pub(crate) fn fit_rows(
+    counts: Option<&[usize]>,
+    rows: &[usize],
+    (time, event): (&[f64], &[bool]),
+    columns: &[Vec<f64>],
+    ties: Ties,
+) -> Result<crate::stats::cox::CoxFit, crate::stats::StatsError> {
+    match counts {
+        Some(c) => {
+            let counts: Vec<usize> = rows.iter().map(|&i| c[i]).collect();
+            crate::stats::cox::fit_counted(time, event, columns, &counts, ties)
+        }
+        None => crate::stats::cox::fit(time, event, columns, None, ties),
+    }
+}
+
 /// Follow-up time and event of the patients `rows` (missing values were
 /// excluded before; they read as 0 / censored here).
 pub(crate) fn follow_up(ep: &EndpointValues, rows: &[usize]) -> (Vec<f64>, Vec<bool>) {

@@ -196,14 +196,13 @@ impl Setting<'_> {
         (time, event): (&[f64], &[bool]),
         columns: &[Vec<f64>],
     ) -> Result<cox::CoxFit, StatsError> {
-        let t = ties(self.conf.ties);
-        match self.counts {
-            Some(c) => {
-                let counts: Vec<usize> = rows.iter().map(|&i| c[i]).collect();
-                cox::fit_counted(time, event, columns, &counts, t)
-            }
-            None => cox::fit(time, event, columns, None, t),
-        }
+        super::fit_rows(
+            self.counts,
+            rows,
+            (time, event),
+            columns,
+            ties(self.conf.ties),
+        )
     }
 }
 

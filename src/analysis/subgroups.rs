@@ -122,13 +122,7 @@ impl Setting<'_> {
         (time, event): (&[f64], &[bool]),
         columns: &[Vec<f64>],
     ) -> Result<cox::CoxFit, StatsError> {
-        match self.counts {
-            Some(c) => {
-                let counts: Vec<usize> = rows.iter().map(|&i| c[i]).collect();
-                cox::fit_counted(time, event, columns, &counts, self.ties)
-            }
-            None => cox::fit(time, event, columns, None, self.ties),
-        }
+        super::fit_rows(self.counts, rows, (time, event), columns, self.ties)
     }
 
     /// Treatment indicator (second group) of `rows`.
