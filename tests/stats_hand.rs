@@ -583,3 +583,48 @@ fn cox_on_counted_rows_equals_cox_on_the_patients() {
         );
     }
 }
+
+// The robust variance of counted rows, clustered on the patients behind
+// them (`fit_counted_robust`), is that of `fit_robust` on the patients:
+// each patient adds its row's residual to its own cluster. The clusters
+// cut across the rows (alike patients sit in different pairs), so a
+// version that clustered on rows, or ignored the clusters, would differ.
+#[test]
+fn counted_robust_variance_equals_robust_variance_of_the_patients() {
+    use studybook::stats::cox::{self, Ties};
+    let time = [2.0, 2.0, 2.0, 3.5, 5.0, 5.0, 7.0, 9.0];
+    let event = [true, true, false, true, false, true, true, false];
+    let x1 = [0.3, 1.7, 1.7, 0.3, 2.9, 1.1, 0.3, 1.7];
+    let x2 = [0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0];
+    let counts = [1, 4, 2, 3, 1, 2, 4, 3];
+    let row_of: Vec<usize> = counts
+        .iter()
+        .enumerate()
+        .flat_map(|(i, &k)| std::iter::repeat_n(i, k))
+        .collect();
+    let expand = |v: &[f64]| -> Vec<f64> { row_of.iter().map(|&i| v[i]).collect() };
+    let events: Vec<bool> = row_of.iter().map(|&i| event[i]).collect();
+    // 20 patients in 10 pairs, patient j and j + 10 together.
+    let pairs: Vec<usize> = (0..row_of.len()).map(|j| j % 10).collect();
+    let patients: Vec<(usize, usize)> = row_of.iter().copied().zip(pairs.iter().copied()).collect();
+    let columns = [x1.to_vec(), x2.to_vec()];
+    for ties in [Ties::Efron, Ties::Breslow] {
+        let (t, x) = (expand(&time), [expand(&x1), expand(&x2)]);
+        let plain = cox::fit_robust(&t, &events, &x, None, ties, &pairs).unwrap();
+        let counted =
+            cox::fit_counted_robust(&time, &event, &columns, &counts, ties, &patients).unwrap();
+        for j in 0..2 {
+            assert_close!(counted.coef[j], plain.coef[j], 1e-10);
+            assert_close!(counted.se[j], plain.se[j], 1e-10);
+            assert_close!(counted.z[j], plain.z[j], 1e-10);
+            for k in 0..2 {
+                assert_close!(counted.var[j][k], plain.var[j][k], 1e-10);
+            }
+        }
+        // The pairs matter: each patient its own cluster gives another SE.
+        let own: Vec<usize> = (0..row_of.len()).collect();
+        let unpaired = cox::fit_robust(&t, &events, &x, None, ties, &own).unwrap();
+        let (rse, unpaired_rse) = (plain.robust_se.unwrap(), unpaired.robust_se.unwrap());
+        assert!((unpaired_rse[0] - rse[0]).abs() > 1e-3 * rse[0]);
+    }
+}

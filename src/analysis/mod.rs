@@ -59,7 +59,7 @@ pub(crate) fn time_ordered(
 /// hashing every patient again. Each profile sits at its last patient in
 /// time order, where a model's backward scan meets the profile first.
 /// `None` when no two patients share a time (nothing can merge).
-pub(crate) fn profiles(sorted: &Cohort, endpoint: &str) -> Option<(Cohort, Vec<usize>)> {
+pub(crate) fn profiles(sorted: &Cohort, endpoint: &str) -> Option<Profiles> {
     let ep = &sorted.endpoints[endpoint];
     let n = ep.time.len();
     if !(1..n).any(|i| ep.time[i] == ep.time[i - 1]) {
@@ -99,6 +99,7 @@ pub(crate) fn profiles(sorted: &Cohort, endpoint: &str) -> Option<(Cohort, Vec<u
     let mut latest: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
     let (mut reps, mut counts, mut chain): (Vec<usize>, Vec<usize>, Vec<usize>) =
         (Vec::new(), Vec::new(), Vec::new());
+    let mut of = vec![0; n];
     for i in (0..n).rev() {
         let h = hash(i);
         let mut m = latest.get(&h).copied().unwrap_or(usize::MAX);
@@ -112,10 +113,28 @@ pub(crate) fn profiles(sorted: &Cohort, endpoint: &str) -> Option<(Cohort, Vec<u
             counts.push(0);
         }
         counts[m] += 1;
+        of[i] = m;
     }
     reps.reverse();
     counts.reverse();
-    Some((sorted.subset_with(&reps, |_| true, |_| true, false), counts))
+    // Profiles were numbered backwards; number them in time order.
+    let last = reps.len() - 1;
+    of.iter_mut().for_each(|m| *m = last - *m);
+    Some(Profiles {
+        cohort: sorted.subset_with(&reps, |_| true, |_| true, false),
+        counts,
+        of,
+    })
+}
+
+/// A time-ordered cohort's patients merged into profiles (see [`profiles`]).
+pub(crate) struct Profiles {
+    /// One row per profile, in time order.
+    pub(crate) cohort: Cohort,
+    /// How many patients each profile stands for.
+    pub(crate) counts: Vec<usize>,
+    /// The profile of each patient of the time-ordered cohort.
+    pub(crate) of: Vec<usize>,
 }
 
 /// A Cox model of `columns` on the cohort rows `rows` (follow-up `time`

@@ -171,14 +171,16 @@ struct Setting<'a> {
     treatment_label: &'a str,
     /// The population's id, for messages.
     population: &'a str,
-    /// Matched pair of each patient (the population's clusters).
+    /// Matched pair of each patient (the population's clusters); with
+    /// merged profiles, of each patient behind them (see `merged`).
     pairs: Option<&'a [usize]>,
     /// Whether each factor's overall test is computed (a refit per factor
     /// of several levels); off where only the treatment's row is read.
     factor_tests: bool,
-    /// How many patients each cohort row stands for, when the rows are
-    /// merged profiles (see [`super::profiles`]).
-    counts: Option<&'a [usize]>,
+    /// The merged profiles the cohort rows are, if they are (see
+    /// [`super::profiles`]): how many patients each row stands for, and
+    /// the row of each patient.
+    merged: Option<&'a super::Profiles>,
 }
 
 impl Setting<'_> {
@@ -197,12 +199,45 @@ impl Setting<'_> {
         columns: &[Vec<f64>],
     ) -> Result<cox::CoxFit, StatsError> {
         super::fit_rows(
-            self.counts,
+            self.merged.map(|m| m.counts.as_slice()),
             rows,
             (time, event),
             columns,
             ties(self.conf.ties),
         )
+    }
+
+    /// [`Setting::fit`] with the robust variance clustered on the matched
+    /// pairs `pairs`: on merged profiles, each patient of a profile among
+    /// `rows` adds its residual to its own pair's sum.
+    fn fit_robust(
+        &self,
+        rows: &[usize],
+        (time, event): (&[f64], &[bool]),
+        columns: &[Vec<f64>],
+        pairs: &[usize],
+    ) -> Result<cox::CoxFit, StatsError> {
+        let ties = ties(self.conf.ties);
+        match self.merged {
+            Some(super::Profiles { counts, of, .. }) => {
+                let mut at = vec![usize::MAX; counts.len()];
+                for (k, &r) in rows.iter().enumerate() {
+                    at[r] = k;
+                }
+                let patients: Vec<(usize, usize)> = of
+                    .iter()
+                    .zip(pairs)
+                    .filter(|(q, _)| at[**q] != usize::MAX)
+                    .map(|(&q, &g)| (at[q], g))
+                    .collect();
+                let counts: Vec<usize> = rows.iter().map(|&i| counts[i]).collect();
+                cox::fit_counted_robust(time, event, columns, &counts, ties, &patients)
+            }
+            None => {
+                let cluster: Vec<usize> = rows.iter().map(|&i| pairs[i]).collect();
+                cox::fit_robust(time, event, columns, None, ties, &cluster)
+            }
+        }
     }
 }
 
@@ -240,12 +275,8 @@ fn fit_model(
         return None;
     }
     let (time, event) = follow_up(&s.cohort.endpoints[&s.e.id], &d.rows);
-    let cluster: Option<Vec<usize>> = s
-        .pairs
-        .filter(|_| s.robust())
-        .map(|p| d.rows.iter().map(|&i| p[i]).collect());
-    let fitted = match &cluster {
-        Some(c) => cox::fit_robust(&time, &event, &d.columns, None, ties(s.conf.ties), c),
+    let fitted = match s.pairs.filter(|_| s.robust()) {
+        Some(pairs) => s.fit_robust(&d.rows, (&time, &event), &d.columns, pairs),
         None => s.fit(&d.rows, (&time, &event), &d.columns),
     };
     let fit = match fitted {
@@ -428,23 +459,18 @@ pub fn compute(
         .filter(|e| conf.endpoints.is_empty() || conf.endpoints.contains(&e.id))
     {
         let (sorted, sorted_pairs) = super::time_ordered(cohort, &e.id, &conf.factors, pairs);
-        // A robust variance needs each patient's pair; otherwise every
-        // model starts from the merged profiles.
-        let robust = pairs.is_some() && surv.matched_variance == MatchedVariance::RobustPairs;
-        let merged = (!robust).then(|| super::profiles(&sorted, &e.id)).flatten();
-        let (cohort, counts) = match &merged {
-            Some((c, k)) => (c, Some(k.as_slice())),
-            None => (&sorted, None),
-        };
+        // Every model starts from the merged profiles; a robust variance
+        // finds each patient's pair through its profile.
+        let merged = super::profiles(&sorted, &e.id);
         let setting = Setting {
-            cohort,
+            cohort: merged.as_ref().map_or(&sorted, |m| &m.cohort),
             e,
             conf: surv,
             treatment_label: &conf.treatment_label,
             population: cohort_name,
-            pairs: sorted_pairs.as_deref().filter(|_| merged.is_none()),
+            pairs: sorted_pairs.as_deref(),
             factor_tests: true,
-            counts,
+            merged: merged.as_ref(),
         };
         let mut selected = Vec::new();
         // Univariable models are independent: fit in parallel, then walk
@@ -527,14 +553,14 @@ pub fn adjusted_treatment(
         .then(|| super::time_ordered(pop.cohort, &e.id, covariates, None).0);
     let merged = sorted.as_ref().and_then(|s| super::profiles(s, &e.id));
     let setting = Setting {
-        cohort: merged.as_ref().map_or(pop.cohort, |m| &m.0),
+        cohort: merged.as_ref().map_or(pop.cohort, |m| &m.cohort),
         e,
         conf: surv,
         treatment_label: "Treatment",
         population: &pop.id,
         pairs: None,
         factor_tests: false,
-        counts: merged.as_ref().map(|m| m.1.as_slice()),
+        merged: merged.as_ref(),
     };
     fit_model(&setting, &factors, "adjusted", diagnostics)
 }

@@ -65,7 +65,7 @@ pub fn compute(
         // Every model of the endpoint starts from the merged profiles.
         let merged = super::profiles(&sorted, &e.id);
         let (cohort, counts) = match &merged {
-            Some((c, k)) => (c, Some(k.as_slice())),
+            Some(m) => (&m.cohort, Some(m.counts.as_slice())),
             None => (&sorted, None),
         };
         let s = Setting {

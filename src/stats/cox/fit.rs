@@ -282,6 +282,17 @@ pub fn fit_counted(
     counts: &[usize],
     ties: Ties,
 ) -> Result<CoxFit, StatsError> {
+    counted_prepare_and_fit(time, event, columns, counts, ties).map(|(_, fit)| fit)
+}
+
+/// [`fit_counted`], with its prepared rows.
+fn counted_prepare_and_fit(
+    time: &[f64],
+    event: &[bool],
+    columns: &[Vec<f64>],
+    counts: &[usize],
+    ties: Ties,
+) -> Result<(Data, CoxFit), StatsError> {
     let events = event
         .iter()
         .zip(counts)
@@ -295,7 +306,26 @@ pub fn fit_counted(
         });
     }
     let data = prepare(time, event, columns, None, None, Some(counts));
-    fit_prepared(&data, counts.iter().sum(), events, ties)
+    let fit = fit_prepared(&data, counts.iter().sum(), events, ties)?;
+    Ok((data, fit))
+}
+
+/// [`fit_counted`] with the robust variance clustered on the patients the
+/// rows stand for (as `coxph(..., cluster = g)` on the patients):
+/// `patients` gives, in the patients' order, each one's row and cluster;
+/// row i is listed `counts[i]` times. Estimates and variance equal
+/// [`fit_robust`] on the patients, sum for sum.
+pub fn fit_counted_robust(
+    time: &[f64],
+    event: &[bool],
+    columns: &[Vec<f64>],
+    counts: &[usize],
+    ties: Ties,
+    patients: &[(usize, usize)],
+) -> Result<CoxFit, StatsError> {
+    let (data, fit) = counted_prepare_and_fit(time, event, columns, counts, ties)?;
+    let v = robust_variance_counted(&data, ties, &fit, patients);
+    Ok(fit.with_robust_variance(v))
 }
 
 /// [`fit`] followed by [`robust_variance`] with `cluster` (as

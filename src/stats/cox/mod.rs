@@ -27,7 +27,7 @@ mod robust;
 mod zph;
 
 pub use baseline::baseline_cumhaz;
-pub use fit::{CoxFit, fit, fit_counted, fit_robust, fit_weighted};
+pub use fit::{CoxFit, fit, fit_counted, fit_counted_robust, fit_robust, fit_weighted};
 pub use robust::robust_variance;
 pub use zph::{Zph, ZphTransform, zph};
 

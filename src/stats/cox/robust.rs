@@ -38,6 +38,56 @@ pub(super) fn robust_variance_prepared(
     cluster: &[usize],
 ) -> Vec<Vec<f64>> {
     let p = d.x.p;
+    let dfb = dfbeta(d, ties, fit);
+    let mut sums = ClusterSums::new(cluster, p);
+    // A weighted fit's dfbeta of a row is its case weight times the
+    // residual (R's `residuals(fit, "dfbeta", weighted = TRUE)`).
+    match &d.case {
+        None => {
+            for (i, &k) in d.row_of.iter().enumerate() {
+                sums.add(cluster[i], &dfb[k * p..(k + 1) * p]);
+            }
+        }
+        Some(w) => {
+            let mut row = vec![0.0; p];
+            for (i, &k) in d.row_of.iter().enumerate() {
+                for (a, v) in row.iter_mut().zip(&dfb[k * p..(k + 1) * p]) {
+                    *a = w[i] * v;
+                }
+                sums.add(cluster[i], &row);
+            }
+        }
+    }
+    sums.outer()
+}
+
+/// [`robust_variance`] of a fit on counted rows (each standing for
+/// `counts[i]` alike patients; see [`super::fit_counted`]), clustered on
+/// the patients: `patients` lists, in the patients' order, each one's row
+/// and cluster. Alike patients share their dfbeta residual, so each adds
+/// its row's residual to its own cluster: the sums, and the order in which
+/// they are taken, are those of the fit on the patients themselves.
+pub(super) fn robust_variance_counted(
+    d: &Data,
+    ties: Ties,
+    fit: &CoxFit,
+    patients: &[(usize, usize)],
+) -> Vec<Vec<f64>> {
+    let p = d.x.p;
+    let dfb = dfbeta(d, ties, fit);
+    let clusters: Vec<usize> = patients.iter().map(|&(_, g)| g).collect();
+    let mut sums = ClusterSums::new(&clusters, p);
+    for &(row, g) in patients {
+        let k = d.row_of[row];
+        sums.add(g, &dfb[k * p..(k + 1) * p]);
+    }
+    sums.outer()
+}
+
+/// Each prepared row's dfbeta residual `L_i V` (p values a row; see
+/// [`robust_variance`] for `L_i`).
+fn dfbeta(d: &Data, ties: Ties, fit: &CoxFit) -> Vec<f64> {
+    let p = d.x.p;
     let n = d.time.len();
     let r = risk_scores(&d.x, &fit.coef);
     let mut resid = vec![0.0; n * p];
@@ -132,42 +182,15 @@ pub(super) fn robust_variance_prepared(
             }
         }
     }
-    // dfbeta = L V, summed within clusters (in increasing cluster id).
-    // Merged rows share their residual; each input row adds it to its cluster.
+    // dfbeta = L V; the callers sum it within clusters. Merged rows share
+    // their residual; each input row adds it to its cluster.
     let mut dfb = vec![0.0; n * p];
     for k in 0..n {
         for a in 0..p {
             dfb[k * p + a] = (0..p).map(|b| resid[k * p + b] * fit.var[b][a]).sum();
         }
     }
-    let mut sums = ClusterSums::new(cluster, p);
-    // A weighted fit's dfbeta of a row is its case weight times the
-    // residual (R's `residuals(fit, "dfbeta", weighted = TRUE)`).
-    match &d.case {
-        None => {
-            for (i, &k) in d.row_of.iter().enumerate() {
-                sums.add(cluster[i], &dfb[k * p..(k + 1) * p]);
-            }
-        }
-        Some(w) => {
-            let mut row = vec![0.0; p];
-            for (i, &k) in d.row_of.iter().enumerate() {
-                for (a, v) in row.iter_mut().zip(&dfb[k * p..(k + 1) * p]) {
-                    *a = w[i] * v;
-                }
-                sums.add(cluster[i], &row);
-            }
-        }
-    }
-    let mut v = vec![vec![0.0; p]; p];
-    sums.for_each(|g| {
-        for a in 0..p {
-            for b in 0..p {
-                v[a][b] += g[a] * g[b];
-            }
-        }
-    });
-    v
+    dfb
 }
 
 /// Per-cluster sums of p-vectors, visited in increasing cluster id: a dense
@@ -217,6 +240,23 @@ impl ClusterSums {
                 }
             }
         }
+    }
+
+    /// `D' D`: the sum over the clusters (in increasing id) of each
+    /// cluster sum's outer product.
+    pub(super) fn outer(&self) -> Vec<Vec<f64>> {
+        let p = match self {
+            ClusterSums::Dense { p, .. } | ClusterSums::Sparse { p, .. } => *p,
+        };
+        let mut v = vec![vec![0.0; p]; p];
+        self.for_each(|g| {
+            for a in 0..p {
+                for b in 0..p {
+                    v[a][b] += g[a] * g[b];
+                }
+            }
+        });
+        v
     }
 
     pub(super) fn for_each(&self, mut visit: impl FnMut(&[f64])) {
