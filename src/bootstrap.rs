@@ -11,6 +11,8 @@
 //! replicates are collected in index order, so the interval does not
 //! depend on the number of threads.
 
+mod pairs;
+
 use crate::cohort::{Cohort, EndpointValues};
 use crate::config::{BootstrapKind, BootstrapSection, Endpoint, MatchingSection, TiesKind};
 use crate::diagnostics::Diagnostic;
@@ -21,7 +23,6 @@ use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// The bootstrap interval of one endpoint's matched hazard ratio.
 #[derive(Debug, Clone, Serialize)]
@@ -75,14 +76,16 @@ pub fn run(
         return Vec::new();
     }
     let ids: Vec<&str> = s.endpoints.iter().map(|e| e.id.as_str()).collect();
+    // What every `pairs` replicate shares, computed once.
+    let shared = (conf.kind == BootstrapKind::Pairs).then(|| pairs::Pairs::new(s.matched, &ids));
     // One row per replicate: the hazard ratio of each endpoint.
     let draws: Vec<Vec<Option<f64>>> = (0..conf.replicates)
         .into_par_iter()
         .map(|i| {
             let mut rng = ChaCha8Rng::seed_from_u64(replicate_seed(conf.seed, i as u64));
-            match conf.kind {
-                BootstrapKind::Pairs => pairs_replicate(s, &ids, &mut rng),
-                BootstrapKind::Full => full_replicate(s, &ids, &mut rng),
+            match &shared {
+                Some(p) => p.replicate(cox_ties(s.ties), &mut rng),
+                None => full_replicate(s, &ids, &mut rng),
             }
         })
         .collect();
@@ -131,33 +134,16 @@ fn hazard_ratio(
             .map(|&i| f64::from(u8::from(cohort.group[i] == 1)))
             .collect::<Vec<f64>>(),
     ];
-    let ties = match ties {
-        TiesKind::Efron => Ties::Efron,
-        TiesKind::Breslow => Ties::Breslow,
-    };
-    let fit = cox::fit(&time, &event, &x, None, ties).ok()?;
+    let fit = cox::fit(&time, &event, &x, None, cox_ties(ties)).ok()?;
     (fit.infinite.is_empty() && fit.coef[0].is_finite()).then(|| fit.coef[0].exp())
 }
 
-/// One `pairs` replicate: as many pairs as the match has, drawn with
-/// replacement; every member of a drawn pair enters once per draw.
-fn pairs_replicate(s: &Setting<'_>, ids: &[&str], rng: &mut ChaCha8Rng) -> Vec<Option<f64>> {
-    let m = &s.matched.matched;
-    let mut members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for (i, &p) in s.matched.pair_of.iter().enumerate() {
-        members.entry(p).or_default().push(i);
+/// The Cox code's ties method of the config's.
+fn cox_ties(ties: TiesKind) -> Ties {
+    match ties {
+        TiesKind::Efron => Ties::Efron,
+        TiesKind::Breslow => Ties::Breslow,
     }
-    let pairs: Vec<&Vec<usize>> = members.values().collect();
-    if pairs.is_empty() {
-        return vec![None; ids.len()];
-    }
-    let mut rows = Vec::with_capacity(m.ids.len());
-    for _ in 0..pairs.len() {
-        rows.extend_from_slice(pairs[rng.random_range(0..pairs.len())]);
-    }
-    ids.iter()
-        .map(|id| hazard_ratio(m, m.endpoints.get(*id)?, &rows, s.ties))
-        .collect()
 }
 
 /// One `full` replicate: the cohort's patients drawn with replacement, the
