@@ -532,6 +532,17 @@ fn fisher_monte_carlo_agrees_with_the_exact_test() {
     assert_eq!((kind, r.unwrap().p), (TestKind::Fisher, exact));
 }
 
+/// Counted rows for the `fit_counted` tests: time, status, two covariates
+/// and how many patients each row stands for (20 patients, 14 events).
+type Counted = ([f64; 8], [bool; 8], [f64; 8], [f64; 8], [usize; 8]);
+const COUNTED: Counted = (
+    [2.0, 2.0, 2.0, 3.5, 5.0, 5.0, 7.0, 9.0],
+    [true, true, false, true, false, true, true, false],
+    [0.3, 1.7, 1.7, 0.3, 2.9, 1.1, 0.3, 1.7],
+    [0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0],
+    [1, 4, 2, 3, 1, 2, 4, 3],
+);
+
 // Rows that stand for several identical patients (`fit_counted`) give the
 // model of the patients themselves: the Cox code merges identical rows
 // into one with a count anyway, so only the centring means are summed in
@@ -541,11 +552,7 @@ fn fisher_monte_carlo_agrees_with_the_exact_test() {
 #[test]
 fn cox_on_counted_rows_equals_cox_on_the_patients() {
     use studybook::stats::cox::{self, Ties};
-    let time = [2.0, 2.0, 2.0, 3.5, 5.0, 5.0, 7.0, 9.0];
-    let event = [true, true, false, true, false, true, true, false];
-    let x1 = [0.3, 1.7, 1.7, 0.3, 2.9, 1.1, 0.3, 1.7];
-    let x2 = [0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0];
-    let counts = [1, 4, 2, 3, 1, 2, 4, 3];
+    let (time, event, x1, x2, counts) = COUNTED;
     let expand = |v: &[f64]| -> Vec<f64> {
         v.iter()
             .zip(&counts)
@@ -592,11 +599,7 @@ fn cox_on_counted_rows_equals_cox_on_the_patients() {
 #[test]
 fn counted_robust_variance_equals_robust_variance_of_the_patients() {
     use studybook::stats::cox::{self, Ties};
-    let time = [2.0, 2.0, 2.0, 3.5, 5.0, 5.0, 7.0, 9.0];
-    let event = [true, true, false, true, false, true, true, false];
-    let x1 = [0.3, 1.7, 1.7, 0.3, 2.9, 1.1, 0.3, 1.7];
-    let x2 = [0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0];
-    let counts = [1, 4, 2, 3, 1, 2, 4, 3];
+    let (time, event, x1, x2, counts) = COUNTED;
     let row_of: Vec<usize> = counts
         .iter()
         .enumerate()
